@@ -1,0 +1,5 @@
+"""``python -m qaforge`` is the ``qaforge`` command."""
+
+from qaforge.cli.app import main
+
+main()

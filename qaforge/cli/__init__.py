@@ -1,0 +1,1 @@
+"""The command line: a thin layer over ``qaforge.pipeline`` (Typer and rich live here only)."""

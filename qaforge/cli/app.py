@@ -1,0 +1,172 @@
+"""``qaforge``: one command per stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qaforge import __version__
+from qaforge.cli import ingest as ingest_commands
+from qaforge.cli.console import console, user_errors
+from qaforge.cli.context import app_state
+from qaforge.cli.render import print_status
+
+app = typer.Typer(
+    name="qaforge",
+    help=(
+        "Build a verified, leakage-checked VQA benchmark from cardiac MRI reports and "
+        "NIfTI series.\n\nThe database is a SQLite file qaforge.db in the working folder "
+        "unless --db or QAFORGE_DATABASE_URL names another (postgresql+psycopg://... for teams)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # report text in locals is PHI
+    add_completion=False,
+)
+app.add_typer(ingest_commands.app, name="ingest")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"qaforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL, e.g. sqlite:///qaforge.db or postgresql+psycopg://user@host/db.",
+            envvar=None,
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    app_state(ctx).db_option = db
+
+
+@app.command()
+@user_errors
+def init(ctx: typer.Context) -> None:
+    """Create the database schema, or upgrade it to this version of qaforge."""
+    from qaforge.store.engine import describe_url
+    from qaforge.store.schema import upgrade_database
+
+    engine = app_state(ctx).engine()
+    before = upgrade_database(engine)
+    where = describe_url(engine)
+    if before.current is None:
+        console.print(f"created qaforge schema {before.head} in {where}")
+    elif before.is_current:
+        console.print(f"{where} is up to date (schema {before.head})")
+    else:
+        console.print(f"upgraded {where} from schema {before.current} to {before.head}")
+
+
+@app.command()
+@user_errors
+def status(ctx: typer.Context) -> None:
+    """Print row counts per table and per stage, and the latest ingest runs."""
+    print_status(app_state(ctx).engine())
+
+
+@app.command("demo-data")
+@user_errors
+def demo_data(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write the sample into.")],
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic images.")] = 0,
+) -> None:
+    """Write the bundled sample: ~30 synthetic CMR reports and matching NIfTI phantoms.
+
+    Writes OUTDIR/reports.jsonl, OUTDIR/series/<study_id>/*.nii.gz and
+    OUTDIR/series_truth.jsonl (the phantoms' ground truth).
+    """
+    from qaforge.sample import write_sample_data
+
+    summary = write_sample_data(outdir, seed=seed)
+    console.print(
+        f"wrote {summary.n_reports} reports and {summary.n_series} series "
+        f"for {summary.n_studies} studies to {outdir}"
+    )
+
+
+@app.command()
+@user_errors
+def demo(
+    ctx: typer.Context,
+    outdir: Annotated[Path, typer.Argument(help="Folder for the sample data and the database.")],
+) -> None:
+    """Run the pipeline end to end on the bundled sample data.
+
+    Writes the sample into OUTDIR/sample, uses OUTDIR/qaforge.db unless --db is
+    given, then runs init, ingest reports, ingest series and status.
+    """
+    from qaforge.cli.console import progress_bar
+    from qaforge.cli.render import print_report_summary, print_series_summary
+    from qaforge.pipeline import ingest_reports, ingest_series
+    from qaforge.sample import write_sample_data
+    from qaforge.store.schema import upgrade_database
+
+    state = app_state(ctx)
+    if state.db_option is None:
+        outdir.mkdir(parents=True, exist_ok=True)
+        state.db_option = f"sqlite:///{(outdir / 'qaforge.db').resolve()}"
+    engine = state.engine()
+    sample = outdir / "sample"
+    console.rule("1/4 sample data")
+    summary = write_sample_data(sample)
+    console.print(f"wrote {summary.n_reports} reports and {summary.n_series} series to {sample}")
+    console.rule("2/4 init")
+    upgrade_database(engine)
+    console.print("schema ready")
+    console.rule("3/4 ingest")
+    with progress_bar() as progress:
+        reports = ingest_reports(engine, sample / "reports.jsonl", progress=progress)
+    print_report_summary(reports)
+    with progress_bar() as progress:
+        series = ingest_series(engine, sample / "series", progress=progress)
+    print_series_summary(series)
+    console.rule("4/4 status")
+    print_status(engine)
+
+
+@app.command()
+@user_errors
+def quarantine(
+    ctx: typer.Context,
+    stage: Annotated[
+        str | None, typer.Option(help="Only this stage: ingest_reports or ingest_series.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many to show, newest first.")] = 50,
+) -> None:
+    """List refused input with where it came from and why (raw rows stay in the database)."""
+    from rich.table import Table
+
+    from qaforge.store.quarantine import list_quarantine
+    from qaforge.store.schema import require_current_schema
+
+    engine = app_state(ctx).engine()
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        entries = list_quarantine(connection, stage=stage, limit=limit)
+    table = Table(title=f"quarantine ({len(entries)} shown)", title_justify="left")
+    for column in ("stage", "source", "where", "id", "reason"):
+        table.add_column(column, overflow="fold")
+    for entry in entries:
+        table.add_row(
+            entry.stage, entry.source, entry.location, entry.record_key or "", entry.reason
+        )
+    console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="qaforge")

@@ -1,0 +1,100 @@
+"""Tables and summaries printed by the commands."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from qaforge.cli.console import console
+from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.pipeline import ReportIngestSummary, SeriesIngestSummary
+from qaforge.store.engine import Engine
+
+EXAMPLES_SHOWN = 10
+
+
+def print_report_summary(summary: ReportIngestSummary) -> None:
+    """Print what `ingest reports` did, with the first refusals."""
+    console.print(
+        f"reports: {summary.rows} rows read from {summary.source}: "
+        f"{summary.new_reports} new, {summary.new_versions} new versions, "
+        f"{summary.unchanged} unchanged, {summary.quarantined} quarantined"
+    )
+    _print_examples(summary.examples, summary.quarantined)
+
+
+def print_series_summary(summary: SeriesIngestSummary) -> None:
+    """Print what `ingest series` did, with the first refusals."""
+    console.print(
+        f"series: {summary.files} files found in {summary.source}: "
+        f"{summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.quarantined} quarantined"
+    )
+    _print_examples(summary.examples, summary.quarantined)
+
+
+def _print_examples(examples: list[QuarantineEntry], total: int) -> None:
+    if not total:
+        return
+    table = Table(title="quarantined (see `qaforge quarantine` for all)", title_justify="left")
+    table.add_column("where")
+    table.add_column("id")
+    table.add_column("reason", overflow="fold")
+    for entry in examples[:EXAMPLES_SHOWN]:
+        table.add_row(entry.location, entry.record_key or "", entry.reason)
+    console.print(table)
+    if total > EXAMPLES_SHOWN:
+        console.print(f"... and {total - EXAMPLES_SHOWN} more")
+
+
+def print_status(engine: Engine) -> None:
+    """Print row counts per table, series per sequence/view, refusals per stage, recent runs."""
+    from qaforge.store.quarantine import count_quarantine
+    from qaforge.store.schema import require_current_schema
+    from qaforge.store.series import count_series_by_sequence
+    from qaforge.store.status import count_rows_per_table, latest_ingest_runs
+
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        tables = count_rows_per_table(connection)
+        series = count_series_by_sequence(connection)
+        refusals = count_quarantine(connection)
+        runs = latest_ingest_runs(connection)
+
+    table = Table(title="rows per table", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in tables.items():
+        table.add_row(name, str(count))
+    console.print(table)
+
+    if series:
+        by_sequence = Table(title="series per sequence and view", title_justify="left")
+        by_sequence.add_column("sequence")
+        by_sequence.add_column("view")
+        by_sequence.add_column("series", justify="right")
+        for (sequence, view), count in sorted(series.items()):
+            by_sequence.add_row(sequence, view, str(count))
+        console.print(by_sequence)
+
+    stages = Table(title="per stage", title_justify="left")
+    stages.add_column("stage")
+    stages.add_column("stored", justify="right")
+    stages.add_column("quarantined", justify="right")
+    stages.add_row(
+        "ingest reports",
+        f"{tables['reports']} reports / {tables['report_versions']} versions",
+        str(refusals.get("ingest_reports", 0)),
+    )
+    stages.add_row(
+        "ingest series", str(tables["image_series"]), str(refusals.get("ingest_series", 0))
+    )
+    console.print(stages)
+
+    if runs:
+        recent = Table(title="latest ingest runs", title_justify="left")
+        for column in ("stage", "source", "status", "counts"):
+            recent.add_column(column, overflow="fold")
+        for run in runs:
+            counts = ", ".join(f"{k}={v}" for k, v in run.counts.items())
+            recent.add_row(run.stage, run.source, run.status, counts)
+        console.print(recent)

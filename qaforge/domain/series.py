@@ -1,0 +1,90 @@
+"""An image series as ingest sees it: a NIfTI file, its header, its classification."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Sequence = Literal["cine", "lge", "perfusion", "t2"]
+View = Literal["sax", "2ch", "3ch", "4ch"]
+SEQUENCES: tuple[Sequence, ...] = ("cine", "lge", "perfusion", "t2")
+VIEWS: tuple[View, ...] = ("sax", "2ch", "3ch", "4ch")
+
+
+class SeriesHeader(BaseModel):
+    """What the NIfTI header says, read without loading voxel data.
+
+    Attributes:
+        shape: Array shape, e.g. (H, W, Z) or (H, W, Z, T).
+        spacing: Voxel size per axis (mm, and seconds for the time axis if set).
+        n_slices: Z extent (1 for long-axis cine).
+        n_frames: T extent (1 for 3D stacks).
+        orientation: Axis codes of the affine, e.g. ``"RAS"``.
+        affine: The 4x4 voxel-to-world matrix.
+        dtype: Voxel data type name.
+        description: The header's free-text ``descrip`` (checked for PHI later).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    shape: tuple[int, ...]
+    spacing: tuple[float, ...]
+    n_slices: int = Field(ge=1)
+    n_frames: int = Field(ge=1)
+    orientation: str
+    affine: list[list[float]]
+    dtype: str
+    description: str = ""
+
+
+class ScannedSeries(BaseModel):
+    """A NIfTI file that was read, checked and classified.
+
+    Attributes:
+        path: Path relative to the scanned folder, POSIX separators.
+        absolute_path: Absolute path on this machine when scanned.
+        sha256: Hex sha256 of the file bytes.
+        size_bytes: File size.
+        study_id: The study it belongs to (from manifest, sidecar or folders).
+        sequence: cine, lge, perfusion or t2.
+        view: sax, 2ch, 3ch or 4ch.
+        classified_by: Which source decided the classification (manifest,
+            sidecar, or the mapping rule that matched).
+        header: The header facts.
+        sidecar: The JSON sidecar's content, if there was one.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    absolute_path: str
+    sha256: str
+    size_bytes: int
+    study_id: str
+    sequence: Sequence
+    view: View
+    classified_by: str
+    header: SeriesHeader
+    sidecar: dict[str, object] | None = None
+
+    @property
+    def study_path(self) -> str:
+        """The path inside the study's folder: the series' stable name within its study.
+
+        ``series/STU-1/cine/sax.nii.gz`` scanned from ``series/`` or from
+        ``series/STU-1/`` is ``cine/sax.nii.gz`` both times, so the same file
+        ingested from two roots is one series, not two.
+        """
+        parts = self.path.split("/")
+        if self.study_id in parts[:-1]:
+            index = len(parts) - 1 - parts[:-1][::-1].index(self.study_id) - 1
+            return "/".join(parts[index + 1 :])
+        return self.path
+
+    @property
+    def series_id(self) -> str:
+        """Content-independent id: a re-exported file of the same series keeps it."""
+        key = f"{self.study_id}\x1f{self.study_path}".encode()
+        return hashlib.sha256(key).hexdigest()[:32]

@@ -1,0 +1,361 @@
+"""Reading NIfTI files: header facts without the voxels, and a one-pass integrity check.
+
+The only module of :mod:`qaforge.ingest` that imports nibabel. Problems with a
+file (truncated, corrupt, not NIfTI, odd header) raise
+:class:`UnreadableSeriesError` with a one-line reason meant for the user;
+callers turn it into a quarantine entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nibabel as nib
+from nibabel.arrayproxy import ArrayProxy
+from nibabel.filebasedimages import ImageFileError
+from nibabel.spatialimages import HeaderDataError
+
+from qaforge.domain.series import SeriesHeader
+
+CHUNK_BYTES = 1 << 20
+# Caps the output of one decompress call: a 1 MiB chunk of an almost empty
+# image can inflate to gigabytes.
+INFLATE_LIMIT = 1 << 20
+NIFTI1_HEADER_BYTES = 348
+NIFTI2_HEADER_BYTES = 540
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_DIMS = 4
+
+_NIBABEL_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
+
+
+class UnreadableSeriesError(Exception):
+    """A NIfTI file that cannot be used; ``reason`` says why in one line.
+
+    Args:
+        reason: Human-readable, one line, no file contents.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NiftiHeader:
+    """The header facts plus where the voxel bytes are.
+
+    Attributes:
+        series: The facts stored with the series.
+        data_offset: Byte offset of the voxel data in the (decompressed) file.
+        itemsize: Bytes per voxel on disk.
+    """
+
+    series: SeriesHeader
+    data_offset: int
+    itemsize: int
+
+    @property
+    def data_end(self) -> int:
+        """Bytes the (decompressed) file must hold for all its voxels."""
+        return self.data_offset + math.prod(self.series.shape) * self.itemsize
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """What one pass over a file found.
+
+    Attributes:
+        sha256: Hex sha256 of the file bytes as stored (compressed for ``.nii.gz``).
+        size_bytes: File size as stored.
+    """
+
+    sha256: str
+    size_bytes: int
+
+
+def is_gzipped_name(path: Path) -> bool:
+    """Tell whether a file name says gzip-compressed NIfTI (``.nii.gz``, any case)."""
+    return path.name.lower().endswith(".nii.gz")
+
+
+def read_series_header(path: Path) -> SeriesHeader:
+    """Read a NIfTI file's header facts without loading its voxels.
+
+    Args:
+        path: A ``.nii`` or ``.nii.gz`` file.
+
+    Returns:
+        Shape, spacing, slices, frames, orientation, affine, dtype, description.
+
+    Raises:
+        UnreadableSeriesError: If the file is not readable NIfTI or its header is unusable.
+    """
+    return read_nifti_header(path).series
+
+
+def read_nifti_header(path: Path) -> NiftiHeader:
+    """Read a NIfTI file's header facts and data layout without loading its voxels.
+
+    nibabel reads only the header here; the voxels stay on disk behind a lazy
+    proxy, so a file whose data part is truncated still gives its header.
+
+    Args:
+        path: A ``.nii`` or ``.nii.gz`` file.
+
+    Returns:
+        The header facts and where the voxel bytes are.
+
+    Raises:
+        UnreadableSeriesError: If the file is not readable NIfTI (with the most
+            likely cause: truncated, not gzip, not NIfTI) or its header has a
+            shape, spacing or affine qaforge cannot use.
+    """
+    try:
+        image = nib.load(path)
+    except _NIBABEL_ERRORS as exc:
+        raise UnreadableSeriesError(_diagnose_unloadable(path, exc)) from None
+    if not isinstance(image, nib.Nifti1Image) or not isinstance(image.dataobj, ArrayProxy):
+        raise UnreadableSeriesError(
+            f"not a single-file NIfTI image (nibabel read it as {type(image).__name__})"
+        )
+    header = image.header
+    shape = _usable_shape(tuple(int(n) for n in header.get_data_shape()))
+    spacing = tuple(float(z) for z in header.get_zooms()[: len(shape)])
+    if not all(math.isfinite(z) for z in spacing) or not all(z > 0 for z in spacing[:3]):
+        raise UnreadableSeriesError(
+            f"header problem: voxel spacing {_fmt(spacing)} is not finite, or not positive "
+            "for a spatial axis"
+        )
+    affine = image.affine
+    if affine is None or not all(math.isfinite(v) for v in affine.flat):
+        raise UnreadableSeriesError("header problem: the affine has missing or non-finite values")
+    codes = nib.aff2axcodes(affine)
+    if any(code is None for code in codes):
+        raise UnreadableSeriesError(
+            "header problem: the affine is degenerate (no orientation for some axis)"
+        )
+    dtype = header.get_data_dtype()
+    series = SeriesHeader(
+        shape=shape,
+        spacing=spacing,
+        n_slices=shape[2] if len(shape) >= 3 else 1,
+        n_frames=shape[3] if len(shape) >= 4 else 1,
+        orientation="".join(codes),
+        affine=affine.tolist(),
+        dtype=dtype.name,
+        description=_description(header),
+    )
+    return NiftiHeader(
+        series=series, data_offset=int(image.dataobj.offset), itemsize=dtype.itemsize
+    )
+
+
+def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
+    """Hash a file and check it holds all its voxel bytes, in one streamed pass.
+
+    Memory stays constant: the file is read in chunks, and for ``.nii.gz`` the
+    chunks are also inflated (bounded output per call) only to count the bytes
+    and to check the gzip stream (all members, CRCs) ends properly.
+
+    Args:
+        path: The file whose header was read.
+        header: Its header, from :func:`read_nifti_header`.
+
+    Returns:
+        The sha256 of the stored bytes and the stored size.
+
+    Raises:
+        UnreadableSeriesError: If the file cannot be read, its gzip stream is
+            truncated or corrupt, or it holds fewer bytes than its header needs.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    inflater = _GzipCounter() if is_gzipped_name(path) else None
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+                digest.update(chunk)
+                if inflater is not None:
+                    inflater.feed(chunk, offset=size)
+                size += len(chunk)
+    except OSError as exc:
+        raise UnreadableSeriesError(f"cannot read the file ({_os_reason(exc)})") from None
+    if inflater is not None:
+        inflater.finish(size)
+        content_bytes = inflater.count
+    else:
+        content_bytes = size
+    if content_bytes < header.data_end:
+        shape = "x".join(str(n) for n in header.series.shape)
+        raise UnreadableSeriesError(
+            f"truncated: the {'decompressed ' if inflater else ''}file holds {content_bytes} "
+            f"bytes but its header needs {header.data_end} (offset {header.data_offset} + "
+            f"{shape} voxels of {header.series.dtype})"
+        )
+    return FileDigest(sha256=digest.hexdigest(), size_bytes=size)
+
+
+class _GzipCounter:
+    """Inflates a gzip stream chunk by chunk, keeping only the byte count."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.members = 0
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._started = False
+        self._pending = False
+
+    def feed(self, chunk: bytes, *, offset: int) -> None:
+        """Inflate the next compressed bytes, which start at byte ``offset`` of the file."""
+        data = self._next_member(chunk) if self._inflater.eof else chunk
+        # A full output buffer may leave output pending inside zlib even when
+        # all input was taken, so keep asking until a call returns less.
+        while data or self._pending:
+            position = offset + len(chunk) - len(data)
+            try:
+                out = self._inflater.decompress(data, INFLATE_LIMIT)
+            except zlib.error as exc:
+                raise UnreadableSeriesError(self._corrupt_reason(exc, data, position)) from None
+            self._started = True
+            self.count += len(out)
+            if self._inflater.eof:
+                self.members += 1
+                self._pending = False
+                data = self._next_member(self._inflater.unused_data)
+            else:
+                data = self._inflater.unconsumed_tail
+                self._pending = len(out) == INFLATE_LIMIT
+
+    def _next_member(self, data: bytes) -> bytes:
+        # Like gzip.open: zero padding after a member is allowed, and anything
+        # else must be the next member.
+        data = data.lstrip(b"\0")
+        if data:
+            self._inflater = zlib.decompressobj(wbits=31)
+            self._started = False
+        return data
+
+    def finish(self, size: int) -> None:
+        """Check the stream ended where the file did."""
+        if size == 0:
+            raise UnreadableSeriesError("empty file")
+        if self._started and not self._inflater.eof:
+            raise UnreadableSeriesError(
+                f"truncated: the gzip stream stops before its end (file is {size} bytes, "
+                f"{self.count} bytes decompressed)"
+            )
+
+    def _corrupt_reason(self, exc: zlib.error, data: bytes, position: int) -> str:
+        problem = str(exc).removeprefix("Error -3 while decompressing data: ")
+        if not self._started and not data.startswith(GZIP_MAGIC):
+            if self.members:
+                return f"unexpected bytes after the end of the gzip stream at byte {position}"
+            return "not a gzip file (the gzip signature is missing)"
+        return f"corrupt gzip data ({problem})"
+
+
+def _usable_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Drop trailing length-1 axes beyond the 4th; refuse shapes qaforge cannot use."""
+    trimmed = shape
+    while len(trimmed) > MAX_DIMS and trimmed[-1] == 1:
+        trimmed = trimmed[:-1]
+    if len(trimmed) > MAX_DIMS:
+        raise UnreadableSeriesError(
+            f"header problem: shape {_fmt(shape)} has {len(shape)} dimensions with a 5th or "
+            "later axis longer than 1; expected 2D, 3D (x, y, slices) or 4D (x, y, slices, time)"
+        )
+    if len(trimmed) < 2:
+        raise UnreadableSeriesError(
+            f"header problem: shape {_fmt(shape)} has {len(shape)} dimension(s); expected 2 to 4"
+        )
+    if any(n < 1 for n in trimmed):
+        raise UnreadableSeriesError(f"header problem: shape {_fmt(shape)} has an empty axis")
+    return trimmed
+
+
+def _description(header: nib.Nifti1Header) -> str:
+    raw = header["descrip"].item()
+    text = raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()
+
+
+def _diagnose_unloadable(path: Path, exc: BaseException) -> str:
+    """Name the likely cause when nibabel cannot open a file."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot read the file ({_os_reason(exc)})"
+    try:
+        head, stream_ended = _read_head(path)
+    except UnreadableSeriesError as problem:
+        return problem.reason
+    gzipped = is_gzipped_name(path)
+    if not _has_nifti_signature(head):
+        if gzipped and not stream_ended and len(head) < NIFTI1_HEADER_BYTES:
+            return (
+                f"truncated: the gzip stream stops after {len(head)} bytes, "
+                f"inside the {NIFTI1_HEADER_BYTES}-byte NIfTI header"
+            )
+        if not head:
+            return "empty file" if not gzipped else "empty gzip stream"
+        if len(head) < NIFTI1_HEADER_BYTES and _looks_like_nifti_start(head):
+            return (
+                f"truncated: only {len(head)} bytes, shorter than a "
+                f"{NIFTI1_HEADER_BYTES}-byte NIfTI header"
+            )
+        return "not a NIfTI file (no NIfTI-1 or NIfTI-2 signature in the header)"
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return f"header cannot be read ({message})"
+
+
+def _read_head(path: Path) -> tuple[bytes, bool]:
+    """The first NIfTI-2-header's worth of (decompressed) bytes, and whether the stream ended."""
+    want = NIFTI2_HEADER_BYTES
+    try:
+        with path.open("rb") as handle:
+            if not is_gzipped_name(path):
+                return handle.read(want), True
+            raw = handle.read(CHUNK_BYTES)
+            if not raw:
+                raise UnreadableSeriesError("empty file")
+            if not raw.startswith(GZIP_MAGIC[: len(raw)]):
+                raise UnreadableSeriesError("not a gzip file (the gzip signature is missing)")
+            inflater = zlib.decompressobj(wbits=31)
+            head = b""
+            while raw and len(head) < want:
+                head += inflater.decompress(raw, want - len(head))
+                raw = inflater.unconsumed_tail or handle.read(CHUNK_BYTES)
+                if inflater.eof:
+                    break
+            return head, inflater.eof
+    except zlib.error as exc:
+        raise UnreadableSeriesError(f"corrupt gzip data ({exc})") from None
+    except OSError as exc:
+        raise UnreadableSeriesError(f"cannot read the file ({_os_reason(exc)})") from None
+
+
+def _has_nifti_signature(head: bytes) -> bool:
+    return head[344:348] in (b"n+1\0", b"ni1\0") or head[4:12] in (
+        b"n+2\0\r\n\x1a\n",
+        b"ni2\0\r\n\x1a\n",
+    )
+
+
+def _looks_like_nifti_start(head: bytes) -> bool:
+    """Whether the first 4 bytes are a NIfTI ``sizeof_hdr`` (either byte order)."""
+    if len(head) < 4:
+        return False
+    sizes = {struct.unpack("<i", head[:4])[0], struct.unpack(">i", head[:4])[0]}
+    return bool(sizes & {NIFTI1_HEADER_BYTES, NIFTI2_HEADER_BYTES})
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _fmt(values: tuple[float, ...] | tuple[int, ...]) -> str:
+    return "(" + ", ".join(f"{v:g}" for v in values) + ")"

@@ -1,0 +1,335 @@
+"""The classification mapping: which sequence and view a series' name stands for.
+
+A mapping file (YAML) holds ordered rules. Each rule has a regular expression
+``pattern``, searched case-insensitively in the series' normalised name (see
+:func:`normalise_series_name`), and sets ``sequence``, ``view`` or both. The
+first matching rule that sets a field decides that field; sequence and view
+are decided independently. ``default_view`` gives the view of a sequence when
+no rule gives one. The shipped default is ``default_series_mapping.yaml``
+in this package; its comments explain the format.
+
+Example::
+
+    version: 1
+    rules:
+      - pattern: '\\bdelayed enh\\b'
+        sequence: lge
+      - pattern: '\\bsax\\b'
+        view: sax
+    default_view:
+      lge: sax
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
+from qaforge.errors import ConfigError
+
+DEFAULT_MAPPING_RESOURCE = "default_series_mapping.yaml"
+DEFAULT_MAPPING_LABEL = f"default mapping (qaforge/ingest/{DEFAULT_MAPPING_RESOURCE})"
+DESCRIPTION_SEPARATOR = " | "
+
+_NII_SUFFIX = re.compile(r"\.nii(\.gz)?$", re.IGNORECASE)
+# ``_`` is a word character for ``\w`` but a separator in series names.
+_SEPARATORS = re.compile(r"(?:[^\w/]|_)+")
+_SEPARATORS_AND_SLASH = re.compile(r"(?:[^\w]|_)+")
+_SPACED_SLASH = re.compile(r" ?/ ?")
+_REGEX_ERROR = "bad_regex"
+
+
+class MappingRule(BaseModel):
+    """One rule: names matching ``pattern`` are of this sequence and/or view.
+
+    Attributes:
+        pattern: Python regular expression, searched case-insensitively in the
+            normalised series name.
+        sequence: The sequence it sets, if any.
+        view: The view it sets, if any.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pattern: str = Field(min_length=1)
+    sequence: Sequence | None = None
+    view: View | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise PydanticCustomError(
+                _REGEX_ERROR,
+                "'{pattern}' is not a valid regular expression ({problem})",
+                {"pattern": pattern, "problem": str(exc)},
+            ) from None
+        if "_" in pattern:
+            # Names never contain "_" (it is normalised to a space), so such a
+            # rule would silently never match.
+            raise PydanticCustomError(
+                _REGEX_ERROR,
+                "'{pattern}' contains '_', which never occurs in a normalised name "
+                "(write a space instead, e.g. 'mag ir')",
+                {"pattern": pattern},
+            )
+        return pattern
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> MappingRule:
+        if self.sequence is None and self.view is None:
+            raise ValueError("a rule must set sequence, view or both")
+        return self
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled, case-insensitive pattern."""
+        return re.compile(self.pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A field decided by the mapping, and what decided it.
+
+    Attributes:
+        value: The sequence or view.
+        decided_by: ``"mapping rule N (pattern)"`` (N counts from 1 in file
+            order) or ``"mapping default_view"``.
+    """
+
+    value: str
+    decided_by: str
+
+
+class SeriesMapping(BaseModel):
+    """A validated mapping file.
+
+    Attributes:
+        version: Format version; only 1 exists.
+        rules: Ordered rules; the first match decides each field.
+        default_view: View of a sequence when no rule gives one.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    rules: list[MappingRule] = Field(default_factory=list)
+    default_view: dict[Sequence, View] = Field(default_factory=dict)
+
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        """Where the mapping was read from, for messages."""
+        return self._source
+
+    def match_sequence(self, name: str) -> RuleMatch | None:
+        """Find the sequence of a normalised name.
+
+        Args:
+            name: A name made by :func:`normalise_series_name`.
+
+        Returns:
+            The first matching rule's sequence, or None if no rule matches.
+        """
+        return self._first_match(name, "sequence")
+
+    def match_view(self, name: str, sequence: Sequence | None) -> RuleMatch | None:
+        """Find the view of a normalised name, falling back to the sequence's default view.
+
+        Args:
+            name: A name made by :func:`normalise_series_name`.
+            sequence: The series' sequence (from any source), for ``default_view``.
+
+        Returns:
+            The first matching rule's view, else the default view, else None.
+        """
+        found = self._first_match(name, "view")
+        if found is None and sequence is not None and sequence in self.default_view:
+            return RuleMatch(self.default_view[sequence], "mapping default_view")
+        return found
+
+    def _first_match(self, name: str, field: Literal["sequence", "view"]) -> RuleMatch | None:
+        for number, rule in enumerate(self.rules, start=1):
+            value = getattr(rule, field)
+            if value is not None and rule.regex.search(name):
+                return RuleMatch(value, f"mapping rule {number} ({rule.pattern})")
+        return None
+
+
+def normalise_series_name(relative_path: str, description: str | None = None) -> str:
+    """Build the name that mapping rules are matched against.
+
+    The path loses its ``.nii`` / ``.nii.gz`` suffix and is lower-cased; ``*``
+    becomes the word ``star`` (so ``T2*`` is not ``T2``); every run of
+    characters other than letters, digits and ``/`` (``_``, ``-``, ``.``,
+    spaces...) becomes one space, and ``/`` keeps separating folders. A
+    non-empty description is normalised the same way (its ``/`` become spaces
+    too) and appended after ``" | "``.
+
+    Args:
+        relative_path: The file's path relative to the scanned folder, POSIX separators.
+        description: The sidecar's ``SeriesDescription``, if any.
+
+    Returns:
+        E.g. ``"stu 0001/la 2ch cine"`` or ``"stu 0002/sa cine | sa cine bssfp"``.
+    """
+    path = _NII_SUFFIX.sub("", relative_path.replace("\\", "/"))
+    name = _SPACED_SLASH.sub("/", _words(path, _SEPARATORS)).strip("/ ")
+    if description:
+        described = _words(description, _SEPARATORS_AND_SLASH)
+        if described:
+            name = f"{name}{DESCRIPTION_SEPARATOR}{described}"
+    return name
+
+
+def _words(text: str, separators: re.Pattern[str]) -> str:
+    return separators.sub(" ", text.lower().replace("*", " star ")).strip()
+
+
+def load_series_mapping(path: Path | None = None) -> SeriesMapping:
+    """Read and validate a mapping file.
+
+    Args:
+        path: A YAML mapping file, or None for the shipped default.
+
+    Returns:
+        The validated mapping.
+
+    Raises:
+        ConfigError: E201 if the file cannot be read, E202 if it is not a YAML
+            mapping, E203 if a key, sequence or view is not allowed (or a field
+            is missing), E204 if a pattern is not a usable regular expression.
+    """
+    if path is None:
+        source = DEFAULT_MAPPING_LABEL
+        text = (
+            resources.files("qaforge.ingest")
+            .joinpath(DEFAULT_MAPPING_RESOURCE)
+            .read_text(encoding="utf-8")
+        )
+    else:
+        source = f"mapping file {path}"
+        text = _read_mapping_text(path)
+    return parse_series_mapping(text, source=source)
+
+
+def parse_series_mapping(text: str, *, source: str) -> SeriesMapping:
+    """Validate the YAML text of a mapping file.
+
+    Args:
+        text: The YAML document.
+        source: What to call it in messages, e.g. ``"mapping file rules.yaml"``.
+
+    Returns:
+        The validated mapping.
+
+    Raises:
+        ConfigError: E202, E203 or E204, as for :func:`load_series_mapping`.
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(
+            "E202", f"{source} is not valid YAML{where}: {problem}", _FORMAT_HINT
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "E202",
+            f"{source} must be a YAML mapping with keys {_allowed(SeriesMapping)}, "
+            f"got {type(data).__name__}",
+            _FORMAT_HINT,
+        )
+    try:
+        mapping = SeriesMapping.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(source, exc) from None
+    mapping._source = source
+    return mapping
+
+
+_FORMAT_HINT = (
+    f"see qaforge/ingest/{DEFAULT_MAPPING_RESOURCE} for the format "
+    f"(sequences: {', '.join(SEQUENCES)}; views: {', '.join(VIEWS)})"
+)
+
+
+def _read_mapping_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problem = "does not exist"
+    except IsADirectoryError:
+        problem = "is a folder, not a file"
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+    raise ConfigError(
+        "E201",
+        f"mapping file {path} {problem}",
+        "check the --mapping path, or leave it out to use the shipped default mapping",
+    )
+
+
+def _config_error(source: str, exc: ValidationError) -> ConfigError:
+    """Turn pydantic's errors into one ConfigError naming each bad place and value."""
+    errors = exc.errors(include_url=False)
+    code = "E204" if any(error["type"] == _REGEX_ERROR for error in errors) else "E203"
+    problems = "; ".join(_describe(error) for error in errors)
+    return ConfigError(code, f"{source}: {problems}", _FORMAT_HINT)
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = error["loc"]
+    where = _location(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        model = MappingRule if loc[:1] == ("rules",) else SeriesMapping
+        return f"unknown key {loc[-1]!r} in {where.rpartition('.')[0] or 'the top level'}; allowed: {_allowed(model)}"
+    if kind == "missing":
+        return f"{where}: missing"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "literal_error":
+        what = "key" if loc[-1] == "[key]" else "got"
+        message = f"{what} {error['input']!r}; {message[0].lower()}{message[1:]}"
+    return f"{where}: {message}" if where else message
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    """``('rules', 2, 'view')`` -> ``rules[3].view`` (rules counted from 1 as in the file)."""
+    text = ""
+    for index, part in enumerate(loc):
+        if part == "[key]":
+            continue
+        if isinstance(part, int) and index > 0 and loc[index - 1] == "rules":
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _allowed(model: type[BaseModel]) -> str:
+    return ", ".join(model.model_fields)

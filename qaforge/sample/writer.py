@@ -1,0 +1,205 @@
+"""Write the bundled sample data set: reports, phantom NIfTI series and their ground truth.
+
+Layout under ``outdir``::
+
+    reports.jsonl          one report record per line
+    series/<study_id>/...  the NIfTI series, in one of three naming styles
+    series_truth.jsonl     what each phantom file shows (frames, lesions, geometry)
+
+Everything is a pure function of the seed: writing twice gives byte-identical
+files, so content-addressed ingest sees the same series.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from qaforge.sample.cases import SAMPLE_CASES, SampleCase, SeriesKey, series_kind
+from qaforge.sample.phantoms import build_phantom, encode_nifti_gz
+
+NamingStyle = Literal["A", "B", "C"]
+
+STYLE_NAMES: dict[NamingStyle, dict[SeriesKey, str]] = {
+    "A": {
+        "cine_sax": "cine_sax.nii.gz",
+        "cine_2ch": "cine_2ch.nii.gz",
+        "cine_3ch": "cine_3ch.nii.gz",
+        "cine_4ch": "cine_4ch.nii.gz",
+        "lge_sax": "lge_sax.nii.gz",
+        "t2_sax": "t2_sax.nii.gz",
+        "perfusion_sax": "perfusion_sax.nii.gz",
+    },
+    "B": {
+        "cine_sax": "SA_CINE.nii.gz",
+        "cine_2ch": "LA_2CH_CINE.nii.gz",
+        "cine_3ch": "LA_3CH_CINE.nii.gz",
+        "cine_4ch": "LA_4CH_CINE.nii.gz",
+        "lge_sax": "PSIR_LGE_SA.nii.gz",
+        "t2_sax": "STIR_T2_SA.nii.gz",
+        "perfusion_sax": "FPP_STRESS_SA.nii.gz",
+    },
+    "C": {
+        "cine_sax": "cine/sax.nii.gz",
+        "cine_2ch": "cine/2ch.nii.gz",
+        "cine_3ch": "cine/3ch.nii.gz",
+        "cine_4ch": "cine/4ch.nii.gz",
+        "lge_sax": "lge/sax.nii.gz",
+        "t2_sax": "t2/sax.nii.gz",
+        "perfusion_sax": "perfusion/sax.nii.gz",
+    },
+}
+SERIES_DESCRIPTIONS: dict[SeriesKey, str] = {
+    "cine_sax": "SA cine bSSFP",
+    "cine_2ch": "LA 2CH cine bSSFP",
+    "cine_3ch": "LA 3CH cine bSSFP",
+    "cine_4ch": "LA 4CH cine bSSFP",
+    "lge_sax": "PSIR LGE SA stack",
+    "t2_sax": "STIR T2W SA",
+    "perfusion_sax": "FPP stress SA",
+}
+SIDECAR_STUDIES = frozenset({"STU-0002", "STU-0011"})
+"""Style-B studies whose series get a JSON sidecar."""
+FLIPPED_STUDIES = frozenset({"STU-0009", "STU-0016", "STU-0020"})
+"""Studies whose series are saved with the x axis reversed (orientation tests)."""
+
+
+class SampleDataSummary(BaseModel):
+    """What :func:`write_sample_data` wrote.
+
+    Attributes:
+        outdir: The output folder.
+        reports_path: ``reports.jsonl``.
+        series_dir: Folder holding one subfolder per study.
+        series_truth_path: ``series_truth.jsonl``.
+        n_reports: Reports written.
+        n_patients: Distinct patients.
+        n_studies: Studies with series.
+        n_series: NIfTI files written.
+        n_sidecars: JSON sidecars written.
+        n_flipped: Series saved with a flipped x axis.
+        total_bytes: Size of everything written.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    outdir: Path
+    reports_path: Path
+    series_dir: Path
+    series_truth_path: Path
+    n_reports: int
+    n_patients: int
+    n_studies: int
+    n_series: int
+    n_sidecars: int
+    n_flipped: int
+    total_bytes: int
+
+
+def naming_style(case: SampleCase) -> NamingStyle:
+    """The file naming style of a study: A, B and C in turn by study number.
+
+    Args:
+        case: The sample case.
+
+    Returns:
+        ``"A"``, ``"B"`` or ``"C"``.
+    """
+    number = int(case.study_id.rsplit("-", 1)[1])
+    styles: tuple[NamingStyle, ...] = ("A", "B", "C")
+    return styles[(number - 1) % 3]
+
+
+def series_relpath(case: SampleCase, key: SeriesKey) -> str:
+    """Path of a series file relative to ``outdir/series`` (POSIX separators).
+
+    Args:
+        case: The sample case.
+        key: The series.
+
+    Returns:
+        E.g. ``"STU-0003/cine/sax.nii.gz"``.
+    """
+    return f"{case.study_id}/{STYLE_NAMES[naming_style(case)][key]}"
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+
+
+def _sidecar(key: SeriesKey) -> dict[str, str]:
+    sequence, view = series_kind(key)
+    return {"SeriesDescription": SERIES_DESCRIPTIONS[key], "sequence": sequence, "view": view}
+
+
+def _write(path: Path, content: bytes) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return len(content)
+
+
+def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
+    """Write the sample reports, phantom series and series truth.
+
+    Existing files of the same names are overwritten; nothing else in
+    ``outdir`` is touched.
+
+    Args:
+        outdir: Folder to write into (created if missing).
+        seed: Seed of the phantoms (acquisition choices, ED frame, noise).
+
+    Returns:
+        Counts and paths of what was written.
+
+    Raises:
+        ValueError: If the seed is negative.
+    """
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    outdir = Path(outdir)
+    series_dir = outdir / "series"
+    reports_path = outdir / "reports.jsonl"
+    truth_path = outdir / "series_truth.jsonl"
+    total = _write(
+        reports_path, "".join(_json_line(c.record()) for c in SAMPLE_CASES).encode("utf-8")
+    )
+    truth_lines: list[str] = []
+    n_series = n_sidecars = n_flipped = 0
+    for case in SAMPLE_CASES:
+        flipped = case.study_id in FLIPPED_STUDIES
+        for key in case.truth.series:
+            phantom = build_phantom(case, key, seed=seed)
+            relpath = series_relpath(case, key)
+            total += _write(series_dir / relpath, encode_nifti_gz(phantom, flipped=flipped))
+            n_series += 1
+            n_flipped += flipped
+            if case.study_id in SIDECAR_STUDIES:
+                sidecar = series_dir / relpath.removesuffix(".nii.gz")
+                content = json.dumps(_sidecar(key), indent=2) + "\n"
+                total += _write(sidecar.with_name(sidecar.name + ".json"), content.encode())
+                n_sidecars += 1
+            record = {
+                "study_id": case.study_id,
+                "report_id": case.report_id,
+                "path": relpath,
+                "flipped": flipped,
+                **phantom.truth,
+            }
+            truth_lines.append(_json_line(record))
+    total += _write(truth_path, "".join(truth_lines).encode("utf-8"))
+    return SampleDataSummary(
+        outdir=outdir,
+        reports_path=reports_path,
+        series_dir=series_dir,
+        series_truth_path=truth_path,
+        n_reports=len(SAMPLE_CASES),
+        n_patients=len({c.patient_id for c in SAMPLE_CASES}),
+        n_studies=len(SAMPLE_CASES),
+        n_series=n_series,
+        n_sidecars=n_sidecars,
+        n_flipped=n_flipped,
+        total_bytes=total,
+    )

@@ -1,0 +1,50 @@
+"""Engines for the SQLite default and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from qaforge.errors import StoreError
+
+
+def create_store_engine(url: str) -> Engine:
+    """Create an engine for a database URL.
+
+    SQLite gets foreign keys, WAL journaling and a busy timeout, so that a
+    killed run leaves a consistent file and a reader does not block a writer.
+
+    Args:
+        url: ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``.
+
+    Returns:
+        A SQLAlchemy engine (no connection is opened yet).
+
+    Raises:
+        StoreError: If the URL cannot be parsed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            "E301", f"cannot parse database URL: {exc}", "check --db / QAFORGE_DATABASE_URL"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def describe_url(engine: Engine) -> str:
+    """The engine's URL with any password hidden, for messages."""
+    return engine.url.render_as_string(hide_password=True)

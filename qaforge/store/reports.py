@@ -1,0 +1,205 @@
+"""Patients, studies, reports and their versions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.domain.reports import ReportRecord
+from qaforge.store.models import Patient, Report, ReportVersion, Study, utc_now
+
+
+@dataclass
+class ReportBatchOutcome:
+    """What one batch did.
+
+    Attributes:
+        new_reports: Reports seen for the first time.
+        new_versions: Known reports whose text changed (stored as a new version).
+        unchanged: Known reports with the same text (nothing written).
+        refused: Rows that contradict what is stored (e.g. a study moving patient).
+    """
+
+    new_reports: int = 0
+    new_versions: int = 0
+    unchanged: int = 0
+    refused: list[QuarantineEntry] = field(default_factory=list)
+
+
+def store_report_batch(
+    connection: Connection,
+    *,
+    reports: Sequence[tuple[ReportRecord, str]],
+    source: str,
+) -> ReportBatchOutcome:
+    """Store a batch of validated reports, versioning changed texts.
+
+    A report whose text is unchanged writes nothing, so re-ingesting a file is
+    a no-op. A report whose text changed gets version N+1 and becomes current;
+    earlier versions stay. A row that would move a report to another study, or
+    a study to another patient, is refused rather than applied.
+
+    Args:
+        connection: An open connection inside the caller's transaction.
+        reports: ``(record, location)`` pairs, report ids unique in the batch.
+        source: The input file, recorded with each version.
+
+    Returns:
+        Counts, and the refused rows for the caller to quarantine.
+    """
+    outcome = ReportBatchOutcome()
+    if not reports:
+        return outcome
+    report_ids = [record.report_id for record, _ in reports]
+    study_ids = {record.study_id for record, _ in reports}
+    patient_ids = {record.patient_id for record, _ in reports}
+
+    current_rows = connection.execute(
+        select(Report.id, Report.study_id, Report.current_version, ReportVersion.text_sha256)
+        .join(
+            ReportVersion,
+            (ReportVersion.report_id == Report.id)
+            & (ReportVersion.version == Report.current_version),
+        )
+        .where(Report.id.in_(report_ids))
+    )
+    known_reports = {row.id: row for row in current_rows}
+    study_owner = dict(
+        connection.execute(
+            select(Study.id, Study.patient_id).where(Study.id.in_(list(study_ids)))
+        ).all()
+    )
+    known_patients = set(
+        connection.scalars(select(Patient.id).where(Patient.id.in_(list(patient_ids))))
+    )
+
+    new_patients: dict[str, dict] = {}
+    new_studies: dict[str, dict] = {}
+    new_reports: list[dict] = []
+    versions: list[dict] = []
+    bumps: list[dict] = []
+    now = utc_now()
+
+    for record, location in reports:
+        owner = study_owner.get(record.study_id)
+        if owner is not None and owner != record.patient_id:
+            outcome.refused.append(
+                _refusal(
+                    record,
+                    location,
+                    source,
+                    f"study {record.study_id!r} belongs to patient {owner!r}, "
+                    f"this row says {record.patient_id!r}",
+                )
+            )
+            continue
+        known = known_reports.get(record.report_id)
+        if known is not None and known.study_id != record.study_id:
+            outcome.refused.append(
+                _refusal(
+                    record,
+                    location,
+                    source,
+                    f"report {record.report_id!r} is stored for study {known.study_id!r}, "
+                    f"this row says {record.study_id!r}",
+                )
+            )
+            continue
+        if known is not None and known.text_sha256 == record.text_sha256:
+            outcome.unchanged += 1
+            continue
+
+        if record.patient_id not in known_patients and record.patient_id not in new_patients:
+            new_patients[record.patient_id] = {"id": record.patient_id, "created_at": now}
+        if owner is None:
+            study_owner[record.study_id] = record.patient_id
+            new_studies[record.study_id] = {
+                "id": record.study_id,
+                "patient_id": record.patient_id,
+                "study_date": record.study_date,
+                "created_at": now,
+            }
+        version = 1 if known is None else known.current_version + 1
+        versions.append(
+            {
+                "report_id": record.report_id,
+                "version": version,
+                "text": record.text,
+                "text_sha256": record.text_sha256,
+                "source": source,
+                "source_location": location,
+                "ingested_at": now,
+            }
+        )
+        if known is None:
+            outcome.new_reports += 1
+            new_reports.append(
+                {
+                    "id": record.report_id,
+                    "study_id": record.study_id,
+                    "accession": record.accession,
+                    "current_version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        else:
+            outcome.new_versions += 1
+            bumps.append(
+                {
+                    "b_id": record.report_id,
+                    "b_version": version,
+                    "b_accession": record.accession,
+                    "b_now": now,
+                }
+            )
+
+    if new_patients:
+        connection.execute(insert(Patient), list(new_patients.values()))
+    if new_studies:
+        connection.execute(insert(Study), list(new_studies.values()))
+    if new_reports:
+        connection.execute(insert(Report), new_reports)
+    if versions:
+        connection.execute(insert(ReportVersion), versions)
+    if bumps:
+        connection.execute(
+            update(Report.__table__)
+            .where(Report.__table__.c.id == bindparam("b_id"))
+            .values(
+                current_version=bindparam("b_version"),
+                accession=bindparam("b_accession"),
+                updated_at=bindparam("b_now"),
+            ),
+            bumps,
+        )
+    return outcome
+
+
+def _refusal(record: ReportRecord, location: str, source: str, reason: str) -> QuarantineEntry:
+    return QuarantineEntry(
+        stage="ingest_reports",
+        source=source,
+        location=location,
+        reason=reason,
+        record_key=record.report_id,
+        raw=None,
+    )
+
+
+def list_study_ids(connection: Connection) -> set[str]:
+    """Every study id in the store."""
+    return set(connection.scalars(select(Study.id)))
+
+
+def current_report_text(connection: Connection, *, report_id: str) -> tuple[int, str] | None:
+    """The current version number and text of a report, or None if unknown."""
+    row = connection.execute(
+        select(ReportVersion.version, ReportVersion.text)
+        .join(Report, Report.id == ReportVersion.report_id)
+        .where(Report.id == report_id, ReportVersion.version == Report.current_version)
+    ).first()
+    return None if row is None else (row.version, row.text)

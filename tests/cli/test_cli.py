@@ -1,0 +1,91 @@
+"""The command line as a user meets it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from qaforge.cli.app import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_the_stages():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("init", "ingest", "status", "demo", "demo-data", "quarantine"):
+        assert command in result.output
+    assert "reports" in run("ingest", "--help").output
+
+
+def test_init_then_init_again(tmp_path):
+    first = run("init")
+    assert first.exit_code == 0, first.output
+    assert "created qaforge schema" in first.output
+    assert (tmp_path / "qaforge.db").exists()
+    again = run("init")
+    assert again.exit_code == 0 and "up to date" in again.output
+
+
+def test_ingest_reports_says_what_it_stored_and_refused(mixed_reports_jsonl):
+    run("init")
+    result = run("ingest", "reports", str(mixed_reports_jsonl))
+    assert result.exit_code == 0, result.output
+    assert "9 rows read" in result.output
+    assert "5 new, 0 new versions, 0 unchanged, 4 quarantined" in result.output
+    for line in ("line 3", "line 5", "line 6", "line 7"):
+        assert line in result.output
+    again = run("ingest", "reports", str(mixed_reports_jsonl))
+    assert "0 new, 0 new versions, 5 unchanged, 4 quarantined" in again.output
+    listing = run("quarantine", "--stage", "ingest_reports")
+    assert listing.exit_code == 0
+    assert "duplicate report_id" in listing.output
+
+
+def test_a_file_with_no_valid_row_exits_1(tmp_path):
+    run("init")
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"report_id": "R1", "text": ""}) + "\n")
+    result = run("ingest", "reports", str(path))
+    assert result.exit_code == 1
+    assert "1 quarantined" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (("ingest", "reports", "nowhere.jsonl"), "E101"),
+        (("--db", "mysql://x/y", "status"), "E002"),
+        (("status",), "E304"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(args, code):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert f"error {code}" in result.output
+    assert "hint:" in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_db_option_and_environment_variable(tmp_path, monkeypatch):
+    target = tmp_path / "elsewhere.db"
+    assert run("--db", f"sqlite:///{target}", "init").exit_code == 0
+    assert target.exists()
+    monkeypatch.setenv("QAFORGE_DATABASE_URL", f"sqlite:///{target}")
+    status = run("status")
+    assert status.exit_code == 0, status.output
+    assert "report_versions" in status.output
+    assert not (tmp_path / "qaforge.db").exists()
