@@ -33,9 +33,7 @@ def test_five_good_four_bad_then_rerun_adds_nothing(engine, mixed_reports_jsonl)
     assert count(engine, Patient) == 4  # R2 and R3 share P2
     assert count(engine, Study) == 5
     with engine.connect() as connection:
-        refused = {
-            row.location: row.reason for row in connection.execute(select(QuarantineRow))
-        }
+        refused = {row.location: row.reason for row in connection.execute(select(QuarantineRow))}
     assert set(refused) == {"line 3", "line 5", "line 6", "line 7"}
     assert "missing report_id" in refused["line 3"]
 

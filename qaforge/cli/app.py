@@ -50,7 +50,9 @@ def main_options(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    app_state(ctx).db_option = db
+    state = app_state(ctx)
+    state.db_option = db
+    ctx.call_on_close(state.close)
 
 
 @app.command()

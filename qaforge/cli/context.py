@@ -17,6 +17,7 @@ class AppState:
     """Per-invocation state set by the main callback."""
 
     db_option: str | None = None
+    _engine: Engine | None = None
 
     def settings(self) -> Settings:
         """Settings from the environment, with ``--db`` taking precedence.
@@ -37,7 +38,15 @@ class AppState:
             ) from None
 
     def engine(self) -> Engine:
-        return create_store_engine(self.settings().database_url)
+        """The store engine, created on first use and closed when the command ends."""
+        if self._engine is None:
+            self._engine = create_store_engine(self.settings().database_url)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
 def app_state(ctx: typer.Context) -> AppState:

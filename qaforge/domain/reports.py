@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Annotated
 
 from pydantic import (
@@ -14,6 +15,9 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+
+# Lone surrogates are what undecodable bytes become under errors="surrogateescape".
+UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 REPORT_FIELDS = ("report_id", "patient_id", "study_id", "text", "study_date", "accession")
 
@@ -64,7 +68,7 @@ class ReportRecord(BaseModel):
             raise ValueError(f"text must be a string, got {type(value).__name__}")
         if not value.strip():
             raise ValueError("text is empty")
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
+        if UNDECODABLE.search(value):
             raise ValueError("text has bytes that are not valid UTF-8")
         return value
 

@@ -18,7 +18,8 @@ class SeriesHeader(BaseModel):
 
     Attributes:
         shape: Array shape, e.g. (H, W, Z) or (H, W, Z, T).
-        spacing: Voxel size per axis (mm, and seconds for the time axis if set).
+        spacing: Voxel size per axis as the header states it (mm; the time axis in the
+            header's time unit, milliseconds for the sample phantoms).
         n_slices: Z extent (1 for long-axis cine).
         n_frames: T extent (1 for 3D stacks).
         orientation: Axis codes of the affine, e.g. ``"RAS"``.

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from qaforge.domain.quarantine import QuarantineEntry, excerpt
-from qaforge.domain.reports import REPORT_FIELDS, ReportRecord
+from qaforge.domain.reports import REPORT_FIELDS, UNDECODABLE, ReportRecord
 from qaforge.errors import InputFileError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -213,7 +213,7 @@ def _csv_rows(path: Path) -> Iterator[_RawRow]:
                 problem = f"has {len(values)} fields, header has {len(columns)}"
                 yield _RawRow(location, fields, problem, raw)
                 continue
-            bad = [k for k, v in fields.items() if any("\udc80" <= ch <= "\udcff" for ch in v)]
+            bad = [k for k, v in fields.items() if UNDECODABLE.search(v)]
             if bad:
                 yield _RawRow(
                     location, fields, f"bytes are not valid UTF-8 in {', '.join(bad)}", raw

@@ -1,0 +1,28 @@
+"""The README's main command (`make demo` = `qaforge demo demo-out`), run as the quick start shows it."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from qaforge.cli.app import app
+
+
+def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    first = runner.invoke(app, ["demo", "demo-out"])
+    assert first.exit_code == 0, first.output
+    assert "30 new, 0 new versions, 0 unchanged, 0 quarantined" in first.output
+    files = int(re.search(r"series: (\d+) files found", first.output).group(1))
+    assert files > 150
+    assert f"{files} new, 0 updated, 0 unchanged, 0 quarantined" in first.output
+    assert (tmp_path / "demo-out" / "qaforge.db").exists()
+
+    second = runner.invoke(app, ["demo", "demo-out"])
+    assert second.exit_code == 0, second.output
+    assert "0 new, 0 new versions, 30 unchanged, 0 quarantined" in second.output
+    assert f"0 new, 0 updated, {files} unchanged, 0 quarantined" in second.output
