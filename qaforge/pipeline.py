@@ -19,7 +19,12 @@ from pydantic import BaseModel, Field
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import ScannedSeries
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
-from qaforge.ingest.series import find_series_files, read_series_manifest, scan_series_file
+from qaforge.ingest.series import (
+    find_series_files,
+    read_series_manifest,
+    scan_series_file,
+    unmatched_manifest_rows,
+)
 from qaforge.ingest.series_mapping import load_series_mapping
 from qaforge.store.engine import Engine
 from qaforge.store.ingest_runs import finish_ingest_run, start_ingest_run
@@ -186,6 +191,7 @@ def ingest_series(
     refused_manifest_rows: list[QuarantineEntry] = []
     if manifest_path is not None:
         manifest, refused_manifest_rows = read_series_manifest(manifest_path)
+        refused_manifest_rows += unmatched_manifest_rows(manifest, files, root)
     with engine.begin() as connection:
         run_id = start_ingest_run(connection, stage="ingest_series", source=str(root))
         known_study_ids = list_study_ids(connection)

@@ -80,3 +80,28 @@ def test_sequence_and_view_match_the_phantom_truth(sample, sqlite_engine):
             for row in connection.execute(select(ImageSeries))
         }
     assert stored == truth
+
+
+def test_manifest_links_studies_and_rows_naming_no_file_are_quarantined(
+    sample, sqlite_engine, tmp_path
+):
+    from qaforge.pipeline import ingest_reports, ingest_series
+
+    ingest_reports(sqlite_engine, sample / "reports.jsonl")
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    source = sorted((sample / "series" / "STU-0001").glob("*.nii.gz"))[0]
+    shutil.copy(source, flat / "scan_a_cine_sax.nii.gz")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "path,study_id\nscan_a_cine_sax.nii.gz,STU-0001\nwrong/place.nii.gz,STU-0002\n"
+    )
+
+    summary = ingest_series(sqlite_engine, flat, manifest_path=manifest)
+
+    assert (summary.new, summary.quarantined) == (1, 1)
+    assert summary.examples[0].location == "line 3"
+    assert "no file 'wrong/place.nii.gz'" in summary.examples[0].reason
+    with sqlite_engine.connect() as connection:
+        row = connection.execute(select(ImageSeries)).one()
+    assert row.study_id == "STU-0001" and row.sequence == "cine" and row.view == "sax"
