@@ -30,9 +30,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_scheme(cls, value: str) -> str:
         scheme = value.split("://", 1)[0]
-        if "://" not in value or not (
-            scheme.startswith("sqlite") or scheme.startswith("postgresql")
-        ):
+        if "://" not in value or not (scheme.startswith(("sqlite", "postgres"))):
             raise ValueError(
                 f"unsupported database URL scheme {scheme!r}: use sqlite:///FILE "
                 "or postgresql+psycopg://USER@HOST/DB"

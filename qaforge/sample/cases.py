@@ -20,19 +20,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qaforge.domain.series import Sequence, View
+from qaforge.domain.vocabulary import Wall
 
 Diagnosis = Literal["normal", "ischemic", "hcm", "dcm", "myocarditis", "amyloidosis"]
+# The phantoms split the stack in thirds; "apex" (segment 17) is not drawn.
 Level = Literal["basal", "mid", "apical"]
-Wall = Literal[
-    "anterior",
-    "anteroseptal",
-    "inferoseptal",
-    "inferior",
-    "inferolateral",
-    "anterolateral",
-    "septal",
-    "lateral",
-]
 Pattern = Literal["subendocardial", "midwall", "subepicardial", "transmural", "diffuse"]
 MotionKind = Literal["hypokinetic", "akinetic", "dyskinetic"]
 SeriesKey = Literal[
