@@ -2,6 +2,7 @@
 
 .venv/bin/python benchmarks/run.py                  # all benchmarks, default sizes
 .venv/bin/python benchmarks/run.py ingest-reports --reports 20000
+.venv/bin/python benchmarks/run.py extract --reports 10000 --workers 2
 """
 
 from __future__ import annotations
@@ -12,18 +13,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import ingest_reports  # noqa: E402
+from benchmarks import extract_reports, ingest_reports  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("benchmark", nargs="?", default="all", choices=["all", "ingest-reports"])
+    parser.add_argument(
+        "benchmark", nargs="?", default="all", choices=["all", "ingest-reports", "extract"]
+    )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
+    parser.add_argument(
+        "--extract-reports",
+        dest="extract_reports",
+        type=int,
+        default=10_000,
+        help="reports for extract",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="worker processes for extract")
     args = parser.parse_args()
     if args.benchmark in ("all", "ingest-reports"):
         ingest_reports.run(reports=args.reports)
+    if args.benchmark in ("all", "extract"):
+        extract_reports.run(reports=args.extract_reports, workers=args.workers)
 
 
 if __name__ == "__main__":

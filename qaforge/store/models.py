@@ -171,6 +171,22 @@ class Finding(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class ExtractedReport(Base):
+    """A report version that a run has read, with how many findings it gave.
+
+    Kept also when a report gives no finding, so that a re-run skips it.
+    """
+
+    __tablename__ = "extracted_reports"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("extraction_runs.id"), primary_key=True)
+    report_version_id: Mapped[int] = mapped_column(
+        ForeignKey("report_versions.id"), primary_key=True
+    )
+    finding_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class QAItem(Base):
     """A question with options and answer; retired rather than deleted."""
 

@@ -1,0 +1,159 @@
+"""``qaforge extract`` and ``qaforge score-extraction``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qaforge.cli.console import console, progress_bar, user_errors
+from qaforge.cli.context import app_state
+from qaforge.errors import ConfigError
+
+
+@user_errors
+def extract_command(
+    ctx: typer.Context,
+    input_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            help="Reports file (.jsonl/.csv/.parquet) to extract without a database. Needs --output.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="Findings JSONL to write, one line per report (with --input)."
+        ),
+    ] = None,
+    extractor: Annotated[
+        str, typer.Option(help="Which extractor: rules (the LLM extractor is not built yet).")
+    ] = "rules",
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (each builds its own pipeline).")
+    ] = 1,
+) -> None:
+    """Extract findings from reports with the rule-based extractor.
+
+    Without --input: reads every current report version in the database that
+    this configuration (extractor, version, hash of its rule files) has not
+    read, and stores its findings with an extraction run. A re-run with
+    unchanged rules does nothing; changed rules make a new run.
+
+    With --input FILE --output FILE: no database. Writes one line per valid
+    report, {"report_id": ..., "findings": [...]}, in input order; refused rows
+    go to OUTPUT.quarantine.jsonl with their reason and line.
+    """
+    from qaforge.pipeline import extract_database, extract_file
+
+    if extractor != "rules":
+        raise ConfigError(
+            "E004",
+            f"extractor {extractor!r} is not available",
+            "use --extractor rules; the LLM extractor arrives in a later version",
+        )
+    if (input_file is None) != (output is None):
+        raise ConfigError(
+            "E005", "--input and --output go together", "give both, or neither to use the database"
+        )
+    if input_file is not None and output is not None:
+        with progress_bar() as progress:
+            summary = extract_file(input_file, output, workers=workers, progress=progress)
+        console.print(
+            f"extract: {summary.reports} reports from {summary.source} -> {summary.output}: "
+            f"{summary.findings} findings, {summary.quarantined} rows quarantined"
+            + (f" (see {summary.quarantine_file})" if summary.quarantine_file else "")
+        )
+        for entry in summary.examples[:10]:
+            console.print(f"  {entry.location}: {entry.reason}")
+        if summary.quarantined and not summary.reports:
+            raise typer.Exit(1)
+        return
+    state = app_state(ctx)
+    engine = state.engine()
+    with progress_bar() as progress:
+        result = extract_database(
+            engine, workers=workers, batch_size=state.settings().batch_size, progress=progress
+        )
+    console.print(
+        f"extract: run {result.run_id[:12]} ({'new' if result.new_run else 'known'} rules): "
+        f"{result.extracted} report versions read, {result.already_extracted} already read, "
+        f"{result.findings} findings stored"
+    )
+    if result.findings_by_code:
+        table = Table(title="findings of this run, per code", title_justify="left")
+        table.add_column("code")
+        table.add_column("findings", justify="right")
+        for code, count in result.findings_by_code.items():
+            table.add_row(code, str(count))
+        console.print(table)
+
+
+@user_errors
+def score_extraction_command(
+    gold: Annotated[Path, typer.Option(help="Gold findings JSONL (the stateless extract format).")],
+    pred: Annotated[Path, typer.Option(help="Predicted findings JSONL (from `qaforge extract`).")],
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON to this file.")
+    ] = None,
+) -> None:
+    """Score predicted findings against gold: per-code precision, recall and F1.
+
+    Values are matched on (code, value) per report; locations (levels, walls,
+    segments) and certainty are scored on the matched pairs. Only reports in
+    the gold file are scored. See docs/extraction.md.
+    """
+    from qaforge.extract.scoring import read_findings_jsonl, score_extraction
+
+    gold_file = read_findings_jsonl(gold)
+    pred_file = read_findings_jsonl(pred)
+    for name, loaded in (("gold", gold_file), ("pred", pred_file)):
+        for problem in loaded.problems[:10]:
+            console.print(f"[yellow]{name} line {problem.line} skipped:[/] {problem.reason}")
+        if len(loaded.problems) > 10:
+            console.print(
+                f"[yellow]... and {len(loaded.problems) - 10} more {name} lines skipped[/]"
+            )
+    score = score_extraction(gold_file.reports, pred_file.reports)
+    table = Table(
+        title=f"extraction scores over {score.reports_scored} gold reports", title_justify="left"
+    )
+    for column in ("code", "tp", "fp", "fn", "precision", "recall", "f1"):
+        table.add_column(column, justify="left" if column == "code" else "right")
+    for code, counts in score.values.per_code.items():
+        table.add_row(code, *_count_cells(counts))
+    table.add_section()
+    table.add_row("micro (code, value)", *_count_cells(score.values.micro))
+    table.add_row("micro locations", *_count_cells(score.locations.micro))
+    console.print(table)
+    console.print(
+        f"certainty agreement on matched findings: {score.certainty.agreement:.3f}; "
+        f"macro-F1 (code, value): {score.values.macro_f1:.3f}"
+    )
+    if score.missing_pred_reports or score.unscored_pred_reports:
+        console.print(
+            f"{score.missing_pred_reports} gold reports have no prediction line; "
+            f"{score.unscored_pred_reports} predicted reports are not in the gold file"
+        )
+    if json_output is not None:
+        json_output.write_text(
+            json.dumps(score.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8"
+        )
+        console.print(f"wrote {json_output}")
+    if gold_file.problems and not gold_file.reports:
+        raise typer.Exit(1)
+
+
+def _count_cells(counts) -> list[str]:
+    return [
+        str(counts.tp),
+        str(counts.fp),
+        str(counts.fn),
+        f"{counts.precision:.3f}",
+        f"{counts.recall:.3f}",
+        f"{counts.f1:.3f}",
+    ]

@@ -1,0 +1,10 @@
+"""Extraction: report text to findings of the vocabulary.
+
+``assertion_status(text, start, end)`` is the DESIGN.md contract for
+negation / uncertainty / history of any target; :class:`RuleExtractor`
+(``qaforge.extract.rule_extractor``) is the rule-based extractor.
+"""
+
+from qaforge.extract.assertion import assertion_status
+
+__all__ = ["assertion_status"]

@@ -1,0 +1,330 @@
+"""ConText-style assertion: is a target affirmed, negated, possible, historical or hypothetical?
+
+Triggers come from ``rules/context.yaml``; each has a category, a direction
+(forward: acts on targets after it; backward: before it; both) and a scope
+that ends at the sentence end, at a terminator ("but", "however", "which",
+...) or after a number of words. Commas do not end a scope, so a coordinated
+list ("No LGE, perfusion defect or oedema") is negated whole. Pseudo-triggers
+("no change in", "not only") are matched so that the shorter triggers inside
+them do not fire, and assert nothing. All triggers of the rules are compiled
+into one regular expression, longest phrase first, found once per sentence.
+
+:func:`assertion_status` is the DESIGN.md contract, for any target of any
+clinical sentence. When several triggers reach a target the strongest wins:
+hypothetical, then historical, then negated, then possible.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from qaforge.extract.rule_files import RULES_DIR, RulesError
+
+AssertionStatus = Literal["affirmed", "negated", "possible", "historical", "hypothetical"]
+TriggerCategory = Literal[
+    "negated", "possible", "historical", "hypothetical", "pseudo", "terminate"
+]
+Direction = Literal["forward", "backward", "both"]
+Certainty = Literal["definite", "probable", "possible"]
+
+_PRECEDENCE = {"hypothetical": 4, "historical": 3, "negated": 2, "possible": 1}
+
+
+class TriggerGroup(BaseModel):
+    """Phrases that share a category, a direction and a scope."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: TriggerCategory
+    direction: Literal["forward", "backward", "both"]
+    phrases: tuple[str, ...]
+    certainty: Literal["probable", "possible"] | None = None
+    max_words: int | None = None
+
+    @model_validator(mode="after")
+    def _certainty_only_for_possible(self) -> TriggerGroup:
+        if (self.category == "possible") != (self.certainty is not None):
+            raise ValueError(
+                "a 'possible' group needs a certainty (probable or possible); others have none"
+            )
+        if any(not phrase.strip() for phrase in self.phrases):
+            raise ValueError("empty trigger phrase")
+        return self
+
+
+class ContextDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    forward_words: int = 15
+    backward_words: int = 6
+
+
+class ContextRules(BaseModel):
+    """``context.yaml``: trigger groups and the default scope caps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    defaults: ContextDefaults = ContextDefaults()
+    groups: tuple[TriggerGroup, ...]
+
+    @model_validator(mode="after")
+    def _one_category_per_phrase(self) -> ContextRules:
+        seen: dict[str, str] = {}
+        for group in self.groups:
+            for phrase in group.phrases:
+                key = _normalise(phrase)
+                if seen.get(key, group.category) != group.category:
+                    raise ValueError(f"trigger {phrase!r} is both {seen[key]} and {group.category}")
+                seen[key] = group.category
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What a phrase does: category, direction, word cap, certainty."""
+
+    category: str
+    direction: str
+    max_words: int
+    certainty: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTrigger:
+    start: int
+    end: int
+    text: str
+    trigger: Trigger
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceTriggers:
+    """The triggers of one sentence ``text[start:end]``, absolute offsets."""
+
+    text: str
+    start: int
+    end: int
+    found: tuple[FoundTrigger, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """The status of a target, the certainty a hedge gives it, and the deciding trigger."""
+
+    status: AssertionStatus
+    certainty: Certainty
+    trigger: str | None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _normalise(phrase: str) -> str:
+    return " ".join(phrase.lower().split())
+
+
+def load_context_rules(path: Path | None = None) -> ContextRules:
+    """Read and validate a trigger file (default: the shipped ``rules/context.yaml``)."""
+    if path is None:
+        return _default_rules()
+    return _load(path)
+
+
+def _load(path: Path) -> ContextRules:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RulesError(path, f"cannot read it ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise RulesError(path, f"not valid YAML ({str(error).splitlines()[0]})") from None
+    try:
+        return ContextRules.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise RulesError(path, f"{where}: {first['msg']}") from None
+
+
+@functools.cache
+def _default_rules() -> ContextRules:
+    return _load(RULES_DIR / "context.yaml")
+
+
+class AssertionAnalyzer:
+    """Finds triggers in sentences and decides the status of targets."""
+
+    def __init__(self, rules: ContextRules | None = None) -> None:
+        rules = rules or load_context_rules()
+        self._triggers: dict[str, Trigger] = {}
+        for group in rules.groups:
+            default = (
+                rules.defaults.backward_words
+                if group.direction == "backward"
+                else rules.defaults.forward_words
+            )
+            for phrase in group.phrases:
+                key = _normalise(phrase)
+                trigger = Trigger(
+                    group.category,
+                    group.direction,
+                    group.max_words or default,
+                    group.certainty or "definite",
+                )
+                known = self._triggers.get(key)
+                if known is not None and known.direction != trigger.direction:
+                    # Listed both ways: it acts both ways, with the longer reach.
+                    trigger = Trigger(
+                        known.category,
+                        "both",
+                        max(known.max_words, trigger.max_words),
+                        known.certainty,
+                    )
+                self._triggers[key] = trigger
+        ordered = sorted(self._triggers, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(_phrase_pattern, ordered)), re.IGNORECASE)
+        pseudo = [p for p in ordered if self._triggers[p].category == "pseudo"]
+        # Pseudo-triggers are found on their own so that a trigger overlapping one
+        # ("there is no" in "there is no change in") cannot hide it.
+        self._pseudo = (
+            re.compile("|".join(map(_phrase_pattern, pseudo)), re.IGNORECASE) if pseudo else None
+        )
+
+    def sentence_triggers(self, text: str, start: int, end: int) -> SentenceTriggers:
+        """All triggers of the sentence ``text[start:end]`` (found once, reused per target)."""
+        found = []
+        pseudo = [m.span() for m in self._pseudo.finditer(text, start, end)] if self._pseudo else []
+        for match in self._pattern.finditer(text, start, end):
+            trigger = self._triggers.get(_normalise(match.group()))
+            if trigger is None:
+                continue
+            if trigger.category != "pseudo" and any(
+                a < match.end() and match.start() < b for a, b in pseudo
+            ):
+                continue
+            found.append(FoundTrigger(match.start(), match.end(), match.group(), trigger))
+        return SentenceTriggers(text, start, end, tuple(found))
+
+    def assess(
+        self,
+        triggers: SentenceTriggers,
+        target_start: int,
+        target_end: int,
+        ignore: tuple[str, ...] = (),
+    ) -> Assertion:
+        """The status of ``text[target_start:target_end]``, a span inside the sentence.
+
+        ``ignore`` leaves out trigger categories (the extractor reads "prior
+        infarction" in an impression as a diagnosis, not as history).
+        """
+        text = triggers.text
+        best: FoundTrigger | None = None
+        terminators = [f for f in triggers.found if f.trigger.category == "terminate"]
+        for found in triggers.found:
+            trigger = found.trigger
+            if trigger.category in ("pseudo", "terminate") or trigger.category in ignore:
+                continue
+            if found.start < target_end and target_start < found.end:
+                continue  # the trigger is inside the target ("no-reflow" as a term)
+            after = found.end <= target_start
+            if after and trigger.direction == "backward":
+                continue
+            if not after and trigger.direction == "forward":
+                continue
+            gap_start, gap_end = (found.end, target_start) if after else (target_end, found.start)
+            if any(gap_start <= t.start and t.end <= gap_end for t in terminators):
+                continue
+            if len(_WORD.findall(text, gap_start, gap_end)) > trigger.max_words:
+                continue
+            if best is None or _PRECEDENCE[trigger.category] > _PRECEDENCE[best.trigger.category]:
+                best = found
+            elif (
+                trigger.category == best.trigger.category == "possible"
+                and trigger.certainty == "possible"
+            ):
+                best = found  # two hedges: the weaker one
+        if best is None:
+            return Assertion("affirmed", "definite", None)
+        trigger = best.trigger
+        certainty = trigger.certainty if trigger.category == "possible" else "definite"
+        return Assertion(trigger.category, certainty, best.text)  # type: ignore[arg-type]
+
+    def assess_span(self, text: str, start: int, end: int) -> Assertion:
+        """Find the sentence around ``text[start:end]`` and assess the span in it."""
+        _check_span(text, start, end)
+        sentence_start, sentence_end = sentence_bounds(text, start, end)
+        return self.assess(self.sentence_triggers(text, sentence_start, sentence_end), start, end)
+
+
+def _phrase_pattern(phrase: str) -> str:
+    body = r"\s+".join(re.escape(word) for word in phrase.split())
+    if phrase.startswith(":"):
+        body = r":\s*" + r"\s+".join(re.escape(word) for word in phrase[1:].split())
+    prefix = r"(?<!\w)" if phrase[0].isalnum() else ""
+    suffix = r"(?!\w)" if phrase[-1].isalnum() else ""
+    return prefix + body + suffix
+
+
+_BOUNDARY = re.compile(r"[.!?](?=\s|$)|;|\n\s*\n|\n(?=\s*(?:[-•*]|\d{1,2}[.)])\s)")
+_NOT_AN_END = re.compile(r"(?:\d|\b(?:e\.g|i\.e|vs|approx|etc|cf|dr|no))\.\Z", re.IGNORECASE)
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence containing ``text[start:end]``.
+
+    Bounded by '.', '!' or '?' before whitespace (not in decimals such as
+    "2.5" or abbreviations such as "e.g."), ';', blank lines and bullet lines.
+    A header at the start of a line ("FINDINGS:") stays in the sentence it heads.
+    """
+    _check_span(text, start, end)
+    sentence_start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.end() > start:
+            break
+        if match.group() == "." and _NOT_AN_END.search(
+            text, max(0, match.start() - 5), match.end()
+        ):
+            continue
+        if (
+            match.group() == "."
+            and match.end() < len(text)
+            and text[match.end() : match.end() + 1].isdigit()
+        ):
+            continue
+        sentence_start = match.end()
+    sentence_end = len(text)
+    for match in _BOUNDARY.finditer(text, end):
+        if match.group() == "." and _NOT_AN_END.search(
+            text, max(0, match.start() - 5), match.end()
+        ):
+            continue
+        sentence_end = match.end()
+        break
+    return sentence_start, max(sentence_end, end)
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"span {start}:{end} is not inside a text of {len(text)} characters")
+
+
+@functools.cache
+def _default_analyzer() -> AssertionAnalyzer:
+    return AssertionAnalyzer()
+
+
+def assertion_status(text: str, start: int, end: int) -> AssertionStatus:
+    """The assertion status of the target ``text[start:end]`` in its sentence.
+
+    Returns one of ``affirmed``, ``negated``, ``possible``, ``historical``,
+    ``hypothetical`` (DESIGN.md contract). Raises ValueError for a span outside
+    the text.
+    """
+    return _default_analyzer().assess_span(text, start, end).status
