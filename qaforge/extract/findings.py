@@ -734,6 +734,14 @@ class SentenceReader:
                     candidate.location.update(self.state.last_location)
             if positive:
                 previous = candidate
+        for (first, first_mention), (second, second_mention) in zip(
+            targets, targets[1:], strict=False
+        ):
+            if first.location.is_empty() and re.fullmatch(
+                r"\s*(?:and|,|/|&)\s*", self.text[first_mention.end : second_mention.start]
+            ):
+                # "thinning and akinesis of the basal anteroseptum": one place for both.
+                first.location.update(second.location)
 
     def _names_insertion_point(self, index: int) -> bool:
         """'inferior right ventricular insertion point': the wall word names the insertion point."""

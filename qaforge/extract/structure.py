@@ -25,10 +25,13 @@ _HEADER = re.compile(
 # What may follow a header on its line for the header itself to be the
 # subject of the statement ("LGE: none", "Pericardial effusion: absent").
 _BARE_STATUS = re.compile(
-    r"^\s*(?:none|nil|no|not seen|not present|not identified|not detected|absent|negative|"
-    r"present|positive|normal|none seen|none identified|none detected|yes)\s*[.;]?\s*$",
+    r"\s*(?:none|nil|no|not seen|not present|not identified|not detected|absent|negative|"
+    r"present|positive|normal|none seen|none identified|none detected|yes|within normal limits|"
+    r"unremarkable|elevated|raised|increased|not performed)\s*(?:[.;]|$)",
     re.IGNORECASE,
 )
+
+_INLINE_HEADER = re.compile(r"(?<=[.!?])[ \t]+(?P<header>[A-Z][A-Za-z /]{2,30}?)[ \t]*(?P<sep>:)")
 
 _ABBREVIATIONS = frozenset(
     "e.g i.e vs approx dr etc cf fig no nos incl resp est max min ca".split()
@@ -82,9 +85,12 @@ class SectionMatcher:
         return None
 
     def headers(self, text: str) -> list[Header]:
-        """Every recognised header of the text, in order."""
+        """Every recognised header of the text, in order: at line starts, and
+        inline after a sentence ("... No LGE. Impression: normal study.")."""
         found = []
-        for match in _HEADER.finditer(text):
+        matches = list(_HEADER.finditer(text)) + list(_INLINE_HEADER.finditer(text))
+        matches.sort(key=lambda m: m.start("header"))
+        for match in matches:
             kind = self.kind_of(match.group("header"))
             if kind is None:
                 continue
@@ -119,7 +125,13 @@ def split_sentences(text: str, matcher: SectionMatcher) -> list[Sentence]:
         else:
             kind, content_start, subject = header.kind, header.content_start, header.subject
         first = True
+        excluded_end = block_end
+        if kind == "excluded":
+            # An indication or history line does not run into the unheaded text after it.
+            excluded_end = _paragraph_end(text, content_start, block_end)
         for start, end in _sentence_spans(text, content_start, block_end):
+            if start >= excluded_end:
+                kind = "findings"
             if first and header is not None:
                 if subject:
                     sentences.append(
@@ -132,6 +144,26 @@ def split_sentences(text: str, matcher: SectionMatcher) -> list[Sentence]:
             first = False
             sentences.append(Sentence(start, end, kind, start))
     return sentences
+
+
+def _paragraph_end(text: str, start: int, end: int) -> int:
+    """End of the header's own line (with wrapped continuation lines), or of the
+    next paragraph when the header stands alone on its line."""
+    line_end = text.find("\n", start, end)
+    if line_end < 0:
+        return end
+    if not text[start:line_end].strip():
+        blank = re.compile(r"\n[ \t]*\n").search(text, line_end + 1, end)
+        return blank.start() if blank else end
+    position = line_end
+    while position < end:
+        following = text.find("\n", position + 1, end)
+        following = end if following < 0 else following
+        line = text[position + 1 : following].lstrip()
+        if not line or not line[0].islower():
+            break
+        position = following
+    return position
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

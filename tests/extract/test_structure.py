@@ -94,3 +94,27 @@ def test_free_text_is_one_findings_section():
     text = "Normal LV size. No LGE. Overall a normal study."
     assert {kind for kind, _ in sentences_of(text)} == {"findings"}
     assert len(sentences_of(text)) == 3
+
+
+def test_an_inline_impression_header_starts_a_section():
+    text = "No LGE. Impression: Inducible ischaemia."
+    assert sentences_of(text) == [("findings", "No LGE."), ("impression", "Inducible ischaemia.")]
+
+
+def test_a_history_line_does_not_swallow_the_unheaded_text_after_it():
+    text = "History: Hypertension.\nThe LV is dilated.\nNo LGE."
+    assert sentences_of(text) == [
+        ("excluded", "Hypertension."),
+        ("findings", "The LV is dilated."),
+        ("findings", "No LGE."),
+    ]
+
+
+def test_a_header_alone_on_its_line_excludes_its_paragraph():
+    text = "CLINICAL HISTORY:\nChest pain.\nPrior MI.\n\nThe LV is dilated."
+    assert [kind for kind, _ in sentences_of(text)] == ["excluded", "excluded", "findings"]
+
+
+def test_a_header_value_followed_by_more_text_is_still_the_subject():
+    sentences = split_sentences("LGE: none. STIR: no oedema.", MATCHER)
+    assert sentences[0].header_is_subject
