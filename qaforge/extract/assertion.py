@@ -125,6 +125,7 @@ class Assertion:
 
 
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def _normalise(phrase: str) -> str:
@@ -188,28 +189,39 @@ class AssertionAnalyzer:
                         known.certainty,
                     )
                 self._triggers[key] = trigger
-        ordered = sorted(self._triggers, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(_phrase_pattern, ordered)), re.IGNORECASE)
-        pseudo = [p for p in ordered if self._triggers[p].category == "pseudo"]
-        # Pseudo-triggers are found on their own so that a trigger overlapping one
-        # ("there is no" in "there is no change in") cannot hide it.
-        self._pseudo = (
-            re.compile("|".join(map(_phrase_pattern, pseudo)), re.IGNORECASE) if pseudo else None
-        )
+        # Phrases are looked up as tuples of word tokens: one dictionary probe per
+        # position and length, instead of a regex alternation of every phrase.
+        self._by_tokens: dict[tuple[str, ...], Trigger] = {}
+        for phrase, trigger in self._triggers.items():
+            self._by_tokens[tuple(_TOKEN.findall(phrase))] = trigger
+        self._longest = max((len(key) for key in self._by_tokens), default=1)
 
     def sentence_triggers(self, text: str, start: int, end: int) -> SentenceTriggers:
         """All triggers of the sentence ``text[start:end]`` (found once, reused per target)."""
+        tokens = [
+            (m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)
+        ]
+        words = [token[0] for token in tokens]
+        matches: list[tuple[int, int, Trigger]] = []  # (first token, last token + 1, trigger)
+        for index in range(len(tokens)):
+            for length in range(min(self._longest, len(tokens) - index), 0, -1):
+                trigger = self._by_tokens.get(tuple(words[index : index + length]))
+                if trigger is not None:
+                    matches.append((index, index + length, trigger))
+                    break
+        # Pseudo-triggers win over any trigger they overlap ("there is no" inside
+        # "there is no change in"); otherwise the earlier, longer match wins.
+        pseudo = [(a, b) for a, b, t in matches if t.category == "pseudo"]
         found = []
-        pseudo = [m.span() for m in self._pseudo.finditer(text, start, end)] if self._pseudo else []
-        for match in self._pattern.finditer(text, start, end):
-            trigger = self._triggers.get(_normalise(match.group()))
-            if trigger is None:
+        taken_until = 0
+        for a, b, trigger in matches:
+            if a < taken_until:
                 continue
-            if trigger.category != "pseudo" and any(
-                a < match.end() and match.start() < b for a, b in pseudo
-            ):
+            if trigger.category != "pseudo" and any(pa < b and a < pb for pa, pb in pseudo):
                 continue
-            found.append(FoundTrigger(match.start(), match.end(), match.group(), trigger))
+            char_start, char_end = tokens[a][1], tokens[b - 1][2]
+            found.append(FoundTrigger(char_start, char_end, text[char_start:char_end], trigger))
+            taken_until = b
         return SentenceTriggers(text, start, end, tuple(found))
 
     def assess(
@@ -261,15 +273,6 @@ class AssertionAnalyzer:
         _check_span(text, start, end)
         sentence_start, sentence_end = sentence_bounds(text, start, end)
         return self.assess(self.sentence_triggers(text, sentence_start, sentence_end), start, end)
-
-
-def _phrase_pattern(phrase: str) -> str:
-    body = r"\s+".join(re.escape(word) for word in phrase.split())
-    if phrase.startswith(":"):
-        body = r":\s*" + r"\s+".join(re.escape(word) for word in phrase[1:].split())
-    prefix = r"(?<!\w)" if phrase[0].isalnum() else ""
-    suffix = r"(?!\w)" if phrase[-1].isalnum() else ""
-    return prefix + body + suffix
 
 
 _BOUNDARY = re.compile(r"[.!?](?=\s|$)|;|\n\s*\n|\n(?=\s*(?:[-•*]|\d{1,2}[.)])\s)")
