@@ -195,6 +195,7 @@ class AssertionAnalyzer:
         for phrase, trigger in self._triggers.items():
             self._by_tokens[tuple(_TOKEN.findall(phrase))] = trigger
         self._longest = max((len(key) for key in self._by_tokens), default=1)
+        self._first_words = {key[0] for key in self._by_tokens}
 
     def sentence_triggers(self, text: str, start: int, end: int) -> SentenceTriggers:
         """All triggers of the sentence ``text[start:end]`` (found once, reused per target)."""
@@ -204,6 +205,8 @@ class AssertionAnalyzer:
         words = [token[0] for token in tokens]
         matches: list[tuple[int, int, Trigger]] = []  # (first token, last token + 1, trigger)
         for index in range(len(tokens)):
+            if words[index] not in self._first_words:
+                continue
             for length in range(min(self._longest, len(tokens) - index), 0, -1):
                 trigger = self._by_tokens.get(tuple(words[index : index + length]))
                 if trigger is not None:
