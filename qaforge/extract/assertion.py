@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from qaforge.extract.rule_files import RULES_DIR, RulesError
+from qaforge.extract.rule_files import RULES_DIR, load_yaml_model
 
 AssertionStatus = Literal["affirmed", "negated", "possible", "historical", "hypothetical"]
 TriggerCategory = Literal[
@@ -140,18 +139,7 @@ def load_context_rules(path: Path | None = None) -> ContextRules:
 
 
 def _load(path: Path) -> ContextRules:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RulesError(path, f"cannot read it ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise RulesError(path, f"not valid YAML ({str(error).splitlines()[0]})") from None
-    try:
-        return ContextRules.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise RulesError(path, f"{where}: {first['msg']}") from None
+    return load_yaml_model(path, ContextRules)  # type: ignore[return-value]
 
 
 @functools.cache

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import get_args
 
 import numpy
 import spacy
@@ -29,7 +30,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from qaforge.domain.vocabulary import Evidence, Finding
+from qaforge.domain.vocabulary import Evidence, Finding, Level, Wall
 from qaforge.extract.assertion import AssertionAnalyzer
 from qaforge.extract.findings import (
     CERTAINTY_RANK,
@@ -258,17 +259,8 @@ def _to_finding(text: str, candidate: Candidate) -> Finding:
     )
 
 
-_LEVELS = ["basal", "mid", "apical", "apex"]
-_WALLS = [
-    "anterior",
-    "anteroseptal",
-    "inferoseptal",
-    "inferior",
-    "inferolateral",
-    "anterolateral",
-    "septal",
-    "lateral",
-]
+_LEVELS = list(get_args(Level))
+_WALLS = list(get_args(Wall))
 
 
 class TextKeepingTokenizer:

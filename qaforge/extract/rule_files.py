@@ -189,7 +189,8 @@ class SectionRules(BaseModel):
         return kinds
 
 
-def _load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
+def load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
+    """Read a YAML rule file into ``model``; any problem is a RulesError naming file and entry."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -208,24 +209,24 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     """Read and validate a lexicon file (default: the shipped ``rules/lexicon.yaml``)."""
     if path is None:
         return _default_lexicon()
-    return _load_yaml_model(path, Lexicon)  # type: ignore[return-value]
+    return load_yaml_model(path, Lexicon)  # type: ignore[return-value]
 
 
 def load_section_rules(path: Path | None = None) -> SectionRules:
     """Read and validate a section rules file (default: the shipped ``rules/sections.yaml``)."""
     if path is None:
         return _default_section_rules()
-    return _load_yaml_model(path, SectionRules)  # type: ignore[return-value]
+    return load_yaml_model(path, SectionRules)  # type: ignore[return-value]
 
 
 @functools.cache
 def _default_lexicon() -> Lexicon:
-    return _load_yaml_model(RULES_DIR / "lexicon.yaml", Lexicon)  # type: ignore[return-value]
+    return load_yaml_model(RULES_DIR / "lexicon.yaml", Lexicon)  # type: ignore[return-value]
 
 
 @functools.cache
 def _default_section_rules() -> SectionRules:
-    return _load_yaml_model(RULES_DIR / "sections.yaml", SectionRules)  # type: ignore[return-value]
+    return load_yaml_model(RULES_DIR / "sections.yaml", SectionRules)  # type: ignore[return-value]
 
 
 def rules_hash(rules_dir: Path = RULES_DIR) -> str:
