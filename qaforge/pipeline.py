@@ -10,6 +10,7 @@ free of terminal code.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -327,7 +328,9 @@ def extract_file(
     quarantine_path = output.with_name(output.name + ".quarantine.jsonl")
     partial = output.with_name(output.name + ".partial")
     refused: list[QuarantineEntry] = []
-    located: list[LocatedReport] = []
+    # Ids of reports sent to the extractor and not yet written: results come back
+    # in input order, so the queue stays as short as the extractor's look-ahead.
+    pending_ids: deque[str] = deque()
 
     def texts() -> Iterator[str]:
         for row in read_report_file(source):
@@ -335,16 +338,15 @@ def extract_file(
             if isinstance(row, QuarantineEntry):
                 refused.append(row.model_copy(update={"stage": "extract"}))
                 continue
-            located.append(row)
+            pending_ids.append(row.record.report_id)
             yield row.record.text
 
     progress.start(f"extract findings from {source.name}", total)
     output.parent.mkdir(parents=True, exist_ok=True)
     with partial.open("w", encoding="utf-8") as handle:
-        for index, findings in enumerate(extract_texts(texts(), workers=workers)):
-            record = located[index].record
+        for findings in extract_texts(texts(), workers=workers):
             line = {
-                "report_id": record.report_id,
+                "report_id": pending_ids.popleft(),
                 "findings": [finding.model_dump(mode="json") for finding in findings],
             }
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from qaforge.extract.assertion import Assertion, AssertionAnalyzer, SentenceTriggers
 from qaforge.extract.locations import Chunk, Location, location_chunks
-from qaforge.extract.measurements import measurements
+from qaforge.extract.measurements import Measurement
 from qaforge.extract.structure import Sentence
 
 # Terms whose mere mention states a finding, negated -> "absent".
@@ -162,6 +162,7 @@ class SentenceReader:
         analyzer: AssertionAnalyzer,
         state: ReportState,
         diagnosis_allowed: bool,
+        measured: list[Measurement],
     ) -> None:
         self.text = text
         self.sentence = sentence
@@ -169,20 +170,27 @@ class SentenceReader:
         self.analyzer = analyzer
         self.state = state
         self.diagnosis_allowed = diagnosis_allowed
+        self.measured = measured
         self._triggers: SentenceTriggers | None = None
         self._assertions: dict[tuple[int, int], Assertion] = {}
         self._candidate_of: dict[tuple[int, int], Candidate] = {}
         self.sequence = self._sentence_sequence()
 
     # --- helpers -----------------------------------------------------------
+    def triggers(self) -> SentenceTriggers:
+        """The sentence's assertion triggers, found on first use."""
+        if self._triggers is None:
+            self._triggers = self.analyzer.sentence_triggers(
+                self.text, self.sentence.start, self.sentence.end
+            )
+        return self._triggers
+
     def assertion(self, mention: Mention) -> Assertion:
         key = (mention.start, mention.end)
         if key not in self._assertions:
-            if self._triggers is None:
-                self._triggers = self.analyzer.sentence_triggers(
-                    self.text, self.sentence.start, self.sentence.end
-                )
-            self._assertions[key] = self.analyzer.assess(self._triggers, mention.start, mention.end)
+            self._assertions[key] = self.analyzer.assess(
+                self.triggers(), mention.start, mention.end
+            )
         return self._assertions[key]
 
     def of_family(self, *families: str) -> list[Mention]:
@@ -283,7 +291,7 @@ class SentenceReader:
         following = [
             m
             for m in targets
-            if m.start >= mention.end and _modifier_gap(self, mention.end, m.start)
+            if m.start >= mention.end and self._adjacent_modifiers(mention.end, m.start)
         ]
         if following:
             owner = following[0]
@@ -427,7 +435,7 @@ class SentenceReader:
             attributes = self._attributes(index, value, mention)
             if not attributes:
                 continue
-            if self._describes_other_term(mention):
+            if self._describes_other_term(index):
                 continue
             assertion = self.assertion(mention)
             if assertion.status in ("historical", "hypothetical"):
@@ -485,9 +493,9 @@ class SentenceReader:
             edge = other.start
         return backward
 
-    def _describes_other_term(self, mention: Mention) -> bool:
+    def _describes_other_term(self, index: int) -> bool:
         """'small effusion', 'large apical thrombus': the value word belongs to another term."""
-        index = self.mentions.index(mention)
+        mention = self.mentions[index]
         edge = mention.end
         for other in self.mentions[index + 1 :]:
             if not _ADJACENT.fullmatch(self.text, edge, other.start):
@@ -590,12 +598,7 @@ class SentenceReader:
         if severity:
             return _SEVERITY_VALUE[severity]
         lvef = next(
-            (
-                m.value
-                for m in measurements(self.text, self.sentence.start, self.sentence.end)
-                if m.code == "cine.lvef"
-            ),
-            self.state.report_lvef,
+            (m.value for m in self.measured if m.code == "cine.lvef"), self.state.report_lvef
         )
         if lvef is None:
             return None
@@ -633,14 +636,9 @@ class SentenceReader:
             )
 
     def _measurements(self, found: list[Candidate]) -> None:
-        for measurement in measurements(self.text, self.sentence.start, self.sentence.end):
+        for measurement in self.measured:
             status = self.analyzer.assess(
-                self._triggers
-                or self.analyzer.sentence_triggers(
-                    self.text, self.sentence.start, self.sentence.end
-                ),
-                measurement.start,
-                measurement.end,
+                self.triggers(), measurement.start, measurement.end
             ).status
             if status in ("historical", "hypothetical"):
                 continue
@@ -663,7 +661,7 @@ class SentenceReader:
             if assertion.status == "historical":
                 # "consistent with prior infarction" in an impression is a diagnosis.
                 assertion = self.analyzer.assess(
-                    self._triggers, mention.start, mention.end, ignore=("historical",)
+                    self.triggers(), mention.start, mention.end, ignore=("historical",)
                 )
             if assertion.status not in ("affirmed", "possible"):
                 continue
@@ -784,10 +782,6 @@ class SentenceReader:
         for candidate in found:
             if candidate.code in LOCALIZED and not candidate.location.is_empty():
                 self.state.last_location = candidate.location
-
-
-def _modifier_gap(reader: SentenceReader, start: int, end: int) -> bool:
-    return reader._adjacent_modifiers(start, end)
 
 
 def _pattern_code(sequence: str, mention: Mention) -> tuple[str, str] | None:

@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from qaforge.domain.vocabulary import Evidence, Finding, Level, Wall
-from qaforge.extract.assertion import AssertionAnalyzer
+from qaforge.extract.assertion import AssertionAnalyzer, load_context_rules
 from qaforge.extract.findings import (
     CERTAINTY_RANK,
     LOCALIZED,
@@ -40,7 +40,7 @@ from qaforge.extract.findings import (
     ReportState,
     SentenceReader,
 )
-from qaforge.extract.measurements import measurements
+from qaforge.extract.measurements import Measurement, measurements
 from qaforge.extract.rule_files import RULES_DIR, load_lexicon, load_section_rules, rules_hash
 from qaforge.extract.structure import SectionMatcher, Sentence, split_sentences
 
@@ -124,7 +124,9 @@ class FindingsComponent:
     """Recognizers over each sentence, then one finding per distinct statement."""
 
     def __init__(self, rules_dir: Path) -> None:
-        self.analyzer = AssertionAnalyzer()
+        path = rules_dir / "context.yaml"
+        rules = load_context_rules(None if path == RULES_DIR / "context.yaml" else path)
+        self.analyzer = AssertionAnalyzer(rules)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.qaforge_findings = read_findings(
@@ -139,7 +141,8 @@ def read_findings(
     """Findings of a report from its sentences and mentions (pure; the pipeline's last step)."""
     has_impression = any(s.section == "impression" for s in sentences)
     closing = set() if has_impression else _closing_sentences(sentences, mentions)
-    state = ReportState(report_lvef=_report_lvef(text, sentences))
+    measured = [measurements(text, s.start, s.end) for s in sentences]
+    state = ReportState(report_lvef=_report_lvef(sentences, measured))
     starts = [m.start for m in mentions]
     candidates: list[Candidate] = []
     for index, sentence in enumerate(sentences):
@@ -159,6 +162,7 @@ def read_findings(
             analyzer,
             state,
             diagnosis_allowed=sentence.section == "impression" or index in closing,
+            measured=measured[index],
         )
         candidates.extend(reader.read())
     return [_to_finding(text, c) for c in merge_candidates(candidates)]
@@ -193,13 +197,13 @@ def _closing_sentences(sentences: list[Sentence], mentions: list[Mention]) -> se
     return set()
 
 
-def _report_lvef(text: str, sentences: list[Sentence]) -> float | None:
-    for sentence in sentences:
-        if sentence.section == "excluded":
-            continue
-        for measurement in measurements(text, sentence.start, sentence.end):
-            if measurement.code == "cine.lvef":
-                return measurement.value
+def _report_lvef(sentences: list[Sentence], measured: list[list[Measurement]]) -> float | None:
+    """The first LVEF the report states for this study (not in an excluded section)."""
+    for sentence, found in zip(sentences, measured, strict=True):
+        if sentence.section != "excluded":
+            for measurement in found:
+                if measurement.code == "cine.lvef":
+                    return measurement.value
     return None
 
 

@@ -12,12 +12,6 @@ from qaforge.cli.app import app
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
-
-
 def run(*args: str):
     return runner.invoke(app, list(args))
 

@@ -56,3 +56,20 @@ def test_rules_hash_changes_with_any_rule_file(tmp_path: Path):
     lexicon = tmp_path / "lexicon.yaml"
     lexicon.write_text(lexicon.read_text() + "\n# a comment\n")
     assert rules_hash(tmp_path) != before
+
+
+def test_a_rules_folder_of_your_own_is_used_by_every_component(tmp_path: Path):
+    from qaforge.extract.rule_extractor import RuleExtractor
+
+    for path in RULES_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    context = tmp_path / "context.yaml"
+    context.write_text(
+        context.read_text()
+        + "  - {category: negated, direction: forward, phrases: [nary a trace of]}\n"
+    )
+    text = "Nary a trace of LGE."
+    assert ("lge.presence", "present") in {(f.code, f.value) for f in RuleExtractor().extract(text)}
+    custom = RuleExtractor(tmp_path)
+    assert {(f.code, f.value) for f in custom.extract(text)} == {("lge.presence", "absent")}
+    assert custom.signature.rules_hash != RuleExtractor().signature.rules_hash
