@@ -1,0 +1,1 @@
+"""QA generation: the subtask catalogue, question templates, answers, options and balance."""
