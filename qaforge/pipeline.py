@@ -28,6 +28,7 @@ from qaforge.extract.rule_extractor import RuleExtractor
 from qaforge.generate.balance import capped_item_ids
 from qaforge.generate.catalogue import load_catalogue
 from qaforge.generate.items import generate_study_items
+from qaforge.generate.stats import SubtaskStats, subtask_statistics
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
 from qaforge.ingest.series import (
     find_series_files,
@@ -53,6 +54,7 @@ from qaforge.store.qa_items import (
     count_studies_with_reports,
     extraction_run_ids,
     insert_items,
+    item_answer_rows,
     item_subtasks,
     latest_finished_run_id,
     load_study_records,
@@ -756,3 +758,10 @@ def _settle_statuses(
         subtask = summary.subtasks.get(subtask_of.get(item_id, ""))
         if subtask is not None:
             subtask.retired += 1
+
+
+def generation_statistics(engine: Engine) -> list[SubtaskStats]:
+    """Per-subtask counts, answer distributions and letter balance of the stored items."""
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        return subtask_statistics(item_answer_rows(connection))

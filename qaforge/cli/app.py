@@ -12,6 +12,7 @@ from qaforge.cli import ingest as ingest_commands
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
 from qaforge.cli.extract import extract_command, score_extraction_command
+from qaforge.cli.generate import generate_command, stats_command
 from qaforge.cli.render import print_status
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ app = typer.Typer(
 app.add_typer(ingest_commands.app, name="ingest")
 app.command("extract")(extract_command)
 app.command("score-extraction")(score_extraction_command)
+app.command("generate")(generate_command)
+app.command("stats")(stats_command)
 
 
 def _version(value: bool) -> None:
@@ -112,11 +115,12 @@ def demo(
     """Run the pipeline end to end on the bundled sample data.
 
     Writes the sample into OUTDIR/sample, uses OUTDIR/qaforge.db unless --db is
-    given, then runs init, ingest reports, ingest series, extract and status.
+    given, then runs init, ingest reports, ingest series, extract, generate and status.
     """
     from qaforge.cli.console import progress_bar
+    from qaforge.cli.generate import print_generation_summary
     from qaforge.cli.render import print_report_summary, print_series_summary
-    from qaforge.pipeline import extract_database, ingest_reports, ingest_series
+    from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
     from qaforge.sample import write_sample_data
     from qaforge.store.schema import upgrade_database
 
@@ -126,27 +130,31 @@ def demo(
         state.db_option = f"sqlite:///{(outdir / 'qaforge.db').resolve()}"
     engine = state.engine()
     sample = outdir / "sample"
-    console.rule("1/5 sample data")
+    console.rule("1/6 sample data")
     summary = write_sample_data(sample)
     console.print(f"wrote {summary.n_reports} reports and {summary.n_series} series to {sample}")
-    console.rule("2/5 init")
+    console.rule("2/6 init")
     upgrade_database(engine)
     console.print("schema ready")
-    console.rule("3/5 ingest")
+    console.rule("3/6 ingest")
     with progress_bar() as progress:
         reports = ingest_reports(engine, sample / "reports.jsonl", progress=progress)
     print_report_summary(reports)
     with progress_bar() as progress:
         series = ingest_series(engine, sample / "series", progress=progress)
     print_series_summary(series)
-    console.rule("4/5 extract")
+    console.rule("4/6 extract")
     with progress_bar() as progress:
         extracted = extract_database(engine, progress=progress)
     console.print(
         f"extract: {extracted.extracted} report versions read, {extracted.findings} findings "
         f"stored in run {extracted.run_id[:12]} ({len(extracted.findings_by_code)} codes)"
     )
-    console.rule("5/5 status")
+    console.rule("5/6 generate")
+    with progress_bar() as progress:
+        generated = generate_database(engine, progress=progress)
+    print_generation_summary(generated)
+    console.rule("6/6 status")
     print_status(engine)
 
 
