@@ -28,6 +28,7 @@ from qaforge.extract.rule_extractor import RuleExtractor
 from qaforge.generate.balance import capped_item_ids
 from qaforge.generate.catalogue import load_catalogue
 from qaforge.generate.items import generate_study_items
+from qaforge.generate.letters import LetterPlanner
 from qaforge.generate.stats import SubtaskStats, subtask_statistics
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
 from qaforge.ingest.series import (
@@ -585,6 +586,7 @@ def generate_database(
     arisen: dict[str, tuple[str, str | None]] = {}
     # Status before this run of every stored item of the generated studies.
     previously: dict[str, str] = {}
+    letters = LetterPlanner()
     progress.start("generate QA items", total_studies)
     after = ""
     while True:
@@ -596,6 +598,13 @@ def generate_database(
         with engine.begin() as connection:
             records = load_study_records(connection, run_id=run_id, study_ids=study_ids)
             stored = stored_items(connection, study_ids=study_ids)
+            letters.known.update(
+                {
+                    known.content_key: known.answer_position
+                    for known in stored.values()
+                    if known.content_key and known.answer_position is not None
+                }
+            )
             new_drafts: list[QAItemDraft] = []
             refreshed: list[QAItemDraft] = []
             refusals: list[QuarantineEntry] = []
@@ -609,7 +618,9 @@ def generate_database(
                     summary.studies_quarantined += 1
                     continue
                 generated_studies.add(study_id)
-                result = generate_study_items(study, catalogue, config, extraction_run_id=run_id)
+                result = generate_study_items(
+                    study, catalogue, config, extraction_run_id=run_id, letters=letters
+                )
                 for (subtask_id, reason), count in result.skipped.items():
                     skipped = summary.subtasks[subtask_id].skipped
                     skipped[reason] = skipped.get(reason, 0) + count

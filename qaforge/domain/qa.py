@@ -84,6 +84,8 @@ class QAItemDraft(BaseModel):
             (multiple choice) or the reference text (open text).
         answer_key: The answer as option keys (``"yes"``, ``"basal|mid"``),
             the class the majority cap counts; ``None`` for open items.
+        content_key: Hash of the item's content without its letters; an item
+            regenerated with the same content key keeps its stored letters.
         finding_ids: The findings the answer rests on.
         option_seed: The seed that ordered the options.
         provenance: Template, extraction run, answer keys, report versions,
@@ -103,6 +105,7 @@ class QAItemDraft(BaseModel):
     options: dict[str, str]
     answer: Answer
     answer_key: str | None
+    content_key: str
     template_id: str
     template_version: int
     option_seed: int | None

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
 from qaforge.generate.answers import DerivedAnswer, SkipReason, derive_answer
 from qaforge.generate.catalogue import Catalogue, OptionSpec, Subtask
+from qaforge.generate.letters import LetterPlanner
 
 LETTERS = string.ascii_uppercase
 
@@ -56,6 +57,7 @@ def generate_study_items(
     config: GenerationConfig,
     *,
     extraction_run_id: str,
+    letters: LetterPlanner | None = None,
 ) -> StudyGeneration:
     """Every item the catalogue makes from one study.
 
@@ -64,11 +66,14 @@ def generate_study_items(
         catalogue: A validated catalogue.
         config: Generation settings (possible findings, series, seed).
         extraction_run_id: The run the findings come from (provenance).
+        letters: Chooses answer positions; pass one planner for a whole run so
+            positions balance across studies (a fresh one is used otherwise).
 
     Returns:
         The items, and why subtasks that touch the study's findings made none.
     """
     result = StudyGeneration()
+    letters = letters if letters is not None else LetterPlanner()
     for subtask in catalogue.subtasks:
         derived = derive_answer(subtask, study.findings, include_possible=config.include_possible)
         if isinstance(derived, str):
@@ -86,6 +91,7 @@ def generate_study_items(
                 catalogue=catalogue,
                 config=config,
                 extraction_run_id=extraction_run_id,
+                letters=letters,
             )
         )
     return result
@@ -108,6 +114,7 @@ def build_item(
     catalogue: Catalogue,
     config: GenerationConfig,
     extraction_run_id: str,
+    letters: LetterPlanner,
 ) -> QAItemDraft:
     """One item from a subtask and its derived answer (see :func:`generate_study_items`)."""
     contents = sorted(
@@ -131,6 +138,20 @@ def build_item(
         "views": list(subtask.views),
         "config": config.model_dump(),
     }
+    content_key = hashlib.sha256(
+        json.dumps(
+            [
+                config.seed,
+                subtask.id,
+                subtask.version,
+                study_id,
+                contents,
+                template.text,
+                derived.keys,
+            ],
+            ensure_ascii=False,
+        ).encode()
+    ).hexdigest()
     if subtask.answer_type == "open_text":
         options: dict[str, str] = {}
         answer: str | list[str] = reference_text(derived.findings)
@@ -147,12 +168,20 @@ def build_item(
             for content in contents
         ]
     else:
-        ordered = order_options(subtask, derived.keys, seed)
+        position = None
+        if subtask.option_order == "shuffled" and subtask.answer_type == "single_choice":
+            position = letters.position(
+                subtask_id=subtask.id,
+                content_key=content_key,
+                option_count=len(subtask.options),
+                seed=seed,
+            )
+        ordered = order_options(subtask, derived.keys, seed, answer_position=position)
         options = {LETTERS[index]: option.text for index, option in enumerate(ordered)}
-        letters = [
+        answer_letters = [
             LETTERS[index] for index, option in enumerate(ordered) if option.key in derived.keys
         ]
-        answer = letters[0] if subtask.answer_type == "single_choice" else letters
+        answer = answer_letters[0] if subtask.answer_type == "single_choice" else answer_letters
         answer_key = "|".join(derived.keys)
         option_seed = seed
     identity = json.dumps(
@@ -179,6 +208,7 @@ def build_item(
         options=options,
         answer=answer,
         answer_key=answer_key,
+        content_key=content_key,
         template_id=template.template_id,
         template_version=subtask.version,
         option_seed=option_seed,
@@ -187,12 +217,18 @@ def build_item(
     )
 
 
-def order_options(subtask: Subtask, answer_keys: tuple[str, ...], seed: int) -> list[OptionSpec]:
+def order_options(
+    subtask: Subtask,
+    answer_keys: tuple[str, ...],
+    seed: int,
+    *,
+    answer_position: int | None = None,
+) -> list[OptionSpec]:
     """The options in the order they are shown.
 
     Clinical order is the catalogue's. Shuffled single-choice options put the
-    answer at position ``seed % n`` and shuffle the others around it, so the
-    answer's letter is uniform over a subtask's items; shuffled multiple-choice
+    answer at ``answer_position`` (chosen by a :class:`LetterPlanner`) and
+    shuffle the others around it by ``seed``; shuffled multiple-choice
     options are simply shuffled.
     """
     options = list(subtask.options)
@@ -203,7 +239,7 @@ def order_options(subtask: Subtask, answer_keys: tuple[str, ...], seed: int) -> 
         answer = next(option for option in options if option.key == answer_keys[0])
         others = [option for option in options if option is not answer]
         rng.shuffle(others)
-        others.insert(seed % len(options), answer)
+        others.insert(seed % len(options) if answer_position is None else answer_position, answer)
         return others
     rng.shuffle(options)
     return options

@@ -203,6 +203,7 @@ class QAItem(Base):
     options: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
     answer: Mapped[Any] = mapped_column(JsonType)
     answer_key: Mapped[str | None] = mapped_column(String(200))
+    content_key: Mapped[str | None] = mapped_column(Sha256, index=True)
     template_id: Mapped[str] = mapped_column(String(100))
     template_version: Mapped[int] = mapped_column(Integer)
     option_seed: Mapped[int | None] = mapped_column(BigInteger)

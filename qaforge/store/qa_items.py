@@ -52,6 +52,8 @@ class StoredItem:
 
     study_id: str
     status: str
+    content_key: str | None
+    answer_position: int | None
     provenance: dict[str, Any]
     finding_ids: frozenset[str]
 
@@ -165,9 +167,15 @@ def load_study_records(
 def stored_items(connection: Connection, *, study_ids: Sequence[str]) -> dict[str, StoredItem]:
     """Every item of some studies (any status), with its finding links."""
     items = connection.execute(
-        select(QAItem.id, QAItem.study_id, QAItem.status, QAItem.provenance).where(
-            QAItem.study_id.in_(list(study_ids))
-        )
+        select(
+            QAItem.id,
+            QAItem.study_id,
+            QAItem.status,
+            QAItem.content_key,
+            QAItem.answer_type,
+            QAItem.answer,
+            QAItem.provenance,
+        ).where(QAItem.study_id.in_(list(study_ids)))
     ).all()
     links: dict[str, set[str]] = {}
     ids = [item.id for item in items]
@@ -181,7 +189,16 @@ def stored_items(connection: Connection, *, study_ids: Sequence[str]) -> dict[st
             links.setdefault(item_id, set()).add(finding_id)
     return {
         item.id: StoredItem(
-            item.study_id, item.status, item.provenance or {}, frozenset(links.get(item.id, ()))
+            study_id=item.study_id,
+            status=item.status,
+            content_key=item.content_key,
+            answer_position=(
+                ord(item.answer) - ord("A")
+                if item.answer_type == "single_choice" and isinstance(item.answer, str)
+                else None
+            ),
+            provenance=item.provenance or {},
+            finding_ids=frozenset(links.get(item.id, ())),
         )
         for item in items
     }
@@ -206,6 +223,7 @@ def insert_items(connection: Connection, *, drafts: Sequence[QAItemDraft]) -> No
                 "options": draft.options,
                 "answer": draft.answer,
                 "answer_key": draft.answer_key,
+                "content_key": draft.content_key,
                 "template_id": draft.template_id,
                 "template_version": draft.template_version,
                 "option_seed": draft.option_seed,
