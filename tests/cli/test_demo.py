@@ -21,8 +21,13 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
     assert files > 150
     assert f"{files} new, 0 updated, 0 unchanged, 0 quarantined" in first.output
     assert (tmp_path / "demo-out" / "qaforge.db").exists()
+    active = int(re.search(r"(\d+) active items \((\d+) new", first.output).group(1))
+    assert active > 300
+    for tier in ("image understanding", "report generation", "diagnosis"):
+        assert re.search(rf"{tier}: [1-9]\d* active items", first.output), tier
 
     second = runner.invoke(app, ["demo", "demo-out"])
     assert second.exit_code == 0, second.output
     assert "0 new, 0 new versions, 30 unchanged, 0 quarantined" in second.output
     assert f"0 new, 0 updated, {files} unchanged, 0 quarantined" in second.output
+    assert f"{active} active items (0 new," in second.output
