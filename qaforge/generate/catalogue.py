@@ -296,3 +296,22 @@ def _describe(error: ValidationError, data: dict) -> str:
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def catalogue_table(catalogue: Catalogue) -> str:
+    """The catalogue as a Markdown table (docs/generation.md holds a copy a test keeps current)."""
+    lines = [
+        "| subtask | tier | sequence | views | answer | kind | code | options | paraphrases |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for subtask in catalogue.subtasks:
+        options = ", ".join(option.key for option in subtask.options) or "open text"
+        code = subtask.code or f"{subtask.sequence}.*"
+        if subtask.kind == "location":
+            code = f"{code} ({'/'.join(subtask.values)}) {subtask.attribute}"
+        lines.append(
+            f"| `{subtask.id}` v{subtask.version} | {subtask.tier} | {subtask.sequence} | "
+            f"{', '.join(subtask.views)} | {subtask.answer_type} | {subtask.kind} | {code} | "
+            f"{options} | {len(subtask.questions)} |"
+        )
+    return "\n".join(lines) + "\n"
