@@ -3,6 +3,7 @@
 .venv/bin/python benchmarks/run.py                  # all benchmarks, default sizes
 .venv/bin/python benchmarks/run.py ingest-reports --reports 20000
 .venv/bin/python benchmarks/run.py extract --reports 10000 --workers 2
+.venv/bin/python benchmarks/run.py generate --generate-reports 50000
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import extract_reports, ingest_reports  # noqa: E402
+from benchmarks import extract_reports, generate_items, ingest_reports  # noqa: E402
 
 
 def main() -> None:
@@ -21,7 +22,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "benchmark", nargs="?", default="all", choices=["all", "ingest-reports", "extract"]
+        "benchmark",
+        nargs="?",
+        default="all",
+        choices=["all", "ingest-reports", "extract", "generate"],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
     parser.add_argument(
@@ -31,12 +35,23 @@ def main() -> None:
         default=10_000,
         help="reports for extract",
     )
+    parser.add_argument(
+        "--generate-reports", type=int, default=50_000, help="reports' findings for generate"
+    )
+    parser.add_argument(
+        "--generate-db-reports",
+        type=int,
+        default=5_000,
+        help="reports for the database part of generate",
+    )
     parser.add_argument("--workers", type=int, default=None, help="worker processes for extract")
     args = parser.parse_args()
     if args.benchmark in ("all", "ingest-reports"):
         ingest_reports.run(reports=args.reports)
     if args.benchmark in ("all", "extract"):
         extract_reports.run(reports=args.extract_reports, workers=args.workers)
+    if args.benchmark in ("all", "generate"):
+        generate_items.run(reports=args.generate_reports, database_reports=args.generate_db_reports)
 
 
 if __name__ == "__main__":
