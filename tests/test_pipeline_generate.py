@@ -56,6 +56,15 @@ def items_by_study(engine) -> dict[str, dict[str, str]]:
     return found
 
 
+def stored_and_extracted(engine, tmp_path):
+    """REPORTS ingested and extracted; returns the reports file."""
+    source = tmp_path / "reports.jsonl"
+    write(source, REPORTS)
+    ingest_reports(engine, source)
+    extract_database(engine)
+    return source
+
+
 def verify(engine, item_id: str) -> None:
     with engine.begin() as connection:
         connection.execute(
@@ -64,10 +73,7 @@ def verify(engine, item_id: str) -> None:
 
 
 def test_generate_stores_items_with_links_and_a_rerun_changes_nothing(engine, tmp_path):
-    source = tmp_path / "reports.jsonl"
-    write(source, REPORTS)
-    ingest_reports(engine, source)
-    extract_database(engine)
+    stored_and_extracted(engine, tmp_path)
 
     first = generate_database(engine, config=OPEN)
     assert first.items_new == first.items_active > 20 and first.items_retired == 0
@@ -86,10 +92,7 @@ def test_generate_stores_items_with_links_and_a_rerun_changes_nothing(engine, tm
 
 
 def test_editing_one_report_keeps_the_others_and_their_verification(engine, tmp_path):
-    source = tmp_path / "reports.jsonl"
-    write(source, REPORTS)
-    ingest_reports(engine, source)
-    extract_database(engine)
+    source = stored_and_extracted(engine, tmp_path)
     generate_database(engine, config=OPEN)
     before = items_by_study(engine)
     other_item = sorted(before["S1"])[0]
@@ -150,10 +153,7 @@ def test_editing_one_report_keeps_the_others_and_their_verification(engine, tmp_
 
 
 def test_studies_not_yet_extracted_are_left_alone(engine, tmp_path):
-    source = tmp_path / "reports.jsonl"
-    write(source, REPORTS)
-    ingest_reports(engine, source)
-    extract_database(engine)
+    source = stored_and_extracted(engine, tmp_path)
     generate_database(engine, config=OPEN)
     before = items_by_study(engine)
     edited = [dict(r) for r in REPORTS]
@@ -166,10 +166,7 @@ def test_studies_not_yet_extracted_are_left_alone(engine, tmp_path):
 
 
 def test_the_majority_cap_sets_items_aside_without_deleting(engine, tmp_path):
-    source = tmp_path / "reports.jsonl"
-    write(source, REPORTS)
-    ingest_reports(engine, source)
-    extract_database(engine)
+    stored_and_extracted(engine, tmp_path)
     summary = generate_database(engine, config=GenerationConfig(require_series=False))
     assert summary.items_capped > 0
     with engine.connect() as connection:
@@ -198,10 +195,7 @@ def test_generate_needs_a_finished_run_and_a_known_one(engine, tmp_path):
 
 
 def test_a_stored_finding_that_fails_the_vocabulary_is_quarantined_with_its_study(engine, tmp_path):
-    source = tmp_path / "reports.jsonl"
-    write(source, REPORTS)
-    ingest_reports(engine, source)
-    extract_database(engine)
+    stored_and_extracted(engine, tmp_path)
     with engine.begin() as connection:
         target = connection.execute(
             select(Finding.id).where(Finding.code == "lge.presence").limit(1)
