@@ -84,7 +84,7 @@ def _relevant_findings(
 
 
 def _value_answer(subtask: Subtask, relevant: list[SourcedFinding]) -> DerivedAnswer | SkipReason:
-    option_of = {value: option.key for option in subtask.options for value in option.finding_values}
+    option_of = subtask.option_for_value
     hit: dict[str, list[SourcedFinding]] = {}
     for item in relevant:
         key = option_of.get(str(item.finding.value))
@@ -102,7 +102,7 @@ def _location_answer(
     subtask: Subtask, relevant: list[SourcedFinding]
 ) -> DerivedAnswer | SkipReason:
     attribute = subtask.attribute or "levels"
-    option_of = {value: option.key for option in subtask.options for value in option.finding_values}
+    option_of = subtask.option_for_value
     hit: set[str] = set()
     for item in relevant:
         found = [str(place) for place in getattr(item.finding, attribute)]

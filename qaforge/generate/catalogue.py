@@ -86,6 +86,11 @@ class Subtask(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+    @cached_property
+    def option_for_value(self) -> dict[str, str]:
+        """Finding value (or place) -> the key of the option it stands for; built once."""
+        return {value: option.key for option in self.options for value in option.finding_values}
+
     @property
     def option_keys(self) -> tuple[str, ...]:
         """Option keys in catalogue (clinical) order."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from qaforge.domain.qa import QAItemDraft
 from qaforge.store.models import (
@@ -244,10 +244,10 @@ def refresh_items(connection: Connection, *, drafts: Sequence[QAItemDraft]) -> N
     """
     if not drafts:
         return
-    for draft in drafts:
-        connection.execute(
-            update(QAItem).where(QAItem.id == draft.id).values(provenance=draft.provenance)
-        )
+    connection.execute(
+        update(QAItem).where(QAItem.id == bindparam("item_id")).values(provenance=bindparam("new")),
+        [{"item_id": draft.id, "new": draft.provenance} for draft in drafts],
+    )
     ids = [draft.id for draft in drafts]
     for start in range(0, len(ids), CHUNK):
         connection.execute(
