@@ -1,0 +1,1 @@
+"""Image series: view routing, slice selection, windowing, rendering."""

@@ -1,0 +1,177 @@
+"""What the protocols need to know about a series, read from its voxels (pure numpy).
+
+- Cardiac phases of cine: the blood pool is the brightest tissue in bSSFP
+  cine, and it is largest at end-diastole and smallest at end-systole. The
+  blood-pool area per frame is the count of voxels (over all slices) above a
+  threshold halfway between the series' median and its 99th percentile.
+- Peak myocardial enhancement of first-pass perfusion, per slice: voxels
+  whose peak enhancement over baseline is between 30 % and 70 % of the
+  slice's near-maximal enhancement (blood enhances most, the myocardium about
+  half as much); the frame where their median enhancement is highest.
+- Intensity window: robust percentiles of the series.
+- Thumbnails for the data-driven protocol: block means on a 16 x 16 grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WINDOW_PERCENTILES = (0.5, 99.5)
+MAX_WINDOW_SAMPLES = 1_000_000
+THUMBNAIL_SIDE = 16
+BASELINE_FRAMES = 2
+MYOCARDIUM_BAND = (0.3, 0.7)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A linear intensity window: ``low`` maps to 0 and ``high`` to 255.
+
+    Attributes:
+        low: Intensity at the low percentile.
+        high: Intensity at the high percentile (always above ``low``).
+        percentiles: The percentiles they were read at.
+    """
+
+    low: float
+    high: float
+    percentiles: tuple[float, float] = WINDOW_PERCENTILES
+
+    def as_record(self) -> dict[str, object]:
+        """JSON-ready record for provenance."""
+        return {
+            "method": "percentile",
+            "percentiles": list(self.percentiles),
+            "low": round(self.low, 6),
+            "high": round(self.high, 6),
+        }
+
+
+def robust_window(data: np.ndarray) -> Window:
+    """The percentile window of a whole series.
+
+    Large series are sampled with a fixed stride (deterministic) to at most
+    a million voxels.
+
+    Args:
+        data: Voxels of any shape and numeric dtype.
+
+    Returns:
+        The window; ``high`` is at least ``low + 1`` so flat images stay defined.
+    """
+    flat = data.reshape(-1)
+    stride = max(1, flat.size // MAX_WINDOW_SAMPLES)
+    sample = flat[::stride].astype(np.float64)
+    low, high = (float(v) for v in np.percentile(sample, WINDOW_PERCENTILES))
+    if not high > low:
+        high = low + 1.0
+    return Window(low=low, high=high)
+
+
+def apply_window(plane: np.ndarray, window: Window) -> np.ndarray:
+    """Map a 2D image through a window to 8-bit.
+
+    Args:
+        plane: Any numeric 2D array.
+        window: The series' window.
+
+    Returns:
+        A C-contiguous uint8 array of the same shape.
+    """
+    scale = np.float32(255.0 / (window.high - window.low))
+    scaled = (plane.astype(np.float32) - np.float32(window.low)) * scale
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    return np.ascontiguousarray(np.rint(scaled).astype(np.uint8))
+
+
+def blood_pool_area(cine: np.ndarray) -> np.ndarray:
+    """Bright (blood-pool) voxel count per frame, over all slices.
+
+    Args:
+        cine: ``(rows, cols, slices, frames)``.
+
+    Returns:
+        Array ``(frames,)`` of counts.
+    """
+    values = cine.astype(np.float32)
+    median, top = np.percentile(values, [50.0, 99.0])
+    threshold = (median + top) / 2.0
+    return (values > threshold).sum(axis=(0, 1, 2))
+
+
+def cardiac_phases(cine: np.ndarray) -> tuple[int, int]:
+    """End-diastolic and end-systolic frames of a cine series.
+
+    Args:
+        cine: ``(rows, cols, slices, frames)``.
+
+    Returns:
+        ``(ed, es)``: the frames of largest and smallest blood-pool area (the
+        first of equal ones); ``(0, 0)`` for a single frame.
+    """
+    if cine.shape[3] < 2:
+        return 0, 0
+    area = blood_pool_area(cine)
+    return int(np.argmax(area)), int(np.argmin(area))
+
+
+def peak_enhancement_frames(perfusion: np.ndarray) -> tuple[int, ...]:
+    """The frame of peak myocardial enhancement of each slice of a perfusion series.
+
+    Args:
+        perfusion: ``(rows, cols, slices, frames)`` dynamics.
+
+    Returns:
+        One frame per slice. A slice with no voxels in the myocardial band
+        falls back to the frame of highest mean signal.
+    """
+    n_frames = perfusion.shape[3]
+    if n_frames < 2:
+        return tuple(0 for _ in range(perfusion.shape[2]))
+    peaks = []
+    for z in range(perfusion.shape[2]):
+        dynamics = perfusion[:, :, z, :].astype(np.float32).reshape(-1, n_frames)
+        baseline = dynamics[:, : min(BASELINE_FRAMES, n_frames)].mean(axis=1, keepdims=True)
+        enhancement = dynamics - baseline
+        peak = enhancement.max(axis=1)
+        reference = float(np.percentile(peak, 99.0))
+        low, high = MYOCARDIUM_BAND
+        band = (peak >= low * reference) & (peak <= high * reference)
+        if reference > 0 and band.any():
+            curve = np.median(enhancement[band], axis=0)
+        else:
+            curve = dynamics.mean(axis=0)
+        peaks.append(int(np.argmax(curve)))
+    return tuple(peaks)
+
+
+def thumbnails(data: np.ndarray, window: Window) -> np.ndarray:
+    """A 16 x 16 block-mean thumbnail of every (slice, frame), windowed to [0, 1].
+
+    Args:
+        data: ``(rows, cols, slices, frames)``; images smaller than 16 pixels
+            on a side are repeated up to it.
+        window: The series' window.
+
+    Returns:
+        Array ``(slices, frames, 256)`` of float32.
+    """
+    rows, cols, n_slices, n_frames = data.shape
+    side = THUMBNAIL_SIDE
+    row_index = np.minimum(np.arange(max(rows, side)) * rows // max(rows, side), rows - 1)
+    col_index = np.minimum(np.arange(max(cols, side)) * cols // max(cols, side), cols - 1)
+    grid = data[row_index][:, col_index].astype(np.float32)
+    block_r, block_c = grid.shape[0] // side, grid.shape[1] // side
+    grid = grid[: block_r * side, : block_c * side]
+    blocks = grid.reshape(side, block_r, side, block_c, n_slices, n_frames).mean(axis=(1, 3))
+    scaled = np.clip((blocks - window.low) / (window.high - window.low), 0.0, 1.0)
+    return np.moveaxis(scaled, (2, 3), (0, 1)).reshape(n_slices, n_frames, side * side)
+
+
+def entropy(values: np.ndarray, bins: int = 16) -> float:
+    """Shannon entropy (bits) of values in [0, 1], over ``bins`` equal bins."""
+    counts = np.bincount(np.minimum((values * bins).astype(int), bins - 1), minlength=bins)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())

@@ -1,0 +1,118 @@
+"""Encoding images: 8-bit PNGs with content-addressed names, and contact sheets.
+
+The only module of :mod:`qaforge.images` that imports Pillow. File names are
+the SHA-256 of the PNG bytes (``ab/abcdef....png``), so the same image is
+written once however many items show it, and a name says what it holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+PNG_COMPRESS_LEVEL = 6
+SHEET_TILE = 128
+SHEET_COLUMNS = 4
+SHEET_LABEL_HEIGHT = 14
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """A PNG written under the images folder.
+
+    Attributes:
+        path: Path relative to the images folder, POSIX separators.
+        sha256: Hex SHA-256 of the PNG bytes (also its name).
+        created: Whether this call wrote it (``False``: it was there already).
+    """
+
+    path: str
+    sha256: str
+    created: bool
+
+
+def encode_png(pixels: np.ndarray, *, size: int | None = None) -> bytes:
+    """Encode an 8-bit image as PNG, optionally resized.
+
+    Args:
+        pixels: 2D uint8 array (rows, cols).
+        size: When given, the longer side becomes ``size`` pixels (bilinear),
+            keeping the aspect ratio.
+
+    Returns:
+        The PNG bytes; the same pixels and size always give the same bytes.
+    """
+    if pixels.dtype != np.uint8 or pixels.ndim != 2:
+        raise ValueError(f"expected 2D uint8 pixels, got {pixels.ndim}D {pixels.dtype}")
+    image = Image.fromarray(pixels)
+    if size and max(image.size) != size:
+        scale = size / max(image.size)
+        new_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(new_size, Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+def store_png(png: bytes, images_dir: Path) -> StoredImage:
+    """Write PNG bytes under their content hash, unless that file exists already.
+
+    Written through a temporary name and renamed, so a killed run never
+    leaves a half-written image under a valid name.
+
+    Args:
+        png: The PNG bytes.
+        images_dir: The images folder.
+
+    Returns:
+        Where it is and whether it was written now.
+    """
+    digest = hashlib.sha256(png).hexdigest()
+    relative = f"{digest[:2]}/{digest}.png"
+    target = images_dir / relative
+    if target.exists():
+        return StoredImage(relative, digest, created=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{digest}.{os.getpid()}.part")
+    partial.write_bytes(png)
+    os.replace(partial, target)
+    return StoredImage(relative, digest, created=True)
+
+
+def contact_sheet(tiles: Sequence[np.ndarray], labels: Sequence[str]) -> bytes:
+    """A grid of labelled thumbnails, for reviewing an item's images at a glance.
+
+    Args:
+        tiles: 2D uint8 images, in rank order.
+        labels: One short caption per tile (e.g. ``"1 cine sax z3 t7"``).
+
+    Returns:
+        PNG bytes of a grid ``SHEET_COLUMNS`` wide, tiles scaled to fit
+        ``SHEET_TILE`` pixels with the caption under each.
+    """
+    columns = max(1, min(SHEET_COLUMNS, len(tiles)))
+    rows = max(1, -(-len(tiles) // columns))
+    cell_h = SHEET_TILE + SHEET_LABEL_HEIGHT
+    sheet = Image.new("L", (columns * SHEET_TILE, rows * cell_h), color=0)
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default()
+    for index, (pixels, label) in enumerate(zip(tiles, labels, strict=True)):
+        tile = Image.fromarray(pixels)
+        scale = SHEET_TILE / max(tile.size)
+        tile = tile.resize(
+            (max(1, round(tile.width * scale)), max(1, round(tile.height * scale))),
+            Image.Resampling.BILINEAR,
+        )
+        left, top = (index % columns) * SHEET_TILE, (index // columns) * cell_h
+        sheet.paste(tile, (left, top))
+        draw.text((left + 2, top + SHEET_TILE), label, fill=255, font=font)
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()

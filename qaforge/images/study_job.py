@@ -1,0 +1,248 @@
+"""One study's selections, end to end: load its series, select, render, write PNGs.
+
+A study is the unit of parallel work: :func:`run_study_job` takes plain
+data, reads the NIfTI files, writes PNGs under the images folder and
+returns plain data (no database), so it runs the same in a worker process
+or inline. Each series is loaded and analysed once per study, each distinct
+image rendered once, however many items and budgets use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qaforge.images.analysis import (
+    Window,
+    apply_window,
+    cardiac_phases,
+    peak_enhancement_frames,
+    robust_window,
+    thumbnails,
+)
+from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
+from qaforge.images.render import contact_sheet, encode_png, store_png
+from qaforge.images.routing import SeriesRef
+from qaforge.images.volume import UnreadableVolumeError, Volume, load_volume
+
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    """One selection to make: a routing under a protocol and budget.
+
+    Attributes:
+        key: The selection key (identifies the result).
+        routing: The routed series, primary first.
+        protocol: The selection protocol.
+        budget: K.
+    """
+
+    key: str
+    routing: tuple[SeriesRef, ...]
+    protocol: Protocol
+    budget: int
+
+
+@dataclass(frozen=True)
+class StudyJob:
+    """Everything one study needs.
+
+    Attributes:
+        study_id: The study.
+        requests: Distinct selections to make.
+        seed: Seed of the random protocol.
+        size: Longer side of rendered images in pixels; ``None`` keeps the series' size.
+        images_dir: The images folder (absolute).
+    """
+
+    study_id: str
+    requests: tuple[SelectionRequest, ...]
+    seed: int
+    size: int | None
+    images_dir: str
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """One image of a selection and the voxels it came from.
+
+    Attributes:
+        series_id: The series.
+        z: Slice index in the file as stored.
+        t: Frame index in the file as stored.
+        rank: Position in the selection (0 first).
+        path: PNG path relative to the images folder.
+        sha256: Hash of the PNG bytes.
+        windowing: Window, in-plane reorientation and output size used.
+    """
+
+    series_id: str
+    z: int
+    t: int
+    rank: int
+    path: str
+    sha256: str
+    windowing: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SeriesProblem:
+    """A routed series that could not be read.
+
+    Attributes:
+        series_id: The series.
+        path: Its file.
+        reason: Why, in one line.
+    """
+
+    series_id: str
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """What one request gave.
+
+    Attributes:
+        key: The request's key.
+        images: The images in rank order (empty when no routed series was readable).
+        contact_sheet: Path of the contact-sheet PNG, relative to the images folder.
+        unreadable: Ids of routed series that could not be read (left out).
+    """
+
+    key: str
+    images: tuple[RenderedImage, ...]
+    contact_sheet: str | None
+    unreadable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What a study job did.
+
+    Attributes:
+        study_id: The study.
+        selections: One result per request.
+        problems: Series that could not be read.
+        written: PNG files written now.
+        reused: PNGs that were on disk already.
+    """
+
+    study_id: str
+    selections: tuple[SelectionResult, ...]
+    problems: tuple[SeriesProblem, ...]
+    written: int
+    reused: int
+
+
+@dataclass
+class _LoadedSeries:
+    ref: SeriesRef
+    volume: Volume
+    window: Window
+    facts: SeriesFacts
+
+
+def run_study_job(job: StudyJob) -> StudyResult:
+    """Select and render every request of a study.
+
+    Args:
+        job: The study's requests and rendering settings.
+
+    Returns:
+        The images of each request and the series that could not be read;
+        an unreadable series is left out of every selection that routed to
+        it, and the others go on.
+    """
+    needs_thumbnails = any(request.protocol == "data-driven" for request in job.requests)
+    loaded: dict[str, _LoadedSeries] = {}
+    problems: dict[str, SeriesProblem] = {}
+    for request in job.requests:
+        for ref in request.routing:
+            if ref.series_id not in loaded and ref.series_id not in problems:
+                try:
+                    loaded[ref.series_id] = _load(ref, needs_thumbnails)
+                except UnreadableVolumeError as error:
+                    problems[ref.series_id] = SeriesProblem(ref.series_id, ref.path, error.reason)
+    renderer = _Renderer(Path(job.images_dir), job.size, loaded)
+    selections = []
+    for request in job.requests:
+        readable = [loaded[ref.series_id] for ref in request.routing if ref.series_id in loaded]
+        picks = select_slices(
+            request.protocol, [series.facts for series in readable], request.budget, seed=job.seed
+        )
+        images = tuple(renderer.render(pick, rank) for rank, pick in enumerate(picks))
+        sheet = renderer.sheet(picks) if picks else None
+        unreadable = tuple(ref.series_id for ref in request.routing if ref.series_id in problems)
+        selections.append(SelectionResult(request.key, images, sheet, unreadable))
+    return StudyResult(
+        study_id=job.study_id,
+        selections=tuple(selections),
+        problems=tuple(problems.values()),
+        written=renderer.written,
+        reused=renderer.reused,
+    )
+
+
+def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
+    volume = load_volume(Path(ref.path))
+    window = robust_window(volume.data)
+    ed = es = 0
+    peaks: tuple[int, ...] = ()
+    if ref.sequence == "cine":
+        ed, es = cardiac_phases(volume.data)
+    elif ref.sequence == "perfusion":
+        peaks = peak_enhancement_frames(volume.data)
+    facts = SeriesFacts(
+        series_id=ref.series_id,
+        sequence=ref.sequence,
+        view=ref.view,
+        n_slices=volume.n_slices,
+        n_frames=volume.n_frames,
+        ed_frame=ed,
+        es_frame=es,
+        peak_frames=peaks,
+        thumbnails=thumbnails(volume.data, window) if needs_thumbnails else None,
+    )
+    return _LoadedSeries(ref, volume, window, facts)
+
+
+class _Renderer:
+    """Renders each (series, z, t) once and keeps its pixels for contact sheets."""
+
+    def __init__(self, images_dir: Path, size: int | None, loaded: dict[str, _LoadedSeries]):
+        self.images_dir = images_dir
+        self.size = size
+        self.loaded = loaded
+        self.written = 0
+        self.reused = 0
+        self._done: dict[Pick, tuple[str, str, np.ndarray]] = {}
+
+    def render(self, pick: Pick, rank: int) -> RenderedImage:
+        series = self.loaded[pick.series_id]
+        if pick not in self._done:
+            pixels = apply_window(series.volume.plane(pick.z, pick.t), series.window)
+            stored = store_png(encode_png(pixels, size=self.size), self.images_dir)
+            self.written += stored.created
+            self.reused += not stored.created
+            self._done[pick] = (stored.path, stored.sha256, pixels)
+        path, sha256, _ = self._done[pick]
+        windowing = {
+            **series.window.as_record(),
+            "orientation": series.volume.orientation.describe(),
+            "size": self.size,
+        }
+        return RenderedImage(pick.series_id, pick.z, pick.t, rank, path, sha256, windowing)
+
+    def sheet(self, picks: list[Pick]) -> str:
+        tiles = [self._done[pick][2] for pick in picks]
+        labels = []
+        for rank, pick in enumerate(picks, start=1):
+            ref = self.loaded[pick.series_id].ref
+            labels.append(f"{rank} {ref.sequence} {ref.view} z{pick.z} t{pick.t}")
+        stored = store_png(contact_sheet(tiles, labels), self.images_dir)
+        return stored.path
