@@ -14,6 +14,7 @@ from qaforge.cli.context import app_state
 from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, stats_command
 from qaforge.cli.render import print_status
+from qaforge.cli.select import select_command
 
 app = typer.Typer(
     name="qaforge",
@@ -31,6 +32,7 @@ app.command("extract")(extract_command)
 app.command("score-extraction")(score_extraction_command)
 app.command("generate")(generate_command)
 app.command("stats")(stats_command)
+app.command("select")(select_command)
 
 
 def _version(value: bool) -> None:
@@ -115,12 +117,15 @@ def demo(
     """Run the pipeline end to end on the bundled sample data.
 
     Writes the sample into OUTDIR/sample, uses OUTDIR/qaforge.db unless --db is
-    given, then runs init, ingest reports, ingest series, extract, generate and status.
+    given, then runs init, ingest reports, ingest series, extract, generate,
+    select (clinical protocol, 16 images per item, PNGs in OUTDIR/images) and status.
     """
     from qaforge.cli.console import progress_bar
     from qaforge.cli.generate import print_generation_summary
     from qaforge.cli.render import print_report_summary, print_series_summary
+    from qaforge.cli.select import print_selection_summary
     from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
+    from qaforge.pipeline_images import select_images
     from qaforge.sample import write_sample_data
     from qaforge.store.schema import upgrade_database
 
@@ -130,31 +135,41 @@ def demo(
         state.db_option = f"sqlite:///{(outdir / 'qaforge.db').resolve()}"
     engine = state.engine()
     sample = outdir / "sample"
-    console.rule("1/6 sample data")
+    console.rule("1/7 sample data")
     summary = write_sample_data(sample)
     console.print(f"wrote {summary.n_reports} reports and {summary.n_series} series to {sample}")
-    console.rule("2/6 init")
+    console.rule("2/7 init")
     upgrade_database(engine)
     console.print("schema ready")
-    console.rule("3/6 ingest")
+    console.rule("3/7 ingest")
     with progress_bar() as progress:
         reports = ingest_reports(engine, sample / "reports.jsonl", progress=progress)
     print_report_summary(reports)
     with progress_bar() as progress:
         series = ingest_series(engine, sample / "series", progress=progress)
     print_series_summary(series)
-    console.rule("4/6 extract")
+    console.rule("4/7 extract")
     with progress_bar() as progress:
         extracted = extract_database(engine, progress=progress)
     console.print(
         f"extract: {extracted.extracted} report versions read, {extracted.findings} findings "
         f"stored in run {extracted.run_id[:12]} ({len(extracted.findings_by_code)} codes)"
     )
-    console.rule("5/6 generate")
+    console.rule("5/7 generate")
     with progress_bar() as progress:
         generated = generate_database(engine, progress=progress)
     print_generation_summary(generated)
-    console.rule("6/6 status")
+    console.rule("6/7 select")
+    with progress_bar() as progress:
+        selected = select_images(
+            engine,
+            protocols=["clinical"],
+            budgets=[16],
+            images_dir=outdir / "images",
+            progress=progress,
+        )
+    print_selection_summary(selected)
+    console.rule("7/7 status")
     print_status(engine)
 
 
@@ -163,7 +178,10 @@ def demo(
 def quarantine(
     ctx: typer.Context,
     stage: Annotated[
-        str | None, typer.Option(help="Only this stage: ingest_reports or ingest_series.")
+        str | None,
+        typer.Option(
+            help="Only this stage: ingest_reports, ingest_series, extract, generate or select."
+        ),
     ] = None,
     limit: Annotated[int, typer.Option(help="How many to show, newest first.")] = 50,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-QuarantineStage = Literal["ingest_reports", "ingest_series", "extract", "generate"]
+QuarantineStage = Literal["ingest_reports", "ingest_series", "extract", "generate", "select"]
 
 RAW_EXCERPT_CHARS = 2000
 

@@ -222,6 +222,35 @@ class QAItemFinding(Base):
     finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"), primary_key=True)
 
 
+class ImageSelection(Base):
+    """Which images an item shows under one protocol and budget, and why those.
+
+    ``status`` is ``selected``, ``no_series`` (no series of the subtask's
+    views: not answerable from images) or ``unreadable`` (every routed series
+    failed to load). ``selection_key`` hashes everything the selection
+    depends on, so a re-run redoes only what changed.
+    """
+
+    __tablename__ = "image_selections"
+    __table_args__ = (UniqueConstraint("item_id", "protocol", "budget"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("qa_items.id"), index=True)
+    protocol: Mapped[str] = mapped_column(String(30))
+    budget: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    selection_key: Mapped[str] = mapped_column(Sha256)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    primary_view: Mapped[str | None] = mapped_column(String(10))
+    routed_series: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    missing_views: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    unreadable_series: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    n_images: Mapped[int] = mapped_column(Integer)
+    images_root: Mapped[str] = mapped_column(Text)
+    contact_sheet: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class QAImage(Base):
     """One rendered slice of an item, and exactly which voxels it came from."""
 

@@ -1,0 +1,98 @@
+"""``qaforge select``: pick and render the slices each item shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qaforge.cli.console import console, progress_bar, user_errors
+from qaforge.cli.context import app_state
+
+DEFAULT_IMAGES_DIR = Path("images")
+
+
+@user_errors
+def select_command(
+    ctx: typer.Context,
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="random, clinical or data-driven (repeat for several); default clinical.",
+        ),
+    ] = None,
+    budget: Annotated[
+        list[int] | None,
+        typer.Option(help="Images per item, K (repeat for several); default 16."),
+    ] = None,
+    images_dir: Annotated[
+        Path, typer.Option(help="Where the PNGs go (content-addressed names).")
+    ] = DEFAULT_IMAGES_DIR,
+    size: Annotated[
+        int | None,
+        typer.Option(help="Resize so the longer side has this many pixels; default: as stored."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random protocol.")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes; default: one per core. 1 runs inline."),
+    ] = None,
+) -> None:
+    """Route each active item to its study's series and pick K slices to show.
+
+    The subtask's views (primary first, then fallbacks) choose the series;
+    the protocol chooses the slices (docs/images.md): 'random' (seeded),
+    'clinical' (end-diastole of every slice first, LGE/T2 base to apex,
+    perfusion at peak enhancement) or 'data-driven' (most diverse frames).
+    Every image row records series, slice, frame, protocol, budget, rank and
+    windowing; a contact sheet per item is written for review. Re-running
+    redoes only selections whose series, settings or files changed. An
+    unreadable series is reported with its path and the others go on.
+    """
+    from qaforge.pipeline_images import select_images
+
+    state = app_state(ctx)
+    with progress_bar() as progress:
+        summary = select_images(
+            state.engine(),
+            protocols=protocol or ["clinical"],  # type: ignore[arg-type]
+            budgets=budget or [16],
+            images_dir=images_dir,
+            seed=seed,
+            size=size,
+            workers=workers,
+            progress=progress,
+        )
+    print_selection_summary(summary)
+
+
+def print_selection_summary(summary) -> None:
+    """The counts of a select run, and every unreadable series with its reason."""
+    table = Table(title="select", title_justify="left")
+    for column in ("selected", "no series", "unreadable", "unchanged", "images", "PNGs written"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(summary.selected),
+        str(summary.no_series),
+        str(summary.unreadable),
+        str(summary.unchanged),
+        str(summary.images),
+        str(summary.written),
+    )
+    console.print(table)
+    for problem in summary.unreadable_series:
+        console.print(f"[yellow]unreadable series[/] {problem.path}: {problem.reason}")
+    console.print(
+        f"select: {', '.join(summary.protocols)} at K={', '.join(map(str, summary.budgets))}: "
+        f"{summary.items} active items, {summary.selected} selections made "
+        f"({summary.no_series} not answerable from images, {summary.unreadable} with no "
+        f"readable series), {summary.unchanged} unchanged; {summary.images} images, "
+        f"{summary.written} PNGs written to {summary.images_dir}"
+        + (
+            f"; {len(summary.unreadable_series)} unreadable series (see 'qaforge quarantine')"
+            if summary.unreadable_series
+            else ""
+        )
+    )
