@@ -42,7 +42,8 @@ class Routing:
     Attributes:
         series: Routed series: primary first, then fallbacks.
         missing_views: Views the subtask lists that the study lacks (per
-            sequence for ``overall``, as ``"lge/4ch"``).
+            sequence for ``overall``, as ``"lge/4ch"``, or just the views
+            when the study has no series at all).
     """
 
     series: tuple[SeriesRef, ...]
@@ -87,4 +88,6 @@ def route(sequence: str, views: Sequence[str], study_series: Sequence[SeriesRef]
         for view in views:
             if (name, view) not in by_kind:
                 missing.append(f"{name}/{view}" if sequence == "overall" else view)
+    if not routed and sequence == "overall":
+        missing = list(views)
     return Routing(series=tuple(routed), missing_views=tuple(missing))

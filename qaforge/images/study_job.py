@@ -128,7 +128,7 @@ class StudyResult:
         study_id: The study.
         selections: One result per request.
         problems: Series that could not be read.
-        written: PNG files written now.
+        written: PNG files (images and contact sheets) written now.
         reused: PNGs that were on disk already.
     """
 
@@ -245,4 +245,6 @@ class _Renderer:
             ref = self.loaded[pick.series_id].ref
             labels.append(f"{rank} {ref.sequence} {ref.view} z{pick.z} t{pick.t}")
         stored = store_png(contact_sheet(tiles, labels), self.images_dir)
+        self.written += stored.created
+        self.reused += not stored.created
         return stored.path

@@ -25,9 +25,16 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
     assert active > 300
     for tier in ("image understanding", "report generation", "diagnosis"):
         assert re.search(rf"{tier}: [1-9]\d* active items", first.output), tier
+    selected = re.search(r"(\d+) selections made \((\d+) not answerable", first.output)
+    assert int(selected.group(1)) == active and selected.group(2) == "0"
+    written = int(re.search(r"(\d+) PNGs written", first.output).group(1))
+    assert written > 100
+    assert len(list((tmp_path / "demo-out" / "images").rglob("*.png"))) == written
 
     second = runner.invoke(app, ["demo", "demo-out"])
     assert second.exit_code == 0, second.output
     assert "0 new, 0 new versions, 30 unchanged, 0 quarantined" in second.output
     assert f"0 new, 0 updated, {files} unchanged, 0 quarantined" in second.output
     assert f"{active} active items (0 new," in second.output
+    assert f"0 selections made (0 not answerable from images, 0 with no readable series), {active} unchanged" in second.output
+    assert "0 PNGs written" in second.output
