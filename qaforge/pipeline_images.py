@@ -71,7 +71,8 @@ class SelectionSummary(BaseModel):
         no_series: Selections made now for items whose study has no series of
             the subtask's views (not answerable from images).
         unreadable: Selections made now whose routed series all failed to load.
-        unchanged: Selections already stored with the same key (left alone).
+        unchanged: Selections already stored with the same key (left alone;
+            those whose series were unreadable are always retried).
         images: Image rows stored now.
         written: PNG files written now (content-addressed: shared images once).
         reused: PNGs that were already on disk.
@@ -246,7 +247,12 @@ def _plan(
             for budget in budgets:
                 key = selection_key(protocol, budget, seed, size, root, routing)
                 known = stored[(protocol, budget)].get(item.item_id)
-                if known and known.selection_key == key and _files_present(known):
+                if (
+                    known
+                    and known.selection_key == key
+                    and known.status != "unreadable"  # retried: the file may be mended
+                    and _files_present(known)
+                ):
                     summary.unchanged += 1
                     continue
                 plan = plans.get(item.study_id)

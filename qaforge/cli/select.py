@@ -86,7 +86,8 @@ def print_selection_summary(summary) -> None:
         console.print(f"[yellow]unreadable series[/] {problem.path}: {problem.reason}")
     console.print(
         f"select: {', '.join(summary.protocols)} at K={', '.join(map(str, summary.budgets))}: "
-        f"{summary.items} active items, {summary.selected} selections made "
+        f"{summary.items} active items, "
+        f"{summary.selected + summary.no_series + summary.unreadable} selections made "
         f"({summary.no_series} not answerable from images, {summary.unreadable} with no "
         f"readable series), {summary.unchanged} unchanged; {summary.images} images, "
         f"{summary.written} PNGs written to {summary.images_dir}"

@@ -56,11 +56,13 @@ class StoredSelection:
         selection_key: The key it was made with.
         images_root: The images folder it was written to.
         paths: Image and contact-sheet paths relative to ``images_root``.
+        status: ``selected``, ``no_series`` or ``unreadable``.
     """
 
     selection_key: str
     images_root: str
     paths: tuple[str, ...]
+    status: str = "selected"
 
 
 @dataclass
@@ -142,6 +144,7 @@ def stored_selections(
             ImageSelection.selection_key,
             ImageSelection.images_root,
             ImageSelection.contact_sheet,
+            ImageSelection.status,
         ).where(and_(ImageSelection.protocol == protocol, ImageSelection.budget == budget))
     ).all()
     paths: dict[str, list[str]] = {}
@@ -157,6 +160,7 @@ def stored_selections(
             row.selection_key,
             row.images_root,
             tuple(paths.get(row.item_id, ())) + ((row.contact_sheet,) if row.contact_sheet else ()),
+            row.status,
         )
         for row in selections
     }

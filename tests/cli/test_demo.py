@@ -36,5 +36,8 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
     assert "0 new, 0 new versions, 30 unchanged, 0 quarantined" in second.output
     assert f"0 new, 0 updated, {files} unchanged, 0 quarantined" in second.output
     assert f"{active} active items (0 new," in second.output
-    assert f"0 selections made (0 not answerable from images, 0 with no readable series), {active} unchanged" in second.output
+    assert (
+        f"0 selections made (0 not answerable from images, 0 with no readable series), {active} unchanged"
+        in second.output
+    )
     assert "0 PNGs written" in second.output
