@@ -4,6 +4,7 @@
 .venv/bin/python benchmarks/run.py ingest-reports --reports 20000
 .venv/bin/python benchmarks/run.py extract --reports 10000 --workers 2
 .venv/bin/python benchmarks/run.py generate --generate-reports 50000
+.venv/bin/python benchmarks/run.py render --slices 20000
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import extract_reports, generate_items, ingest_reports  # noqa: E402
+from benchmarks import (  # noqa: E402
+    extract_reports,
+    generate_items,
+    ingest_reports,
+    render_slices,
+)
 
 
 def main() -> None:
@@ -25,7 +31,7 @@ def main() -> None:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "ingest-reports", "extract", "generate"],
+        choices=["all", "ingest-reports", "extract", "generate", "render"],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
     parser.add_argument(
@@ -44,7 +50,10 @@ def main() -> None:
         default=5_000,
         help="reports for the database part of generate",
     )
-    parser.add_argument("--workers", type=int, default=None, help="worker processes for extract")
+    parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes for extract and render"
+    )
     args = parser.parse_args()
     if args.benchmark in ("all", "ingest-reports"):
         ingest_reports.run(reports=args.reports)
@@ -52,6 +61,8 @@ def main() -> None:
         extract_reports.run(reports=args.extract_reports, workers=args.workers)
     if args.benchmark in ("all", "generate"):
         generate_items.run(reports=args.generate_reports, database_reports=args.generate_db_reports)
+    if args.benchmark in ("all", "render"):
+        render_slices.run(slices=args.slices, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,8 @@ data; items and verifications are never touched.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -31,7 +28,7 @@ from qaforge.images.study_job import (
     SelectionRequest,
     StudyJob,
     StudyResult,
-    run_study_job,
+    run_study_jobs,
 )
 from qaforge.pipeline import NoProgress, Progress
 from qaforge.store.engine import Engine
@@ -151,7 +148,7 @@ def select_images(
     pending: list[SelectionRecord] = []
     entries: list[QuarantineEntry] = []
     done = 0
-    for result in _run(jobs, workers):
+    for result in run_study_jobs(jobs, workers):
         study_plan = plan[result.study_id]
         pending.extend(study_plan.records(result, summary))
         entries.extend(_quarantine_entries(result, summary))
@@ -309,18 +306,6 @@ def _record(
         images_root=str(root),
         contact_sheet=None,
     )
-
-
-def _run(jobs: list[StudyJob], workers: int | None) -> Iterator[StudyResult]:
-    """Run study jobs, in worker processes when there is more than one worker and job."""
-    count = workers or os.cpu_count() or 1
-    if count <= 1 or len(jobs) <= 1:
-        yield from map(run_study_job, jobs)
-        return
-    # spawn, not fork: the parent may hold database connections and threads
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(count, len(jobs)), mp_context=context) as pool:
-        yield from pool.map(run_study_job, jobs)
 
 
 def _store(engine: Engine, records: list[SelectionRecord], entries: list[QuarantineEntry]) -> None:

@@ -48,6 +48,7 @@ def _print_examples(examples: list[QuarantineEntry], total: int) -> None:
 
 def print_status(engine: Engine) -> None:
     """Print row counts per table, series per sequence/view, refusals per stage, recent runs."""
+    from qaforge.store.images import count_selections
     from qaforge.store.quarantine import count_quarantine
     from qaforge.store.schema import require_current_schema
     from qaforge.store.series import count_series_by_sequence
@@ -59,6 +60,7 @@ def print_status(engine: Engine) -> None:
         series = count_series_by_sequence(connection)
         refusals = count_quarantine(connection)
         runs = latest_ingest_runs(connection)
+        selections = count_selections(connection)
 
     table = Table(title="rows per table", title_justify="left")
     table.add_column("table")
@@ -76,6 +78,16 @@ def print_status(engine: Engine) -> None:
             by_sequence.add_row(sequence, view, str(count))
         console.print(by_sequence)
 
+    if selections:
+        selected = Table(title="image selections of active items", title_justify="left")
+        for column in ("protocol", "budget", "status", "items", "images"):
+            selected.add_column(
+                column, justify="left" if column in ("protocol", "status") else "right"
+            )
+        for protocol, budget, status, items, images in selections:
+            selected.add_row(protocol, str(budget), status, str(items), str(images))
+        console.print(selected)
+
     stages = Table(title="per stage", title_justify="left")
     stages.add_column("stage")
     stages.add_column("stored", justify="right")
@@ -88,6 +100,7 @@ def print_status(engine: Engine) -> None:
     stages.add_row(
         "ingest series", str(tables["image_series"]), str(refusals.get("ingest_series", 0))
     )
+    stages.add_row("select", f"{tables['qa_images']} images", str(refusals.get("select", 0)))
     console.print(stages)
 
     if runs:

@@ -21,6 +21,8 @@ PNG_COMPRESS_LEVEL = 6
 SHEET_TILE = 128
 SHEET_COLUMNS = 4
 SHEET_LABEL_HEIGHT = 14
+# Folders this process has made: one mkdir per folder, not per image.
+_MADE_FOLDERS: set[Path] = set()
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,15 @@ def store_png(png: bytes, images_dir: Path) -> StoredImage:
     target = images_dir / relative
     if target.exists():
         return StoredImage(relative, digest, created=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in _MADE_FOLDERS:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _MADE_FOLDERS.add(target.parent)
     partial = target.with_name(f".{digest}.{os.getpid()}.part")
-    partial.write_bytes(png)
+    try:
+        partial.write_bytes(png)
+    except FileNotFoundError:  # the folder was removed since this process made it
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(png)
     os.replace(partial, target)
     return StoredImage(relative, digest, created=True)
 

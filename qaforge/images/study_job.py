@@ -9,6 +9,10 @@ image rendered once, however many items and budgets use it.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,7 @@ class StudyJob:
         seed: Seed of the random protocol.
         size: Longer side of rendered images in pixels; ``None`` keeps the series' size.
         images_dir: The images folder (absolute).
+        contact_sheets: Write a contact sheet per request.
     """
 
     study_id: str
@@ -63,6 +68,7 @@ class StudyJob:
     seed: int
     size: int | None
     images_dir: str
+    contact_sheets: bool = True
 
 
 @dataclass(frozen=True)
@@ -176,7 +182,7 @@ def run_study_job(job: StudyJob) -> StudyResult:
             request.protocol, [series.facts for series in readable], request.budget, seed=job.seed
         )
         images = tuple(renderer.render(pick, rank) for rank, pick in enumerate(picks))
-        sheet = renderer.sheet(picks) if picks else None
+        sheet = renderer.sheet(picks) if picks and job.contact_sheets else None
         unreadable = tuple(ref.series_id for ref in request.routing if ref.series_id in problems)
         selections.append(SelectionResult(request.key, images, sheet, unreadable))
     return StudyResult(
@@ -186,6 +192,27 @@ def run_study_job(job: StudyJob) -> StudyResult:
         written=renderer.written,
         reused=renderer.reused,
     )
+
+
+def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iterator[StudyResult]:
+    """Run study jobs in worker processes, yielding results in job order.
+
+    Args:
+        jobs: The jobs.
+        workers: Processes; ``None`` uses every core; with 1 (or a single
+            job) they run inline in this process.
+
+    Yields:
+        One result per job, in the order of ``jobs``.
+    """
+    count = workers or os.cpu_count() or 1
+    if count <= 1 or len(jobs) <= 1:
+        yield from map(run_study_job, jobs)
+        return
+    # spawn, not fork: the caller may hold database connections and threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(count, len(jobs)), mp_context=context) as pool:
+        yield from pool.map(run_study_job, jobs)
 
 
 def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:

@@ -47,6 +47,11 @@ def test_select_reports_counts_and_unreadable_series_then_resumes(tmp_path):
     assert quarantine.exit_code == 0 and "quarantine (1 shown)" in quarantine.output
     assert "STU-0004" in quarantine.output
 
+    status = run("status")
+    assert status.exit_code == 0 and "image selections of active items" in status.output
+    assert re.search(r"random\s+│\s+4 │ unreadable │\s+[1-9]", status.output)
+    assert re.search(r"select\s+│\s+\d+ images │\s+1 │", status.output)
+
     again = run("select", "--protocol", "random", "--budget", "4", "--workers", "1")
     assert again.exit_code == 0, again.output
     retried = int(re.search(r"(\d+) with no readable series", first.output).group(1))

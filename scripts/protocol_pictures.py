@@ -1,0 +1,62 @@
+"""Draw the pictures of docs/images.md: what each protocol picks on one sample study.
+
+.venv/bin/python scripts/protocol_pictures.py [OUTDIR]   (default docs/img)
+
+Writes the sample data to a temporary folder, routes two subtasks of study
+STU-0003 (the cine LV-size question and the diagnosis question) and saves
+the contact sheet of each protocol at K = 16.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from qaforge.images.routing import SeriesRef, route
+from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
+from qaforge.sample import write_sample_data
+
+STUDY = "STU-0003"
+SUBTASKS = {
+    "cine": ("cine", ("sax", "4ch", "2ch")),
+    "diagnosis": ("overall", ("sax", "4ch", "2ch", "3ch")),
+}
+PROTOCOLS = ("random", "clinical", "data-driven")
+BUDGET = 16
+
+
+def main(outdir: Path) -> None:
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample"
+        write_sample_data(sample)
+        records = [
+            json.loads(line) for line in (sample / "series_truth.jsonl").read_text().splitlines()
+        ]
+        refs = [
+            SeriesRef(r["path"], r["sequence"], r["view"], str(sample / "series" / r["path"]), "")
+            for r in records
+            if r["study_id"] == STUDY
+        ]
+        for name, (sequence, views) in SUBTASKS.items():
+            routing = route(sequence, views, refs)
+            requests = tuple(
+                SelectionRequest(protocol, routing.series, protocol, BUDGET)
+                for protocol in PROTOCOLS
+            )
+            result = run_study_job(StudyJob(STUDY, requests, 0, None, str(Path(tmp) / "images")))
+            for selection in result.selections:
+                target = outdir / f"protocol-{name}-{selection.key}.png"
+                shutil.copyfile(Path(tmp) / "images" / selection.contact_sheet, target)
+                picks = ", ".join(
+                    f"{Path(i.series_id).stem.split('.')[0]} z{i.z} t{i.t}"
+                    for i in selection.images
+                )
+                print(f"{target}: {picks}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/img"))
