@@ -151,23 +151,34 @@ def thumbnails(data: np.ndarray, window: Window) -> np.ndarray:
     """A 16 x 16 block-mean thumbnail of every (slice, frame), windowed to [0, 1].
 
     Args:
-        data: ``(rows, cols, slices, frames)``; images smaller than 16 pixels
-            on a side are repeated up to it.
+        data: ``(rows, cols, slices, frames)`` in display orientation; every
+            pixel falls in exactly one block (blocks differ by at most one
+            pixel in size), and images smaller than 16 pixels on a side are
+            repeated up to it.
         window: The series' window.
 
     Returns:
         Array ``(slices, frames, 256)`` of float32.
     """
-    rows, cols, n_slices, n_frames = data.shape
+    n_slices, n_frames = data.shape[2], data.shape[3]
+    grid = _block_means(_block_means(data.astype(np.float32), axis=0), axis=1)
+    scaled = np.clip((grid - window.low) / (window.high - window.low), 0.0, 1.0)
     side = THUMBNAIL_SIDE
-    row_index = np.minimum(np.arange(max(rows, side)) * rows // max(rows, side), rows - 1)
-    col_index = np.minimum(np.arange(max(cols, side)) * cols // max(cols, side), cols - 1)
-    grid = data[row_index][:, col_index].astype(np.float32)
-    block_r, block_c = grid.shape[0] // side, grid.shape[1] // side
-    grid = grid[: block_r * side, : block_c * side]
-    blocks = grid.reshape(side, block_r, side, block_c, n_slices, n_frames).mean(axis=(1, 3))
-    scaled = np.clip((blocks - window.low) / (window.high - window.low), 0.0, 1.0)
     return np.moveaxis(scaled, (2, 3), (0, 1)).reshape(n_slices, n_frames, side * side)
+
+
+def _block_means(values: np.ndarray, axis: int) -> np.ndarray:
+    """Means of ``THUMBNAIL_SIDE`` near-equal consecutive blocks along an axis."""
+    length, side = values.shape[axis], THUMBNAIL_SIDE
+    if length < side:
+        values = np.take(values, np.arange(side) * length // side, axis=axis)
+        length = side
+    bins = np.arange(length) * side // length
+    starts = np.searchsorted(bins, np.arange(side))
+    counts = np.diff(np.append(starts, length)).astype(np.float32)
+    shape = [1] * values.ndim
+    shape[axis] = side
+    return np.add.reduceat(values, starts, axis=axis) / counts.reshape(shape)
 
 
 def entropy(values: np.ndarray, bins: int = 16) -> float:

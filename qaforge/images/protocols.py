@@ -22,9 +22,11 @@ picks, at most K, no repeats. The order is the rank recorded with each image.
   highest intensity entropy, each next one the thumbnail farthest
   (Euclidean) from its nearest pick so far (greedy farthest-point sampling).
 
-Diagnosis items route to several sequences: the budget is shared among the
-sequences in turn (cine, LGE, perfusion, T2; one image each until K is
-spent or a sequence runs out) and each protocol picks within each share.
+Diagnosis items route to several sequences. ``clinical`` and
+``data-driven`` share the budget among the sequences in turn (cine, LGE,
+perfusion, T2; one image each until K is spent or a sequence runs out) and
+pick within each share; ``random`` stays uniform over the whole pool, so it
+is the baseline that knows nothing about sequences.
 All three are deterministic for a given seed and input.
 """
 

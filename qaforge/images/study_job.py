@@ -233,7 +233,9 @@ def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
         ed_frame=ed,
         es_frame=es,
         peak_frames=peaks,
-        thumbnails=thumbnails(volume.data, window) if needs_thumbnails else None,
+        thumbnails=(
+            thumbnails(volume.orientation.apply(volume.data), window) if needs_thumbnails else None
+        ),
     )
     return _LoadedSeries(ref, volume, window, facts)
 

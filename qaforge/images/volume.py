@@ -144,7 +144,8 @@ def load_volume(path: Path) -> Volume:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "file not found"
-    if isinstance(exc, EOFError | zlib.error) or "ended before" in str(exc):
+    text = str(exc)
+    if isinstance(exc, EOFError | zlib.error) or "ended before" in text or "Expected" in text:
         return f"truncated or corrupt data ({' '.join(str(exc).split()) or type(exc).__name__})"
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot read the file ({exc.strerror.lower()})"

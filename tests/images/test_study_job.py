@@ -6,6 +6,7 @@ import hashlib
 import io
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import pytest
 from PIL import Image
@@ -21,6 +22,8 @@ from qaforge.images.study_job import (
     run_study_jobs,
 )
 from qaforge.images.volume import load_volume
+
+from .conftest import cached_phantom  # noqa: TID252
 
 STUDY = "STU-0001"  # has every series kind
 KEYS = ("cine_sax", "cine_2ch", "cine_3ch", "cine_4ch", "lge_sax", "t2_sax", "perfusion_sax")
@@ -269,3 +272,27 @@ def test_run_study_jobs_inline_yields_one_result_per_job_in_order(study_refs, tm
     assert len(results) == 2
     for job, result in zip(jobs, results, strict=True):
         assert _picks(result) == _picks(run_study_job(job))
+
+
+def test_data_driven_picks_do_not_depend_on_how_an_odd_sized_file_is_stored(tmp_path):
+    """Thumbnails are taken in display orientation and cover every pixel (74 rows: not 16k)."""
+    phantom = cached_phantom(STUDY, "cine_sax")
+    padded = np.pad(phantom.array, ((0, 10), (0, 3), (0, 0), (0, 0)), constant_values=7)
+    plain_path, flipped_path = tmp_path / "plain.nii.gz", tmp_path / "flipped.nii.gz"
+    nib.save(nib.Nifti1Image(padded, phantom.affine), plain_path)
+    flip = np.eye(4)
+    flip[0, 0], flip[0, 3] = -1.0, padded.shape[0] - 1
+    nib.save(
+        nib.Nifti1Image(np.ascontiguousarray(padded[::-1]), phantom.affine @ flip), flipped_path
+    )
+    picks = []
+    for path in (plain_path, flipped_path):
+        ref = SeriesRef("cine", "cine", "sax", str(path), "")
+        job = _job(
+            [ref],
+            tmp_path / "images",
+            requests=(SelectionRequest("k", (ref,), "data-driven", 12),),
+        )
+        picks.append(_picks(run_study_job(job)))
+    assert picks[0] == picks[1]
+    assert len(picks[0]["k"]) == 12

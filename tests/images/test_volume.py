@@ -231,8 +231,8 @@ def test_load_volume_of_a_truncated_uncompressed_nii_explains_the_shortfall(phan
     path = _write(tmp_path / "cut.nii", raw[: len(raw) // 2])
     with pytest.raises(UnreadableVolumeError) as caught:
         load_volume(path)
+    assert caught.value.reason.startswith("truncated or corrupt data (")
     assert "Expected" in caught.value.reason
-    assert "damaged" in caught.value.reason
 
 
 @pytest.mark.parametrize(
