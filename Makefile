@@ -20,7 +20,7 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED)
 	bash scripts/ensure-postgres.sh
-	$(VENV)/bin/ruff check qaforge tests benchmarks migrations
+	$(VENV)/bin/ruff check qaforge tests benchmarks migrations scripts
 	$(VENV)/bin/pytest
 
 bench: $(INSTALLED)

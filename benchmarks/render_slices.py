@@ -32,7 +32,6 @@ from qaforge.images.volume import load_volume
 from qaforge.sample.cases import SAMPLE_CASES, series_kind
 from qaforge.sample.phantoms import build_phantom, encode_nifti_gz
 
-
 OUT = Path(__file__).resolve().parent / "out"
 
 
