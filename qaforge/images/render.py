@@ -22,7 +22,7 @@ SHEET_TILE = 128
 SHEET_COLUMNS = 4
 SHEET_LABEL_HEIGHT = 14
 # Folders this process has made: one mkdir per folder, not per image.
-_MADE_FOLDERS: set[Path] = set()
+_MADE_FOLDERS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,11 @@ def encode_png(pixels: np.ndarray, *, size: int | None = None) -> bytes:
 
 
 def store_png(png: bytes, images_dir: Path) -> StoredImage:
-    """Write PNG bytes under their content hash, unless that file exists already.
+    """Write PNG bytes under their content hash, unless that file is there already.
 
-    Written through a temporary name and renamed, so a killed run never
-    leaves a half-written image under a valid name.
+    A file under the right name but of the wrong size (left by a killed run)
+    is written again: the name fixes the content, so the size tells a
+    complete file from a cut one without reading it.
 
     Args:
         png: The PNG bytes.
@@ -78,20 +79,27 @@ def store_png(png: bytes, images_dir: Path) -> StoredImage:
     """
     digest = hashlib.sha256(png).hexdigest()
     relative = f"{digest[:2]}/{digest}.png"
-    target = images_dir / relative
-    if target.exists():
-        return StoredImage(relative, digest, created=False)
-    if target.parent not in _MADE_FOLDERS:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _MADE_FOLDERS.add(target.parent)
-    partial = target.with_name(f".{digest}.{os.getpid()}.part")
+    folder = os.path.join(images_dir, digest[:2])
+    target = os.path.join(folder, f"{digest}.png")
     try:
-        partial.write_bytes(png)
+        if os.stat(target).st_size == len(png):
+            return StoredImage(relative, digest, created=False)
+    except FileNotFoundError:
+        pass
+    if folder not in _MADE_FOLDERS:
+        os.makedirs(folder, exist_ok=True)
+        _MADE_FOLDERS.add(folder)
+    try:
+        _write(target, png)
     except FileNotFoundError:  # the folder was removed since this process made it
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(png)
-    os.replace(partial, target)
+        os.makedirs(folder, exist_ok=True)
+        _write(target, png)
     return StoredImage(relative, digest, created=True)
+
+
+def _write(path: str, content: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(content)
 
 
 def contact_sheet(tiles: Sequence[np.ndarray], labels: Sequence[str]) -> bytes:

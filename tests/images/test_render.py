@@ -173,3 +173,12 @@ def test_contact_sheet_is_deterministic_and_needs_one_label_per_tile():
     assert contact_sheet(tiles, ["a", "b"]) == contact_sheet(tiles, ["a", "b"])
     with pytest.raises(ValueError):
         contact_sheet(tiles, ["a"])
+
+
+def test_store_png_rewrites_a_file_cut_short_by_a_killed_run(tmp_path):
+    png = encode_png(_ramp(9, 9))
+    stored = store_png(png, tmp_path)
+    (tmp_path / stored.path).write_bytes(png[: len(png) // 2])
+    again = store_png(png, tmp_path)
+    assert again.created and again.path == stored.path
+    assert (tmp_path / stored.path).read_bytes() == png
