@@ -13,6 +13,21 @@ SEQUENCES: tuple[Sequence, ...] = ("cine", "lge", "perfusion", "t2")
 VIEWS: tuple[View, ...] = ("sax", "2ch", "3ch", "4ch")
 
 
+class UnreadableSeriesError(Exception):
+    """A NIfTI file that cannot be used; ``reason`` says why in one line.
+
+    Raised by ingest (header and integrity) and by the images stage (voxels);
+    callers turn it into a quarantine entry.
+
+    Args:
+        reason: Human-readable, one line, no file contents.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class SeriesHeader(BaseModel):
     """What the NIfTI header says, read without loading voxel data.
 

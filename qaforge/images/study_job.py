@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from qaforge.domain.series import UnreadableSeriesError
 from qaforge.images.analysis import (
     Window,
     apply_window,
@@ -30,7 +31,7 @@ from qaforge.images.analysis import (
 from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
 from qaforge.images.render import contact_sheet, encode_png, store_png
 from qaforge.images.routing import SeriesRef
-from qaforge.images.volume import UnreadableVolumeError, Volume, load_volume
+from qaforge.images.volume import Volume, load_volume
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def run_study_job(job: StudyJob) -> StudyResult:
             if ref.series_id not in loaded and ref.series_id not in problems:
                 try:
                     loaded[ref.series_id] = _load(ref, needs_thumbnails)
-                except UnreadableVolumeError as error:
+                except UnreadableSeriesError as error:
                     problems[ref.series_id] = SeriesProblem(ref.series_id, ref.path, error.reason)
     renderer = _Renderer(Path(job.images_dir), job.size, loaded)
     selections = []

@@ -22,19 +22,9 @@ import numpy as np
 from nibabel.filebasedimages import ImageFileError
 from nibabel.spatialimages import HeaderDataError
 
+from qaforge.domain.series import UnreadableSeriesError
+
 _LOAD_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
-
-
-class UnreadableVolumeError(Exception):
-    """A series whose voxels cannot be read; ``reason`` says why in one line.
-
-    Args:
-        reason: Human-readable, one line, no file contents.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -121,23 +111,23 @@ def load_volume(path: Path) -> Volume:
         The voxels as a 4D array and the in-plane orientation from its affine.
 
     Raises:
-        UnreadableVolumeError: If the file is missing, truncated, corrupt, not
+        UnreadableSeriesError: If the file is missing, truncated, corrupt, not
             NIfTI, or has more than four non-trivial axes.
     """
     try:
         image = nib.load(path)
         data = np.asanyarray(image.dataobj)
     except _LOAD_ERRORS as exc:
-        raise UnreadableVolumeError(_reason(exc)) from None
+        raise UnreadableSeriesError(_reason(exc)) from None
     if not isinstance(image, nib.Nifti1Image) or image.affine is None:
-        raise UnreadableVolumeError("not a single-file NIfTI image with an affine")
+        raise UnreadableSeriesError("not a single-file NIfTI image with an affine")
     while data.ndim > 4 and data.shape[-1] == 1:
         data = data[..., 0]
     if data.ndim < 2 or data.ndim > 4:
-        raise UnreadableVolumeError(f"expected 2 to 4 axes, found shape {data.shape}")
+        raise UnreadableSeriesError(f"expected 2 to 4 axes, found shape {data.shape}")
     data = data.reshape(data.shape + (1,) * (4 - data.ndim))
     if not np.all(np.isfinite(image.affine)):
-        raise UnreadableVolumeError("the affine has non-finite values")
+        raise UnreadableSeriesError("the affine has non-finite values")
     return Volume(data=data, orientation=in_plane_orientation(image.affine))
 
 

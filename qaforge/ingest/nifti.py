@@ -20,7 +20,7 @@ from nibabel.arrayproxy import ArrayProxy
 from nibabel.filebasedimages import ImageFileError
 from nibabel.spatialimages import HeaderDataError
 
-from qaforge.domain.series import SeriesHeader
+from qaforge.domain.series import SeriesHeader, UnreadableSeriesError
 
 CHUNK_BYTES = 1 << 20
 # Caps the output of one decompress call: a 1 MiB chunk of an almost empty
@@ -32,18 +32,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMS = 4
 
 _NIBABEL_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
-
-
-class UnreadableSeriesError(Exception):
-    """A NIfTI file that cannot be used; ``reason`` says why in one line.
-
-    Args:
-        reason: Human-readable, one line, no file contents.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import nibabel as nib
 import numpy as np
 import pytest
 
+from qaforge.domain.series import UnreadableSeriesError
 from qaforge.images.volume import (
     InPlaneOrientation,
-    UnreadableVolumeError,
     in_plane_orientation,
     load_volume,
 )
@@ -198,19 +198,19 @@ def test_load_volume_of_a_2d_image_and_of_a_trailing_singleton_axis(tmp_path):
 )
 def test_load_volume_rejects_too_few_or_too_many_axes(tmp_path, shape, found):
     nib.save(nib.Nifti1Image(np.zeros(shape, dtype=np.uint8), np.eye(4)), tmp_path / "x.nii.gz")
-    with pytest.raises(UnreadableVolumeError) as caught:
+    with pytest.raises(UnreadableSeriesError) as caught:
         load_volume(tmp_path / "x.nii.gz")
     assert caught.value.reason == f"expected 2 to 4 axes, found shape {found}"
 
 
 def test_load_volume_rejects_a_readable_file_that_is_not_nifti(tmp_path):
     nib.save(nib.MGHImage(np.zeros((4, 4, 2), dtype=np.float32), np.eye(4)), tmp_path / "x.mgz")
-    with pytest.raises(UnreadableVolumeError, match="not a single-file NIfTI"):
+    with pytest.raises(UnreadableSeriesError, match="not a single-file NIfTI"):
         load_volume(tmp_path / "x.mgz")
 
 
 def test_load_volume_of_a_missing_file(tmp_path):
-    with pytest.raises(UnreadableVolumeError) as caught:
+    with pytest.raises(UnreadableSeriesError) as caught:
         load_volume(tmp_path / "absent.nii.gz")
     assert caught.value.reason == "file not found"
     assert str(caught.value) == "file not found"
@@ -220,7 +220,7 @@ def test_load_volume_of_a_missing_file(tmp_path):
 def test_load_volume_of_a_truncated_nii_gz_says_it_is_truncated(phantom, tmp_path, keep):
     content = encode_nifti_gz(phantom("STU-0001", "cine_sax"))
     path = _write(tmp_path / "cut.nii.gz", content[: int(len(content) * keep)])
-    with pytest.raises(UnreadableVolumeError) as caught:
+    with pytest.raises(UnreadableSeriesError) as caught:
         load_volume(path)
     assert caught.value.reason.startswith("truncated or corrupt data (")
     assert "\n" not in caught.value.reason
@@ -229,7 +229,7 @@ def test_load_volume_of_a_truncated_nii_gz_says_it_is_truncated(phantom, tmp_pat
 def test_load_volume_of_a_truncated_uncompressed_nii_explains_the_shortfall(phantom, tmp_path):
     raw = gzip.decompress(encode_nifti_gz(phantom("STU-0001", "cine_sax")))
     path = _write(tmp_path / "cut.nii", raw[: len(raw) // 2])
-    with pytest.raises(UnreadableVolumeError) as caught:
+    with pytest.raises(UnreadableSeriesError) as caught:
         load_volume(path)
     assert caught.value.reason.startswith("truncated or corrupt data (")
     assert "Expected" in caught.value.reason
@@ -249,7 +249,7 @@ def test_load_volume_of_garbage_bytes_raises_with_a_one_line_reason(
     tmp_path, name, content, expected
 ):
     path = _write(tmp_path / name, content)
-    with pytest.raises(UnreadableVolumeError) as caught:
+    with pytest.raises(UnreadableSeriesError) as caught:
         load_volume(path)
     reason = caught.value.reason
     assert expected in reason
@@ -260,7 +260,7 @@ def test_load_volume_of_garbage_bytes_raises_with_a_one_line_reason(
 
 def test_load_volume_of_a_directory_raises(tmp_path):
     (tmp_path / "folder.nii.gz").mkdir()
-    with pytest.raises(UnreadableVolumeError, match="cannot read"):
+    with pytest.raises(UnreadableSeriesError, match="cannot read"):
         load_volume(tmp_path / "folder.nii.gz")
 
 
