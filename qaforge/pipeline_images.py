@@ -143,9 +143,10 @@ def select_images(
             SeriesRef(row.series_id, row.sequence, row.view, row.absolute_path, row.sha256)
         )
     plan = _plan(items, refs_by_study, stored, protocols, budgets, seed, size, root, summary)
-    jobs = [plan_job.job for plan_job in plan.values()]
+    jobs = [study.job for study in plan.values() if study.requests]
     progress.start("Selecting slices", len(jobs) or None)
-    pending: list[SelectionRecord] = []
+    # items not answerable from images need no job: stored with the first batch
+    pending: list[SelectionRecord] = [r for study in plan.values() for r in study.imageless]
     entries: list[QuarantineEntry] = []
     done = 0
     for result in run_study_jobs(jobs, workers):
@@ -159,7 +160,7 @@ def select_images(
             _store(engine, pending, entries)
             pending, entries = [], []
         progress.advance()
-    _store(engine, pending + [r for p in plan.values() for r in p.imageless], entries)
+    _store(engine, pending, entries)
     summary.studies = len(jobs)
     return summary
 
