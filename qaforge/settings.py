@@ -6,7 +6,9 @@ they never print; they come from the environment only.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///qaforge.db"
@@ -39,3 +41,56 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+
+class LLMSettings(BaseSettings):
+    """Where and how the LLM extractor asks (environment ``QAFORGE_LLM_*``; docs/llm.md).
+
+    Attributes:
+        base_url: An OpenAI-compatible endpoint, e.g. ``http://127.0.0.1:8000/v1``
+            (vLLM), ``http://127.0.0.1:11434/v1`` (Ollama), ``http://127.0.0.1:8080/v1``
+            (llama.cpp) or ``https://api.openai.com/v1``.
+        model: The model name the server knows.
+        api_key: From ``QAFORGE_LLM_API_KEY`` only; never printed, logged or stored.
+        response_format: ``json_schema`` (vLLM, OpenAI) or ``json_object``
+            with the schema attached (llama.cpp, Ollama).
+        temperature: Sampling temperature (0: as repeatable as the server allows).
+        max_tokens: Most tokens per answer.
+        concurrency: Requests in flight at once.
+        requests_per_minute: Request limit (0: none).
+        tokens_per_minute: Token limit, prompt plus answer (0: none).
+        max_retries: Retries of a request after 429, 5xx, timeouts and lost connections.
+        timeout_seconds: Per request.
+        backoff_seconds: First retry delay; doubles each retry, with jitter.
+        backoff_max_seconds: Longest retry delay (a longer Retry-After is honoured).
+        fuzzy_threshold: Least fuzzy score (0-100) for an evidence quote.
+        prompt_price_per_million: Price per million prompt tokens, for the cost estimate.
+        completion_price_per_million: Price per million answer tokens.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_LLM_", extra="ignore")
+
+    base_url: str = "http://127.0.0.1:8080/v1"
+    model: str = "local-model"
+    api_key: SecretStr | None = None
+    response_format: Literal["json_schema", "json_object"] = "json_schema"
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=1024, ge=16)
+    concurrency: int = Field(default=8, ge=1, le=1024)
+    requests_per_minute: int = Field(default=0, ge=0)
+    tokens_per_minute: int = Field(default=0, ge=0)
+    max_retries: int = Field(default=5, ge=0, le=50)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    backoff_max_seconds: float = Field(default=30.0, ge=0)
+    fuzzy_threshold: float = Field(default=90.0, ge=50.0, le=100.0)
+    prompt_price_per_million: float = Field(default=0.0, ge=0)
+    completion_price_per_million: float = Field(default=0.0, ge=0)
+
+    def request_params(self) -> dict[str, object]:
+        """The parameters that change answers (part of the cache key); no secrets."""
+        return {
+            "response_format": self.response_format,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }

@@ -1,0 +1,194 @@
+"""Asking an OpenAI-compatible server, resiliently: limits, retries, backoff, Retry-After.
+
+Uses the ``openai`` async client (its own retries off: retries are ours, so
+that 429, 5xx, timeouts and lost connections are all handled the same way,
+with exponential backoff, full jitter and the server's ``Retry-After``).
+Concurrency is bounded by a semaphore; requests and tokens per minute by a
+sliding-window limiter. Every call returns a :class:`CallResult`; nothing
+raises for a server's misbehaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import httpx
+import openai
+
+from qaforge.extract.llm_answer import answer_schema
+from qaforge.settings import LLMSettings
+
+RAW_LIMIT = 20_000
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one request (with its retries) gave.
+
+    Attributes:
+        content: The answer's message content, ``None`` on failure.
+        prompt_tokens: Prompt tokens the server counted (summed over attempts that answered).
+        completion_tokens: Answer tokens the server counted.
+        attempts: Requests sent.
+        error: Why it failed, in one line (``None`` on success).
+        raw: The last raw response body on failure (truncated), kept for the record.
+    """
+
+    content: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    attempts: int
+    error: str | None = None
+    raw: str | None = None
+
+
+class MinuteLimiter:
+    """Sliding one-minute window over requests and tokens; ``0`` means no limit."""
+
+    def __init__(self, requests_per_minute: int, tokens_per_minute: int) -> None:
+        self.requests_per_minute = requests_per_minute
+        self.tokens_per_minute = tokens_per_minute
+        self._events: deque[tuple[float, int]] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, tokens: int) -> None:
+        """Wait until one more request of ``tokens`` tokens fits in the last minute."""
+        if not self.requests_per_minute and not self.tokens_per_minute:
+            return
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._events and now - self._events[0][0] >= 60.0:
+                    self._events.popleft()
+                used = sum(n for _, n in self._events)
+                fits_requests = (
+                    not self.requests_per_minute or len(self._events) < self.requests_per_minute
+                )
+                fits_tokens = (
+                    not self.tokens_per_minute
+                    or used + tokens <= self.tokens_per_minute
+                    or not self._events
+                )
+                if fits_requests and fits_tokens:
+                    self._events.append((now, tokens))
+                    return
+                await asyncio.sleep(max(0.01, 60.0 - (now - self._events[0][0])))
+
+
+class LLMCaller:
+    """One client, semaphore and limiter for a run; :meth:`complete` asks for one report."""
+
+    def __init__(self, settings: LLMSettings) -> None:
+        self.settings = settings
+        key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
+        self.client = openai.AsyncOpenAI(
+            base_url=settings.base_url,
+            api_key=key,
+            max_retries=0,
+            timeout=settings.timeout_seconds,
+            http_client=httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=settings.concurrency,
+                    max_keepalive_connections=settings.concurrency,
+                ),
+                timeout=settings.timeout_seconds,
+            ),
+        )
+        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.limiter = MinuteLimiter(settings.requests_per_minute, settings.tokens_per_minute)
+
+    async def close(self) -> None:
+        """Close the HTTP connections."""
+        await self.client.close()
+
+    def _response_format(self) -> dict[str, object]:
+        if self.settings.response_format == "json_schema":
+            return {
+                "type": "json_schema",
+                "json_schema": {"name": "cmr_findings", "schema": answer_schema(), "strict": False},
+            }
+        return {"type": "json_object", "schema": answer_schema()}
+
+    async def complete(self, messages: list[dict[str, str]]) -> CallResult:
+        """Ask for one answer, retrying transient failures.
+
+        Returns:
+            The content, or the reason it could not be had (with the raw body).
+        """
+        settings = self.settings
+        estimate = sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + settings.max_tokens
+        prompt_tokens = completion_tokens = attempts = 0
+        error, raw = "no attempt made", None
+        for attempt in range(settings.max_retries + 1):
+            delay: float | None = None
+            async with self.semaphore:
+                await self.limiter.acquire(estimate)
+                attempts += 1
+                try:
+                    response = await self.client.chat.completions.create(
+                        model=settings.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        temperature=settings.temperature,
+                        max_tokens=settings.max_tokens,
+                        response_format=self._response_format(),  # type: ignore[arg-type]
+                    )
+                except openai.APIStatusError as failure:
+                    status = failure.status_code
+                    error, raw = f"HTTP {status} from the server", _body(failure.response)
+                    if status != 429 and status < 500 and status != 408:
+                        break
+                    delay = _retry_after(failure.response)
+                except openai.APITimeoutError:
+                    error, raw = f"timed out after {settings.timeout_seconds:g} s", None
+                except openai.APIConnectionError as failure:
+                    error, raw = f"connection failed ({_cause(failure)})", None
+                except (ValueError, TypeError) as failure:  # unparsable body
+                    error, raw = f"unreadable response ({type(failure).__name__})", None
+                else:
+                    usage = response.usage
+                    if usage is not None:
+                        prompt_tokens += usage.prompt_tokens or 0
+                        completion_tokens += usage.completion_tokens or 0
+                    choice = response.choices[0] if response.choices else None
+                    content = choice.message.content if choice is not None else None
+                    return CallResult(content, prompt_tokens, completion_tokens, attempts)
+            if attempt == settings.max_retries:
+                break
+            await asyncio.sleep(self._backoff(attempt, delay))
+        return CallResult(None, prompt_tokens, completion_tokens, attempts, error, raw)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Full jitter on an exponential ceiling; a Retry-After is a floor."""
+        ceiling = min(self.settings.backoff_max_seconds, self.settings.backoff_seconds * 2**attempt)
+        delay = random.uniform(0.0, ceiling)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _body(response: httpx.Response) -> str | None:
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError):
+        return None
+    return text[:RAW_LIMIT]
+
+
+def _cause(failure: BaseException) -> str:
+    cause = failure.__cause__ or failure
+    return type(cause).__name__

@@ -1,0 +1,111 @@
+"""Turn a validated LLM answer into grounded vocabulary findings, and say why the rest were refused.
+
+Pure. Each stated finding is kept only when its evidence quote is found in
+the report (:mod:`qaforge.extract.grounding`) and its code, value, places
+and certainty fit the vocabulary (:class:`qaforge.domain.vocabulary.Finding`
+validates them). Everything refused becomes a :class:`RejectedFinding` with
+the reason: never silently dropped, never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from qaforge.domain.vocabulary import Evidence, Finding, load_vocabulary
+from qaforge.extract.grounding import DEFAULT_THRESHOLD, locate_quote
+from qaforge.extract.llm_answer import LLMAnswer, LLMFinding
+
+EXTRACTOR_NAME = "llm"
+
+
+@dataclass(frozen=True)
+class RejectedFinding:
+    """A finding the model stated that qaforge did not accept.
+
+    Attributes:
+        reason: Why, in one line (``evidence not found in the report: ...``,
+            ``outside the vocabulary: ...``).
+        stated: The finding as the model stated it (JSON-ready).
+    """
+
+    reason: str
+    stated: dict
+
+
+def ground_answer(
+    report: str, answer: LLMAnswer, *, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[list[Finding], list[RejectedFinding]]:
+    """Check every stated finding against the report and the vocabulary.
+
+    Args:
+        report: The report text the model read.
+        answer: Its validated answer.
+        threshold: Least fuzzy score for a quote (see grounding).
+
+    Returns:
+        The accepted findings (duplicates merged, in the order stated) and the
+        rejected ones with their reasons.
+    """
+    accepted: dict[tuple, Finding] = {}
+    rejected: list[RejectedFinding] = []
+    for stated in answer.findings:
+        record = stated.model_dump(mode="json")
+        match = locate_quote(report, stated.evidence, threshold=threshold)
+        if match is None:
+            rejected.append(RejectedFinding(_quote_reason(stated.evidence), record))
+            continue
+        evidence = Evidence(start=match.start, end=match.end, text=report[match.start : match.end])
+        try:
+            finding = Finding(
+                code=stated.code,
+                value=_value(stated),
+                levels=tuple(stated.levels),
+                walls=tuple(stated.walls),
+                segments=tuple(stated.segments),
+                certainty=stated.certainty,
+                evidence=evidence,
+                extractor=EXTRACTOR_NAME,
+            )
+        except ValidationError as error:
+            rejected.append(
+                RejectedFinding(f"outside the vocabulary: {_first_problem(error)}", record)
+            )
+            continue
+        key = (
+            finding.code,
+            finding.value,
+            finding.levels,
+            finding.walls,
+            finding.segments,
+            finding.certainty,
+            match.start,
+        )
+        accepted.setdefault(key, finding)
+    return list(accepted.values()), rejected
+
+
+def _value(stated: LLMFinding) -> str | float:
+    """Numbers for numeric codes (``"55"`` -> 55.0), text for the others."""
+    spec = load_vocabulary().findings.get(stated.code)
+    if spec is not None and spec.numeric is not None and isinstance(stated.value, str):
+        try:
+            return float(stated.value.strip().rstrip("%").strip())
+        except ValueError:
+            return stated.value
+    if spec is not None and spec.numeric is None and not isinstance(stated.value, str):
+        return str(stated.value)
+    return stated.value
+
+
+def _quote_reason(quote: str) -> str:
+    shown = quote if len(quote) <= 80 else quote[:77] + "..."
+    return f"evidence not found in the report: {shown!r}"
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {message}" if where else message

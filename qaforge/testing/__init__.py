@@ -1,0 +1,1 @@
+"""Tools for testing qaforge against real protocols (a scripted LLM server)."""

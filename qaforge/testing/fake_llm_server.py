@@ -1,0 +1,209 @@
+"""A scripted OpenAI-compatible chat server on loopback, for tests and benchmarks.
+
+It fakes only the model's *answers*: qaforge's own client, retries, parsing
+and grounding run for real over real HTTP. The server runs in its own
+process (so a benchmark measures the client, not the two sharing one
+interpreter) and serves ``POST /v1/chat/completions``.
+
+A request's report is the text between ``<report>`` and ``</report>`` in the
+last user message (the shipped prompt puts it there); its key is the
+SHA-256 of that text. The script maps keys to a list of replies, one per
+attempt (the last repeats); reports not in the script get ``default``.
+
+Replies (plain dicts, so they cross the process boundary):
+
+- ``{"kind": "answer", "content": "..."}``: 200 with that message content;
+- ``{"kind": "status", "status": 429, "headers": {"Retry-After": "1"}, "body": "..."}``;
+- ``{"kind": "hang", "seconds": 30}``: answer nothing for that long;
+- ``{"kind": "drop"}``: close the connection without answering.
+
+``latency`` delays every reply; ``reject_json_schema`` answers 500 to a
+``json_schema`` response format, as llama.cpp's server does. ``GET /stats``
+returns request counts (total, per key, per response format type).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import re
+import socket
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = dict[str, Any]
+EMPTY_ANSWER: Reply = {"kind": "answer", "content": '{"findings": []}'}
+_REPORT = re.compile(r"<report>\n?(.*?)\n?</report>", re.S)
+
+
+def report_key(text: str) -> str:
+    """The script key of a report text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def answer(findings: list[dict[str, Any]]) -> Reply:
+    """An answer reply listing these findings."""
+    return {"kind": "answer", "content": json.dumps({"findings": findings})}
+
+
+class FakeLLMServer:
+    """Start with ``with FakeLLMServer(script) as server:``; ``server.base_url`` is for the client.
+
+    Args:
+        script: Report key -> replies per attempt.
+        default: Reply for reports not in the script.
+        latency: Seconds before every reply.
+        reject_json_schema: Answer 500 to ``response_format.type == "json_schema"``.
+    """
+
+    def __init__(
+        self,
+        script: dict[str, list[Reply]] | None = None,
+        *,
+        default: Reply = EMPTY_ANSWER,
+        latency: float = 0.0,
+        reject_json_schema: bool = False,
+    ) -> None:
+        self.script = script or {}
+        self.default = default
+        self.latency = latency
+        self.reject_json_schema = reject_json_schema
+        self.port = _free_port()
+        self._process: multiprocessing.process.BaseProcess | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> FakeLLMServer:
+        context = multiprocessing.get_context("spawn")
+        self._process = context.Process(
+            target=_serve,
+            args=(self.port, self.script, self.default, self.latency, self.reject_json_schema),
+            daemon=True,
+        )
+        self._process.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._process.is_alive():
+            try:
+                self.stats()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__(None, None, None)
+        raise RuntimeError("the fake LLM server did not start (died, or not up within 30 s)")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join(5)
+            self._process = None
+
+    def stats(self) -> dict[str, Any]:
+        """Requests received: ``{"total", "by_key", "formats"}``."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=5) as reply:
+            return json.loads(reply.read())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(
+    port: int,
+    script: dict[str, list[Reply]],
+    default: Reply,
+    latency: float,
+    reject_json_schema: bool,
+) -> None:
+    lock = threading.Lock()
+    counts: dict[str, int] = {}
+    formats: dict[str, int] = {}
+    total = [0]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # quiet: requests carry report text
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = json.dumps({"total": total[0], "by_key": counts, "formats": formats})
+            self._send(200, body)
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            request = json.loads(self.rfile.read(length) or b"{}")
+            messages = request.get("messages") or []
+            user = next(
+                (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
+            )
+            found = _REPORT.search(user or "")
+            key = report_key(found.group(1)) if found else ""
+            kind = (request.get("response_format") or {}).get("type", "none")
+            with lock:
+                total[0] += 1
+                attempt = counts.get(key, 0)
+                counts[key] = attempt + 1
+                formats[kind] = formats.get(kind, 0) + 1
+            if latency:
+                time.sleep(latency)
+            if reject_json_schema and kind == "json_schema":
+                self._send(500, json.dumps({"error": {"message": "json_schema is not supported"}}))
+                return
+            replies = script.get(key) or [default]
+            reply = replies[min(attempt, len(replies) - 1)]
+            if reply["kind"] == "hang":
+                time.sleep(float(reply.get("seconds", 30)))
+                self.close_connection = True
+                return
+            if reply["kind"] == "drop":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if reply["kind"] == "status":
+                self._send(int(reply["status"]), reply.get("body", "{}"), reply.get("headers", {}))
+                return
+            prompt_chars = sum(len(m.get("content") or "") for m in messages)
+            content = reply["content"]
+            completion = {
+                "id": f"chatcmpl-{attempt}",
+                "object": "chat.completion",
+                "created": 0,
+                "model": request.get("model", "fake"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_chars // 4,
+                    "completion_tokens": len(content) // 4,
+                    "total_tokens": prompt_chars // 4 + len(content) // 4,
+                },
+            }
+            self._send(200, json.dumps(completion))
+
+        def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, str(value))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.request_queue_size = 256
+    server.serve_forever()
