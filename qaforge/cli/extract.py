@@ -31,13 +31,51 @@ def extract_command(
         ),
     ] = None,
     extractor: Annotated[
-        str, typer.Option(help="Which extractor: rules (the LLM extractor is not built yet).")
+        str,
+        typer.Option(
+            help="rules, llm (an OpenAI-compatible server, docs/llm.md) or both (then reconciled)."
+        ),
     ] = "rules",
     workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes (each builds its own pipeline).")
+        int,
+        typer.Option(min=1, help="Worker processes for the rules (each builds its own pipeline)."),
     ] = 1,
+    base_url: Annotated[
+        str | None, typer.Option(help="LLM server URL (default QAFORGE_LLM_BASE_URL).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="LLM model name (default QAFORGE_LLM_MODEL).")
+    ] = None,
+    response_format: Annotated[
+        str | None,
+        typer.Option(help="json_schema (vLLM, OpenAI) or json_object (llama.cpp, Ollama)."),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="LLM requests in flight (default QAFORGE_LLM_CONCURRENCY)."),
+    ] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ignore cached LLM answers and ask again.")
+    ] = False,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Reconciliation policy STATE=DECISION, e.g. llm_only=keep or conflict=rules "
+            "(default: agree=keep, rules_only=keep, llm_only=review, conflict=review)."
+        ),
+    ] = None,
 ) -> None:
-    """Extract findings from reports with the rule-based extractor.
+    """Extract findings from reports with the rules, an LLM, or both.
+
+    The LLM extractor asks an OpenAI-compatible server (vLLM, Ollama,
+    llama.cpp, OpenAI; settings QAFORGE_LLM_*, the key from
+    QAFORGE_LLM_API_KEY only). Every finding must quote the report: quotes
+    that cannot be found, and codes or values outside the vocabulary, are
+    refused with their reason. Answers are cached in the database; a report
+    whose request fails is recorded with the reason and asked again on the
+    next run. With 'both', the rules' and the LLM's findings are reconciled
+    (agree / rules_only / llm_only / conflict) into a third run that
+    'generate' uses.
 
     Without --input: reads every current report version in the database that
     this configuration (extractor, version, hash of its rule files) has not
@@ -50,16 +88,36 @@ def extract_command(
     """
     from qaforge.pipeline import extract_database, extract_file
 
-    if extractor != "rules":
+    if extractor not in ("rules", "llm", "both"):
         raise ConfigError(
             "E004",
             f"extractor {extractor!r} is not available",
-            "use --extractor rules; the LLM extractor arrives in a later version",
+            "use --extractor rules, llm or both",
         )
     if (input_file is None) != (output is None):
         raise ConfigError(
             "E005", "--input and --output go together", "give both, or neither to use the database"
         )
+    if extractor != "rules":
+        from qaforge.cli.llm import run_llm_extraction
+
+        overrides = {
+            "base_url": base_url,
+            "model": model,
+            "response_format": response_format,
+            "concurrency": concurrency,
+        }
+        run_llm_extraction(
+            ctx,
+            both=extractor == "both",
+            input_file=input_file,
+            output=output,
+            overrides={k: v for k, v in overrides.items() if v is not None},
+            refresh=refresh,
+            policy_args=policy or [],
+            workers=workers,
+        )
+        return
     if input_file is not None and output is not None:
         with progress_bar() as progress:
             summary = extract_file(input_file, output, workers=workers, progress=progress)

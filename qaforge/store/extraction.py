@@ -198,3 +198,21 @@ def count_findings_by_code(connection: Connection, *, run_id: str) -> dict[str, 
         .order_by(FindingRow.code)
     )
     return {code: count for code, count in connection.execute(query)}
+
+
+def read_report_versions(
+    connection: Connection, *, run_id: str, report_version_ids: Sequence[int]
+) -> set[int]:
+    """Which of the given report versions the run has read."""
+    found: set[int] = set()
+    ids = list(report_version_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            connection.execute(
+                select(ExtractedReport.report_version_id).where(
+                    ExtractedReport.run_id == run_id, ExtractedReport.report_version_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found

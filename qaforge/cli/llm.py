@@ -1,0 +1,137 @@
+"""``qaforge extract --extractor llm|both``: settings, the runs, and their summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from qaforge.cli.console import console, progress_bar
+from qaforge.cli.context import app_state
+from qaforge.errors import ConfigError
+
+
+def llm_settings(overrides: dict[str, Any]):
+    """LLM settings from the environment, with command-line overrides; E006 when invalid."""
+    from qaforge.settings import LLMSettings
+
+    try:
+        return LLMSettings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(
+            "E006",
+            f"invalid LLM setting {field}: {first['msg']}",
+            "see docs/llm.md for QAFORGE_LLM_* settings",
+        ) from None
+
+
+def reconciliation_policy(arguments: list[str]):
+    """A policy from ``STATE=DECISION`` arguments; E007 when one is not understood."""
+    from qaforge.extract.reconcile import ReconciliationPolicy
+
+    values: dict[str, str] = {}
+    for argument in arguments:
+        state, _, decision = argument.partition("=")
+        values[state.strip()] = decision.strip()
+    try:
+        return ReconciliationPolicy(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ConfigError(
+            "E007",
+            f"reconciliation policy {arguments!r} not understood ({first['loc'][0]}: {first['msg']})",
+            "use agree=keep|review, rules_only=keep|drop|review, llm_only=keep|drop|review, "
+            "conflict=rules|llm|drop|review",
+        ) from None
+
+
+def run_llm_extraction(
+    ctx: typer.Context,
+    *,
+    both: bool,
+    input_file: Path | None,
+    output: Path | None,
+    overrides: dict[str, Any],
+    refresh: bool,
+    policy_args: list[str],
+    workers: int,
+) -> None:
+    """Run the LLM (and, with ``both``, the rules and reconciliation); exit 1 if reports failed."""
+    from qaforge.pipeline import extract_database
+    from qaforge.pipeline_llm import extract_database_llm, extract_file_llm, reconcile_database
+
+    settings = llm_settings(overrides)
+    policy = reconciliation_policy(policy_args)
+    if input_file is not None and output is not None:
+        with progress_bar() as progress:
+            summary = extract_file_llm(
+                input_file, output, settings, both=both, policy=policy, progress=progress
+            )
+        print_llm_summary(summary, settings.model)
+        console.print(f"findings written to {output}")
+    else:
+        state = app_state(ctx)
+        engine = state.engine()
+        if both:
+            with progress_bar() as progress:
+                rules = extract_database(
+                    engine,
+                    workers=workers,
+                    batch_size=state.settings().batch_size,
+                    progress=progress,
+                )
+            console.print(
+                f"rules: run {rules.run_id[:12]}: {rules.extracted} report versions read, "
+                f"{rules.findings} findings stored"
+            )
+        with progress_bar() as progress:
+            summary = extract_database_llm(engine, settings, refresh=refresh, progress=progress)
+        print_llm_summary(summary, settings.model)
+        if both:
+            reconciled = reconcile_database(
+                engine, rules_run_id=rules.run_id, llm_run_id=summary.run_id, policy=policy
+            )
+            states = ", ".join(
+                f"{s} {reconciled.states.get(s, 0)}"
+                for s in ("agree", "rules_only", "llm_only", "conflict")
+            )
+            console.print(
+                f"reconcile: run {reconciled.run_id[:12]}: {reconciled.reconciled} report versions, "
+                f"{reconciled.kept} findings kept; groups: {states}"
+            )
+    if summary.failed:
+        console.print(
+            f"[yellow]{summary.failed} reports failed[/] and were recorded with their reason; "
+            "run the same command again to retry only them"
+        )
+        raise typer.Exit(1)
+
+
+def print_llm_summary(summary, model: str) -> None:
+    """Counts, tokens and cost of an LLM extraction, then the first failures."""
+    run = (
+        f"run {summary.run_id[:12]} ({'new' if summary.new_run else 'known'}), "
+        if summary.run_id
+        else ""
+    )
+    console.print(
+        f"llm: {run}model {model}: {summary.extracted} reports extracted "
+        f"({summary.from_cache} from the cache), {summary.failed} failed, "
+        f"{summary.requests} requests; {summary.findings} findings, "
+        f"{summary.rejected} refused (evidence not found or outside the vocabulary); "
+        f"tokens {summary.prompt_tokens} prompt + {summary.completion_tokens} answer, "
+        f"estimated cost {summary.cost:.4f}"
+        + (f"; {summary.quarantined} rows quarantined" if summary.quarantined else "")
+    )
+    if summary.failures:
+        table = Table(title="first failures", title_justify="left")
+        table.add_column("report")
+        table.add_column("reason", overflow="fold")
+        for report_id, reason in summary.failures:
+            table.add_row(report_id, reason)
+        console.print(table)
