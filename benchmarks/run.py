@@ -5,6 +5,7 @@
 .venv/bin/python benchmarks/run.py extract --reports 10000 --workers 2
 .venv/bin/python benchmarks/run.py generate --generate-reports 50000
 .venv/bin/python benchmarks/run.py render --slices 20000
+.venv/bin/python benchmarks/run.py llm --llm-reports 2000
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from benchmarks import (  # noqa: E402
     extract_reports,
     generate_items,
     ingest_reports,
+    llm_throughput,
     render_slices,
 )
 
@@ -31,7 +33,7 @@ def main() -> None:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "ingest-reports", "extract", "generate", "render"],
+        choices=["all", "ingest-reports", "extract", "generate", "render", "llm"],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
     parser.add_argument(
@@ -51,6 +53,7 @@ def main() -> None:
         help="reports for the database part of generate",
     )
     parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
+    parser.add_argument("--llm-reports", type=int, default=2000, help="reports for llm")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
     )
@@ -63,6 +66,8 @@ def main() -> None:
         generate_items.run(reports=args.generate_reports, database_reports=args.generate_db_reports)
     if args.benchmark in ("all", "render"):
         render_slices.run(slices=args.slices, workers=args.workers)
+    if args.benchmark in ("all", "llm"):
+        llm_throughput.run(reports=args.llm_reports)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ def _serve(
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: without TCP_NODELAY, Nagle's
+        # algorithm and the client's delayed ACK add ~40 ms to every reply
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass  # quiet: requests carry report text
@@ -203,7 +206,12 @@ def _serve(
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 256
+    server = _Server(("127.0.0.1", port), Handler)
     server.serve_forever()
+
+
+class _Server(ThreadingHTTPServer):
+    # a class attribute: the listen backlog is set when the socket is bound,
+    # and the default of 5 drops connections when 32 clients open at once
+    request_queue_size = 1024
+    daemon_threads = True
