@@ -49,11 +49,19 @@ class CallResult:
 
 
 class MinuteLimiter:
-    """Sliding one-minute window over requests and tokens; ``0`` means no limit."""
+    """Sliding one-minute window over requests and tokens; ``0`` means no limit.
 
-    def __init__(self, requests_per_minute: int, tokens_per_minute: int) -> None:
+    ``granted`` keeps (time, tokens) of every request let through, for the
+    run's record and for tests.
+    """
+
+    def __init__(
+        self, requests_per_minute: int, tokens_per_minute: int, *, window_seconds: float = 60.0
+    ) -> None:
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
+        self.window = window_seconds
+        self.granted: list[tuple[float, int]] = []
         self._events: deque[tuple[float, int]] = deque()
         self._lock = asyncio.Lock()
 
@@ -64,7 +72,7 @@ class MinuteLimiter:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                while self._events and now - self._events[0][0] >= 60.0:
+                while self._events and now - self._events[0][0] >= self.window:
                     self._events.popleft()
                 used = sum(n for _, n in self._events)
                 fits_requests = (
@@ -77,8 +85,9 @@ class MinuteLimiter:
                 )
                 if fits_requests and fits_tokens:
                     self._events.append((now, tokens))
+                    self.granted.append((now, tokens))
                     return
-                await asyncio.sleep(max(0.01, 60.0 - (now - self._events[0][0])))
+                await asyncio.sleep(max(0.001, self.window - (now - self._events[0][0])))
 
 
 class LLMCaller:

@@ -192,3 +192,29 @@ def test_different_places_or_numbers_are_not_the_same_statement():
         row("a", "cine.wall_motion", "akinetic", walls=["inferior", "anterior"]),
         row("b", "cine.wall_motion", "akinetic", walls=["anterior", "inferior"]),
     )
+
+
+def _windows_respected(granted, window, requests, tokens):
+    for index, (start, _) in enumerate(granted):
+        inside = [n for moment, n in granted[index:] if moment - start < window]
+        if requests and len(inside) > requests:
+            return False
+        if tokens and len(inside) > 1 and sum(inside) > tokens:
+            return False
+    return True
+
+
+@pytest.mark.parametrize(("requests", "tokens"), [(2, 0), (0, 250), (3, 250)])
+def test_the_limiter_never_lets_more_through_in_one_window(requests, tokens):
+    import asyncio
+
+    from qaforge.extract.llm_client import MinuteLimiter
+
+    limiter = MinuteLimiter(requests, tokens, window_seconds=0.05)
+
+    async def burst():
+        await asyncio.gather(*(limiter.acquire(100) for _ in range(7)))
+
+    asyncio.run(burst())
+    assert len(limiter.granted) == 7
+    assert _windows_respected(limiter.granted, 0.05, requests, tokens)
