@@ -21,7 +21,6 @@ from pydantic import BaseModel, Field, ValidationError
 from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import ScannedSeries
-from qaforge.domain.vocabulary import Evidence, Finding
 from qaforge.errors import ConfigError
 from qaforge.extract.batch import ExtractionPool, extract_texts
 from qaforge.extract.rule_extractor import RuleExtractor
@@ -45,6 +44,7 @@ from qaforge.store.extraction import (
     count_pending_reports,
     ensure_extraction_run,
     extraction_run_id,
+    finding_from_columns,
     finish_extraction_run,
     pending_reports,
     store_extracted_batch,
@@ -687,18 +687,7 @@ def _study_findings(
     bad = False
     for row in records.findings:
         try:
-            finding = Finding(
-                code=row["code"],
-                value=row["value"] if row["value"] is not None else row["value_number"],
-                levels=tuple(row["levels"] or ()),
-                walls=tuple(row["walls"] or ()),
-                segments=tuple(row["segments"] or ()),
-                certainty=row["certainty"],
-                evidence=Evidence(
-                    start=row["evidence_start"], end=row["evidence_end"], text=row["evidence_text"]
-                ),
-                extractor=row["extractor"],
-            )
+            finding = finding_from_columns(row)
         except ValidationError as error:
             bad = True
             refusals.append(

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.domain.vocabulary import Evidence, Finding
+from qaforge.domain.vocabulary import Finding
 from qaforge.extract.llm_extractor import LLMExtractor, LLMOutcome, LLMReport
 from qaforge.extract.reconcile import ReconciliationPolicy, reconcile
 from qaforge.extract.rule_extractor import RuleExtractor
@@ -34,6 +34,8 @@ from qaforge.store.extraction import (
     count_pending_reports,
     ensure_extraction_run,
     extraction_run_id,
+    finding_columns,
+    finding_from_columns,
     finish_extraction_run,
     pending_reports,
     read_report_versions,
@@ -291,7 +293,7 @@ def reconcile_database(
             if version_id not in read_by_both:
                 continue
             groups = reconcile(rules.get(version_id, []), llm.get(version_id, []), policy)
-            kept = [_finding(row) for group in groups for row in group.kept]
+            kept = [finding_from_columns(row) for group in groups for row in group.kept]
             results.append((version_id, kept))
             rows.extend(_reconciliation_rows(run_id, version_id, groups))
         with engine.begin() as connection:
@@ -331,22 +333,6 @@ def _reconciliation_rows(run_id: str, version_id: int, groups) -> list[dict[str,
             }
         )
     return rows
-
-
-def _finding(row: dict[str, Any]) -> Finding:
-    """A stored finding row back as a :class:`Finding` (keeping the extractor it came from)."""
-    return Finding(
-        code=row["code"],
-        value=row["value"] if row["value"] is not None else row["value_number"],
-        levels=tuple(row["levels"] or ()),
-        walls=tuple(row["walls"] or ()),
-        segments=tuple(row["segments"] or ()),
-        certainty=row["certainty"],
-        evidence=Evidence(
-            start=row["evidence_start"], end=row["evidence_end"], text=row["evidence_text"]
-        ),
-        extractor=row["extractor"],
-    )
 
 
 def extract_file_llm(
@@ -446,15 +432,9 @@ def extract_file_llm(
 
 
 def _row(finding: Finding, prefix: str, index: int) -> dict[str, Any]:
-    numeric = not isinstance(finding.value, str)
     return {
         "id": f"{prefix}{index}",
-        "code": finding.code,
-        "value": None if numeric else finding.value,
-        "value_number": float(finding.value) if numeric else None,
-        "levels": list(finding.levels),
-        "walls": list(finding.walls),
-        "segments": list(finding.segments),
+        **finding_columns(finding),
         "finding": finding.model_dump(mode="json"),
     }
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from qaforge.domain.vocabulary import Finding
+from qaforge.domain.vocabulary import Evidence, Finding
 from qaforge.store.models import ExtractedReport, ExtractionRun, Report, ReportVersion, utc_now
 from qaforge.store.models import Finding as FindingRow
 
@@ -124,6 +125,44 @@ def finding_id(run_id: str, report_version_id: int, finding: Finding) -> str:
     return hashlib.sha256(f"{run_id}\0{report_version_id}\0{content}".encode()).hexdigest()
 
 
+def finding_columns(finding: Finding) -> dict[str, Any]:
+    """A finding's content as ``findings`` columns (numbers in ``value_number``)."""
+    numeric = not isinstance(finding.value, str)
+    return {
+        "code": finding.code,
+        "value": None if numeric else finding.value,
+        "value_number": float(finding.value) if numeric else None,
+        "levels": list(finding.levels),
+        "walls": list(finding.walls),
+        "segments": list(finding.segments),
+        "certainty": finding.certainty,
+        "evidence_start": finding.evidence.start,
+        "evidence_end": finding.evidence.end,
+        "evidence_text": finding.evidence.text,
+        "extractor": finding.extractor,
+    }
+
+
+def finding_from_columns(row: Mapping[str, Any]) -> Finding:
+    """A ``findings`` row back as a :class:`Finding`.
+
+    Raises:
+        pydantic.ValidationError: If the row no longer fits the vocabulary.
+    """
+    return Finding(
+        code=row["code"],
+        value=row["value"] if row["value"] is not None else row["value_number"],
+        levels=tuple(row["levels"] or ()),
+        walls=tuple(row["walls"] or ()),
+        segments=tuple(row["segments"] or ()),
+        certainty=row["certainty"],
+        evidence=Evidence(
+            start=row["evidence_start"], end=row["evidence_end"], text=row["evidence_text"]
+        ),
+        extractor=row["extractor"],
+    )
+
+
 def store_extracted_batch(
     connection: Connection,
     *,
@@ -150,23 +189,12 @@ def store_extracted_batch(
             if identifier in seen:
                 continue
             seen.add(identifier)
-            numeric = not isinstance(finding.value, str)
             rows.append(
                 {
                     "id": identifier,
                     "run_id": run_id,
                     "report_version_id": report_version_id,
-                    "code": finding.code,
-                    "value": None if numeric else finding.value,
-                    "value_number": float(finding.value) if numeric else None,
-                    "levels": list(finding.levels),
-                    "walls": list(finding.walls),
-                    "segments": list(finding.segments),
-                    "certainty": finding.certainty,
-                    "evidence_start": finding.evidence.start,
-                    "evidence_end": finding.evidence.end,
-                    "evidence_text": finding.evidence.text,
-                    "extractor": finding.extractor,
+                    **finding_columns(finding),
                 }
             )
     if rows:
