@@ -11,6 +11,7 @@ from qaforge import __version__
 from qaforge.cli import ingest as ingest_commands
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
+from qaforge.cli.export import check_command, export_command, split_command
 from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, stats_command
 from qaforge.cli.render import print_status
@@ -33,6 +34,9 @@ app.command("score-extraction")(score_extraction_command)
 app.command("generate")(generate_command)
 app.command("stats")(stats_command)
 app.command("select")(select_command)
+app.command("split")(split_command)
+app.command("check")(check_command)
+app.command("export")(export_command)
 
 
 def _version(value: bool) -> None:

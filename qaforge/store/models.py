@@ -72,6 +72,7 @@ class Study(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     study_date: Mapped[dt.date | None] = mapped_column(Date)
+    split: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 

@@ -1,0 +1,1 @@
+"""Checks before anything leaves: splits, leakage, near-duplicates, blind baselines, contamination, PHI."""

@@ -1,0 +1,133 @@
+"""``qaforge split``, ``qaforge check`` and ``qaforge export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qaforge.cli.console import console, user_errors
+from qaforge.cli.context import app_state
+from qaforge.errors import ConfigError
+
+
+@user_errors
+def split_command(
+    ctx: typer.Context,
+    ratio: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=SHARE, repeatable (default train=0.7 validation=0.1 test=0.2)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the patient order.")] = 0,
+    stratify: Annotated[
+        bool, typer.Option(help="Split each etiology in the same proportions.")
+    ] = False,
+    split_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV/JSONL with split and patient_id or study_id; overrides the seeded splits."
+        ),
+    ] = None,
+) -> None:
+    """Assign patient-level splits (every study of a patient in one split) and store them."""
+    from qaforge.pipeline_export import assign_database_splits
+
+    ratios = None
+    if ratio:
+        ratios = {}
+        for entry in ratio:
+            name, _, share = entry.partition("=")
+            try:
+                ratios[name.strip()] = float(share)
+            except ValueError:
+                raise ConfigError(
+                    "E701", f"split ratio {entry!r} is not NAME=SHARE", "e.g. --ratio train=0.8"
+                ) from None
+    summary = assign_database_splits(
+        app_state(ctx).engine(), ratios=ratios, seed=seed, stratify=stratify, split_file=split_file
+    )
+    table = Table(title=f"splits ({summary.source})", title_justify="left")
+    for column in ("split", "patients", "studies", "active items"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split, size in sorted(summary.sizes.items()):
+        table.add_row(split, str(size["patients"]), str(size["studies"]), str(size["items"]))
+    console.print(table)
+    for problem in summary.refused_rows:
+        console.print(f"[yellow]refused[/] {problem}")
+    if summary.refused_rows:
+        console.print(f"{len(summary.refused_rows)} split file rows refused")
+
+
+@user_errors
+def check_command(
+    ctx: typer.Context,
+    reference: Annotated[
+        list[Path] | None,
+        typer.Option(help="A reference corpus (text) for the contamination check; repeatable."),
+    ] = None,
+    json_path: Annotated[
+        Path, typer.Option("--json", help="Where to write the leakage report.")
+    ] = Path("checks.json"),
+    protocol: Annotated[
+        str, typer.Option(help="Image selection compared by the near-duplicate check.")
+    ] = "clinical",
+    budget: Annotated[int, typer.Option(help="Its budget.")] = 16,
+) -> None:
+    """Run the leakage and PHI checks over the active items and store a flag per finding.
+
+    Blocking flags keep an item out of every export and out of Label Studio.
+    Checks: patient in two splits, shared image files, near-duplicates across
+    splits, answer in the question, report text in the question,
+    contamination against --reference corpora, blind baselines, PHI.
+    """
+    from qaforge.pipeline_export import check_database
+
+    report = check_database(
+        app_state(ctx).engine(),
+        references=reference,
+        protocol=protocol,
+        budget=budget,
+        json_path=json_path,
+    )
+    table = Table(
+        title=f"checks: {report.items} active items, {report.blocked_items} blocked",
+        title_justify="left",
+    )
+    for column in ("check", "blocking", "warning", "items"):
+        table.add_column(column, justify="left" if column == "check" else "right")
+    for name, result in report.checks.items():
+        table.add_row(
+            name, str(result["blocking"]), str(result["warning"]), str(len(result["items"]))
+        )
+    console.print(table)
+    console.print(f"leakage report written to {json_path}")
+
+
+@user_errors
+def export_command(
+    ctx: typer.Context,
+    outdir: Annotated[Path, typer.Argument(help="Folder to write the benchmark into.")],
+    include_unverified: Annotated[
+        bool, typer.Option(help="Also export unverified items (pilots); every record says so.")
+    ] = False,
+    protocol: Annotated[str, typer.Option(help="Which image selection to export.")] = "clinical",
+    budget: Annotated[int, typer.Option(help="Its budget.")] = 16,
+) -> None:
+    """Write verified items with no blocking flag as a benchmark folder (docs/export.md)."""
+    from qaforge.pipeline_export import export_database
+
+    summary = export_database(
+        app_state(ctx).engine(),
+        outdir,
+        protocol=protocol,
+        budget=budget,
+        include_unverified=include_unverified,
+    )
+    records = ", ".join(f"{split} {n}" for split, n in summary.records.items()) or "none"
+    console.print(
+        f"export: {sum(summary.records.values())} records ({records}), {summary.images} images to {outdir}; "
+        f"left out: {summary.skipped_blocked} blocked, {summary.skipped_unverified} unverified, "
+        f"{summary.skipped_no_split} without a split; manifest sha256 {summary.manifest_sha256[:12]}"
+    )

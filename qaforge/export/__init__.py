@@ -1,0 +1,1 @@
+"""The benchmark-ready export: records per split, images, provenance, manifest, schema, dataset card."""

@@ -1,0 +1,454 @@
+"""Splits, checks and the export, on the store.
+
+- :func:`assign_database_splits`: patient-level splits from a seed and
+  ratios (optionally stratified by etiology) or from a split file.
+- :func:`check_database`: runs every check of :mod:`qaforge.checks.leakage`,
+  replaces the stored flags, returns (and writes) the leakage report.
+- :func:`export_database`: verified items with no blocking flag (or every
+  item with ``include_unverified``, marked), one JSONL per split, images,
+  provenance apart, the record schema, a manifest with hashes and a dataset
+  card. Deterministic: the same data gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from qaforge.checks.leakage import (
+    BLOCKING,
+    CHECK_NAMES,
+    CheckFlag,
+    CheckItem,
+    run_all,
+    scan_phi,
+)
+from qaforge.checks.splits import DEFAULT_RATIOS, assign_splits
+from qaforge.domain.export import SCHEMA_VERSION, ExportRecord, export_record_json_schema
+from qaforge.errors import ConfigError, InputFileError
+from qaforge.export.charts import bar_chart
+from qaforge.store.checks import (
+    blocking_item_ids,
+    check_rows,
+    latest_verifications,
+    patient_strata,
+    replace_flags,
+    set_splits,
+    split_sizes,
+    study_ids_of,
+    verification_counts,
+)
+from qaforge.store.engine import Engine
+from qaforge.store.schema import require_current_schema
+
+ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected"}
+EXAMPLES = 5
+
+
+class SplitSummary(BaseModel):
+    """Split sizes after :func:`assign_database_splits`."""
+
+    sizes: dict[str, dict[str, int]]
+    source: str
+    refused_rows: list[str] = Field(default_factory=list)
+
+
+def assign_database_splits(
+    engine: Engine,
+    *,
+    ratios: dict[str, float] | None = None,
+    seed: int = 0,
+    stratify: bool = False,
+    split_file: Path | None = None,
+) -> SplitSummary:
+    """Give every patient (and its studies) a split and store it.
+
+    A split file (CSV or JSONL with ``split`` and ``patient_id`` or
+    ``study_id``) overrides the seeded assignment for what it names; naming
+    studies can put one patient in two splits, which ``check`` blocks.
+
+    Raises:
+        ConfigError: E701 for bad ratios.
+        InputFileError: E702 for a split file that cannot be read.
+    """
+    require_current_schema(engine)
+    ratios = ratios or DEFAULT_RATIOS
+    with engine.begin() as connection:
+        strata = patient_strata(connection)
+        try:
+            patient_splits = assign_splits(
+                [(p, s if stratify else None) for p, s in strata], ratios, seed=seed
+            )
+        except ValueError as error:
+            raise ConfigError(
+                "E701", str(error), "e.g. --ratio train=0.7 --ratio test=0.3"
+            ) from None
+        study_splits: dict[str, str] = {}
+        refused: list[str] = []
+        source = f"seed {seed}, ratios {ratios}" + (", stratified by etiology" if stratify else "")
+        if split_file is not None:
+            source = str(split_file)
+            known_studies = study_ids_of(connection)
+            known_patients = {p for p, _ in strata}
+            for location, row in _split_rows(split_file):
+                split = str(row.get("split") or "").strip()
+                patient, study = row.get("patient_id"), row.get("study_id")
+                if not split:
+                    refused.append(f"{location}: no split")
+                elif study:
+                    if study in known_studies:
+                        study_splits[str(study)] = split
+                    else:
+                        refused.append(f"{location}: unknown study_id {study!r}")
+                elif patient:
+                    if patient in known_patients:
+                        patient_splits[str(patient)] = split
+                    else:
+                        refused.append(f"{location}: unknown patient_id {patient!r}")
+                else:
+                    refused.append(f"{location}: neither patient_id nor study_id")
+        set_splits(connection, patient_splits=patient_splits, study_splits=study_splits)
+        sizes = split_sizes(connection)
+    return SplitSummary(sizes=sizes, source=source, refused_rows=refused)
+
+
+def _split_rows(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError("E702", f"cannot read the split file {path} ({error})") from None
+    if path.suffix.lower() == ".csv":
+        for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+            yield f"row {number}", row
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            yield f"line {number}", {}
+            continue
+        yield f"line {number}", row if isinstance(row, dict) else {}
+
+
+class CheckReport(BaseModel):
+    """The leakage report: per check, flags by severity, items and examples."""
+
+    items: int
+    blocked_items: int
+    checks: dict[str, dict[str, Any]]
+
+
+def check_database(
+    engine: Engine,
+    *,
+    references: list[Path] | None = None,
+    protocol: str = "clinical",
+    budget: int = 16,
+    json_path: Path | None = None,
+) -> CheckReport:
+    """Run every check over the active items and replace the stored flags.
+
+    Args:
+        engine: The store.
+        references: Text files of reference corpora for the contamination check.
+        protocol: Which image selection the near-duplicate check compares.
+        budget: Its budget.
+        json_path: Also write the report here.
+
+    Returns:
+        The report; flags are in the ``flags`` table.
+    """
+    require_current_schema(engine)
+    corpora = {}
+    for path in references or []:
+        try:
+            corpora[path.name] = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            raise InputFileError(
+                "E703", f"cannot read the reference corpus {path} ({error.strerror})"
+            ) from None
+    with engine.connect() as connection:
+        rows = check_rows(connection, protocol=protocol, budget=budget)
+    items = [_check_item(row) for row in rows]
+    flags = run_all(items, corpora)
+    with engine.begin() as connection:
+        replace_flags(
+            connection,
+            check_names=CHECK_NAMES,
+            flags=[
+                {
+                    "item_id": f.item_id,
+                    "check_name": f.check,
+                    "severity": f.severity,
+                    "detail": f.detail,
+                }
+                for f in flags
+            ],
+        )
+    report = _report(len(items), flags)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _check_item(row: dict[str, Any]) -> CheckItem:
+    outgoing = {f"evidence {i}": text for i, text in enumerate(row["evidence"])}
+    outgoing.update({f"series description {sid[:8]}": d for sid, _, d in row["series"] if d})
+    return CheckItem(
+        item_id=row["id"],
+        study_id=row["study_id"],
+        patient_id=row["patient_id"],
+        split=row["split"],
+        subtask_id=row["subtask_id"],
+        question=row["question"],
+        options=row["options"] or {},
+        answer=row["answer"],
+        image_key=tuple(sorted(image["sha256"] for image in row["images"])),
+        series_hashes=tuple(sorted(sha for _, sha, _ in row["series"])),
+        report_texts=tuple(row["report_texts"]),
+        outgoing=outgoing,
+    )
+
+
+def _report(n_items: int, flags: list[CheckFlag]) -> CheckReport:
+    checks: dict[str, dict[str, Any]] = {}
+    for name in CHECK_NAMES:
+        mine = [f for f in flags if f.check == name]
+        checks[name] = {
+            "flags": len(mine),
+            "blocking": sum(f.severity == BLOCKING for f in mine),
+            "warning": sum(f.severity != BLOCKING for f in mine),
+            "items": sorted({f.item_id for f in mine if f.item_id}),
+            "examples": [{"item_id": f.item_id, **f.detail} for f in mine[:EXAMPLES]],
+        }
+    blocked = {f.item_id for f in flags if f.severity == BLOCKING and f.item_id}
+    return CheckReport(items=n_items, blocked_items=len(blocked), checks=checks)
+
+
+class ExportSummary(BaseModel):
+    """What :func:`export_database` wrote."""
+
+    outdir: str
+    records: dict[str, int]
+    images: int
+    skipped_unverified: int
+    skipped_blocked: int
+    skipped_no_split: int
+    manifest_sha256: str
+
+
+def export_database(
+    engine: Engine,
+    outdir: Path,
+    *,
+    protocol: str = "clinical",
+    budget: int = 16,
+    include_unverified: bool = False,
+) -> ExportSummary:
+    """Write the benchmark folder; see the module docstring and docs/export.md.
+
+    Items with a blocking flag are never exported. ``check`` should run
+    first; the PHI scan runs again here on every string written, so an item
+    flagged since is left out too.
+    """
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        rows = check_rows(connection, protocol=protocol, budget=budget)
+        blocked = blocking_item_ids(connection)
+        verdicts = latest_verifications(connection)
+        verification = verification_counts(connection)
+        sizes = split_sizes(connection)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for sub in ("data", "images", "card", "schema"):
+        shutil.rmtree(outdir / sub, ignore_errors=True)
+    (outdir / "data").mkdir()
+    (outdir / "images").mkdir()
+    records: dict[str, list[str]] = defaultdict(list)
+    provenance: list[str] = []
+    copied: set[str] = set()
+    skipped = Counter()
+    exported: list[dict[str, Any]] = []
+    for row in rows:
+        verdict = verdicts.get(row["id"])
+        status = ACCEPTED_VERDICTS.get(verdict["verdict"]) if verdict else None
+        if row["id"] in blocked:
+            skipped["blocked"] += 1
+            continue
+        if status is None and not include_unverified:
+            skipped["unverified"] += 1
+            continue
+        if not row["split"]:
+            skipped["no_split"] += 1
+            continue
+        answer = row["answer"]
+        if status == "corrected" and verdict["corrected_answer"] is not None:
+            answer = verdict["corrected_answer"]
+        images, sources = [], {}
+        for image in row["images"]:
+            name = f"images/{image['sha256']}.png"
+            sources[name] = (Path(image["images_root"]) / image["path"], outdir / name)
+            images.append(name)
+        record = ExportRecord(
+            id=row["id"],
+            split=row["split"],
+            tier=row["tier"],
+            sequence=row["sequence"],
+            subtask=row["subtask_id"],
+            question=row["question"],
+            options=row["options"] or {},
+            answer=answer,
+            answer_type=row["answer_type"],
+            images=images,
+            image_provenance=[
+                {k: image[k] for k in ("series_id", "z", "t", "protocol", "budget", "rank")}
+                for image in row["images"]
+            ],
+            verification=status or "unverified",
+        )
+        line = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        origin = json.dumps(
+            {
+                "id": row["id"],
+                "study_id_sha256": hashlib.sha256(row["study_id"].encode()).hexdigest(),
+                "template": {"id": row["template_id"], "version": row["template_version"]},
+                "extraction_run": row["provenance"].get("extraction_run"),
+                "catalogue_sha256": row["provenance"].get("catalogue_sha256"),
+                "evidence": row["evidence"],
+                "report_sha256": sorted(
+                    hashlib.sha256(t.encode()).hexdigest() for t in row["report_texts"]
+                ),
+                "slices": record.model_dump(mode="json")["image_provenance"],
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        if scan_phi(line) or scan_phi(" ".join(row["evidence"])):
+            skipped["blocked"] += 1
+            continue
+        for name in images:
+            if name not in copied:
+                shutil.copyfile(*sources[name])
+                copied.add(name)
+        records[row["split"]].append(line)
+        provenance.append(origin)
+        exported.append(
+            {
+                "tier": row["tier"],
+                "sequence": row["sequence"],
+                "subtask": row["subtask_id"],
+                "split": row["split"],
+                "answer": json.dumps(answer),
+            }
+        )
+    for split, lines in sorted(records.items()):
+        (outdir / "data" / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (outdir / "provenance.jsonl").write_text(
+        "\n".join(provenance) + ("\n" if provenance else ""), encoding="utf-8"
+    )
+    (outdir / "schema").mkdir()
+    (outdir / "schema" / "export_record.schema.json").write_text(
+        json.dumps(export_record_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    _write_card(outdir, exported, verification, sizes, include_unverified)
+    manifest = _manifest(outdir)
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    (outdir / "manifest.json").write_bytes(manifest_bytes)
+    return ExportSummary(
+        outdir=str(outdir),
+        records={split: len(lines) for split, lines in sorted(records.items())},
+        images=len(copied),
+        skipped_unverified=skipped["unverified"],
+        skipped_blocked=skipped["blocked"],
+        skipped_no_split=skipped["no_split"],
+        manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+    )
+
+
+def _write_card(outdir: Path, exported, verification, sizes, include_unverified: bool) -> None:
+    (outdir / "card").mkdir()
+    charts = {
+        "tiers": ("Items per tier", Counter(e["tier"] for e in exported)),
+        "sequences": ("Items per sequence", Counter(e["sequence"] for e in exported)),
+        "splits": ("Items per split", Counter(e["split"] for e in exported)),
+        "subtasks": ("Items per subtask", Counter(e["subtask"] for e in exported)),
+        "verification": ("Verification status of active items", Counter(verification)),
+    }
+    for name, (title, counts) in charts.items():
+        ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        (outdir / "card" / f"{name}.png").write_bytes(bar_chart(title, ordered))
+    answers: dict[str, Counter] = defaultdict(Counter)
+    for e in exported:
+        answers[e["subtask"]][e["answer"]] += 1
+    lines = [
+        "# Dataset card",
+        "",
+        f"Made by qaforge (export schema {SCHEMA_VERSION}). One JSON record per line in",
+        "`data/<split>.jsonl`, images in `images/`, provenance in `provenance.jsonl`,",
+        "the record's JSON Schema in `schema/`, every file's SHA-256 in `manifest.json`.",
+        "",
+        "**Includes unverified items (pilot export; each record says so).**"
+        if include_unverified
+        else "Only radiologist-verified items with no blocking check flag.",
+        "",
+        "## Splits",
+        "",
+        "| split | patients | studies | active items | exported |",
+        "|---|---|---|---|---|",
+    ]
+    per_split = Counter(e["split"] for e in exported)
+    for split, size in sorted(sizes.items()):
+        lines.append(
+            f"| {split} | {size['patients']} | {size['studies']} | {size['items']} | {per_split.get(split, 0)} |"
+        )
+    lines += ["", "![splits](card/splits.png)", "", "## Tiers, sequences, subtasks", ""]
+    lines += [
+        "![tiers](card/tiers.png)",
+        "",
+        "![sequences](card/sequences.png)",
+        "",
+        "![subtasks](card/subtasks.png)",
+        "",
+    ]
+    lines += [
+        "## Answers per subtask",
+        "",
+        "| subtask | items | answers (count) |",
+        "|---|---|---|",
+    ]
+    for subtask, counts in sorted(answers.items()):
+        shown = ", ".join(
+            f"{a} ({n})" for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
+        )
+        lines.append(f"| {subtask} | {sum(counts.values())} | {shown} |")
+    lines += ["", "## Verification", "", "![verification](card/verification.png)", ""]
+    lines += [f"- {k}: {v}" for k, v in sorted(verification.items())]
+    lines += [
+        "",
+        "## Checks",
+        "",
+        "See `checks.json` (from `qaforge check`) for the leakage report.",
+        "",
+    ]
+    (outdir / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _manifest(outdir: Path) -> dict[str, Any]:
+    files = {}
+    for path in sorted(outdir.rglob("*")):
+        if path.is_file() and path.name != "manifest.json":
+            data = path.read_bytes()
+            files[path.relative_to(outdir).as_posix()] = {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+            }
+    return {"schema_version": SCHEMA_VERSION, "files": files}

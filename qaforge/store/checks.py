@@ -1,0 +1,193 @@
+"""Splits, what the checks read, the flags they write, and what export reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from qaforge.store.models import (
+    ExtractionRun,
+    Flag,
+    ImageSelection,
+    ImageSeries,
+    Patient,
+    QAImage,
+    QAItem,
+    QAItemFinding,
+    Report,
+    ReportVersion,
+    Study,
+    Verification,
+)
+from qaforge.store.models import Finding as FindingRow
+
+CHUNK = 500
+
+
+def patient_strata(connection: Connection) -> list[tuple[str, str | None]]:
+    """Every patient with the etiology its latest finished run's findings give (or ``None``)."""
+    run = connection.execute(
+        select(ExtractionRun.id)
+        .where(ExtractionRun.status == "done")
+        .order_by(ExtractionRun.finished_at.desc())
+        .limit(1)
+    ).scalar()
+    etiology: dict[str, str] = {}
+    if run is not None:
+        rows = connection.execute(
+            select(Study.patient_id, FindingRow.value)
+            .join(Report, Report.study_id == Study.id)
+            .join(ReportVersion, ReportVersion.report_id == Report.id)
+            .join(FindingRow, FindingRow.report_version_id == ReportVersion.id)
+            .where(FindingRow.run_id == run, FindingRow.code == "overall.etiology")
+        )
+        for patient_id, value in rows:
+            etiology.setdefault(patient_id, value)
+    patients = connection.execute(select(Patient.id).order_by(Patient.id)).scalars()
+    return [(patient_id, etiology.get(patient_id)) for patient_id in patients]
+
+
+def set_splits(
+    connection: Connection, *, patient_splits: dict[str, str], study_splits: dict[str, str]
+) -> None:
+    """Store splits: a patient's on the patient and each of its studies; study entries override."""
+    for patient_id, split in patient_splits.items():
+        connection.execute(update(Patient).where(Patient.id == patient_id).values(split=split))
+        connection.execute(update(Study).where(Study.patient_id == patient_id).values(split=split))
+    for study_id, split in study_splits.items():
+        connection.execute(update(Study).where(Study.id == study_id).values(split=split))
+
+
+def split_sizes(connection: Connection) -> dict[str, dict[str, int]]:
+    """Per split: patients, studies and active items."""
+    sizes: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"patients": 0, "studies": 0, "items": 0}
+    )
+    for split, patients, studies in connection.execute(
+        select(Study.split, func.count(func.distinct(Study.patient_id)), func.count()).group_by(
+            Study.split
+        )
+    ):
+        sizes[split or "(none)"].update(patients=int(patients), studies=int(studies))
+    for split, items in connection.execute(
+        select(Study.split, func.count())
+        .join(QAItem, QAItem.study_id == Study.id)
+        .where(QAItem.status == "active")
+        .group_by(Study.split)
+    ):
+        sizes[split or "(none)"]["items"] = int(items)
+    return dict(sizes)
+
+
+def study_ids_of(connection: Connection) -> dict[str, str]:
+    """Study id -> patient id."""
+    return dict(connection.execute(select(Study.id, Study.patient_id)).all())
+
+
+def check_rows(connection: Connection, *, protocol: str, budget: int) -> list[dict[str, Any]]:
+    """Every active item with what the checks and the export need.
+
+    Keys: the item's columns, ``patient_id``, ``split``, ``image_hashes``
+    (the PNGs of its (protocol, budget) selection), ``series`` (hash and
+    description of each series of its study), ``report_texts`` and
+    ``evidence`` (texts of the findings it rests on).
+    """
+    items = [
+        dict(row._mapping)
+        for row in connection.execute(
+            select(QAItem.__table__, Study.patient_id, Study.split)
+            .join(Study, Study.id == QAItem.study_id)
+            .where(QAItem.status == "active")
+            .order_by(QAItem.id)
+        )
+    ]
+    ids = [item["id"] for item in items]
+    images: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    evidence: dict[str, list[str]] = defaultdict(list)
+    reports: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for row in connection.execute(
+            select(QAImage.__table__, ImageSelection.images_root)
+            .join(
+                ImageSelection,
+                and_(
+                    ImageSelection.item_id == QAImage.item_id,
+                    ImageSelection.protocol == QAImage.protocol,
+                    ImageSelection.budget == QAImage.budget,
+                ),
+            )
+            .where(
+                QAImage.item_id.in_(chunk), QAImage.protocol == protocol, QAImage.budget == budget
+            )
+            .order_by(QAImage.item_id, QAImage.rank)
+        ):
+            images[row.item_id].append(dict(row._mapping))
+        for item_id, text, report_text in connection.execute(
+            select(QAItemFinding.item_id, FindingRow.evidence_text, ReportVersion.text)
+            .join(FindingRow, FindingRow.id == QAItemFinding.finding_id)
+            .join(ReportVersion, ReportVersion.id == FindingRow.report_version_id)
+            .where(QAItemFinding.item_id.in_(chunk))
+        ):
+            evidence[item_id].append(text)
+            reports[item_id].add(report_text)
+    series: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for study_id, series_id, sha256, description in connection.execute(
+        select(ImageSeries.study_id, ImageSeries.id, ImageSeries.sha256, ImageSeries.description)
+    ):
+        series[study_id].append((series_id, sha256, description or ""))
+    for item in items:
+        item["images"] = images.get(item["id"], [])
+        item["evidence"] = sorted(set(evidence.get(item["id"], [])))
+        item["report_texts"] = sorted(reports.get(item["id"], ()))
+        item["series"] = sorted(series.get(item["study_id"], []))
+    return items
+
+
+def replace_flags(
+    connection: Connection, *, check_names: Sequence[str], flags: Iterable[dict[str, Any]]
+) -> None:
+    """Drop the previous flags of these checks and store the new ones."""
+    connection.execute(delete(Flag).where(Flag.check_name.in_(list(check_names))))
+    rows = list(flags)
+    if rows:
+        connection.execute(insert(Flag), rows)
+
+
+def blocking_item_ids(connection: Connection) -> set[str]:
+    """Items with at least one blocking flag."""
+    return set(
+        connection.execute(
+            select(Flag.item_id).where(Flag.severity == "blocking", Flag.item_id.is_not(None))
+        ).scalars()
+    )
+
+
+def latest_verifications(connection: Connection) -> dict[str, dict[str, Any]]:
+    """Each item's latest verification (verdict, corrected answer, annotator)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in connection.execute(
+        select(Verification.__table__)
+        .where(Verification.is_latest.is_(True))
+        .order_by(Verification.id)
+    ):
+        found[row.item_id] = dict(row._mapping)
+    return found
+
+
+def verification_counts(connection: Connection) -> dict[str, int]:
+    """Latest verdicts of active items, by verdict (``unverified`` for none)."""
+    counts = dict(
+        connection.execute(
+            select(Verification.verdict, func.count())
+            .join(QAItem, QAItem.id == Verification.item_id)
+            .where(Verification.is_latest.is_(True), QAItem.status == "active")
+            .group_by(Verification.verdict)
+        ).all()
+    )
+    active = connection.execute(select(func.count()).where(QAItem.status == "active")).scalar_one()
+    counts["unverified"] = active - sum(counts.values())
+    return {str(k): int(v) for k, v in counts.items()}
