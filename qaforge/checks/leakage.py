@@ -102,6 +102,20 @@ def ngrams(text: str, n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+def answer_letters(item: CheckItem) -> list[str] | None:
+    """The letters of a choice item's answer (a single choice is stored as one letter), else ``None``."""
+    if isinstance(item.answer, list):
+        return [str(letter) for letter in item.answer]
+    if isinstance(item.answer, str) and item.options and item.answer in item.options:
+        return [item.answer]
+    return None
+
+
+def open_answer(item: CheckItem) -> str | None:
+    """The text of an open item's answer, else ``None``."""
+    return item.answer if isinstance(item.answer, str) and answer_letters(item) is None else None
+
+
 def patient_in_two_splits(items: Sequence[CheckItem]) -> list[CheckFlag]:
     splits: dict[str, set[str]] = defaultdict(set)
     for item in items:
@@ -174,15 +188,13 @@ def near_duplicates(items: Sequence[CheckItem]) -> list[CheckFlag]:
 
 def answer_in_question(items: Sequence[CheckItem]) -> list[CheckFlag]:
     flags = []
-    question_words: str
     for item in items:
         question_words = f" {normalise(item.question)} "
-        if isinstance(item.answer, list):
-            correct = [normalise(item.options.get(letter, "")) for letter in item.answer]
+        letters = answer_letters(item)
+        if letters is not None:
+            correct = [normalise(item.options.get(letter, "")) for letter in letters]
             wrong = [
-                normalise(text)
-                for letter, text in item.options.items()
-                if letter not in item.answer
+                normalise(text) for letter, text in item.options.items() if letter not in letters
             ]
             leaked = [
                 text
@@ -197,8 +209,8 @@ def answer_in_question(items: Sequence[CheckItem]) -> list[CheckFlag]:
                         "answer_in_question", BLOCKING, item.item_id, {"option_text": leaked[0]}
                     )
                 )
-        elif isinstance(item.answer, str):
-            if ngrams(item.answer, ANSWER_NGRAM) & ngrams(item.question, ANSWER_NGRAM):
+        elif (text := open_answer(item)) is not None:
+            if ngrams(text, ANSWER_NGRAM) & ngrams(item.question, ANSWER_NGRAM):
                 flags.append(
                     CheckFlag("answer_in_question", BLOCKING, item.item_id, {"open_answer": True})
                 )
@@ -225,7 +237,7 @@ def contamination(items: Sequence[CheckItem], references: dict[str, str]) -> lis
         return []
     flags = []
     for item in items:
-        text = item.question + " " + (item.answer if isinstance(item.answer, str) else "")
+        text = item.question + " " + (open_answer(item) or "")
         sources = sorted({index[g] for g in ngrams(text, CONTAMINATION_NGRAM) if g in index})
         if sources:
             flags.append(CheckFlag("contamination", BLOCKING, item.item_id, {"sources": sources}))
@@ -235,11 +247,11 @@ def contamination(items: Sequence[CheckItem], references: dict[str, str]) -> lis
 def blind_baseline(items: Sequence[CheckItem]) -> list[CheckFlag]:
     by_subtask: dict[str, list[CheckItem]] = defaultdict(list)
     for item in items:
-        if isinstance(item.answer, list) and item.options:
+        if answer_letters(item) is not None:
             by_subtask[item.subtask_id].append(item)
     flags = []
     for subtask, members in sorted(by_subtask.items()):
-        answers = [tuple(item.answer) for item in members]
+        answers = [tuple(answer_letters(item) or ()) for item in members]
         majority = Counter(answers).most_common(1)[0][1] / len(members)
         per_question: dict[str, Counter] = defaultdict(Counter)
         for item, answer in zip(members, answers, strict=True):
@@ -268,8 +280,8 @@ def phi(items: Sequence[CheckItem]) -> list[CheckFlag]:
     flags = []
     for item in items:
         fields = {"question": item.question, **{f"option {k}": v for k, v in item.options.items()}}
-        if isinstance(item.answer, str):
-            fields["answer"] = item.answer
+        if (text := open_answer(item)) is not None:
+            fields["answer"] = text
         fields.update(item.outgoing)
         found = [
             {"field": name, "kind": hit.kind, "start": hit.start, "end": hit.end}
