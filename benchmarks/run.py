@@ -6,6 +6,7 @@
 .venv/bin/python benchmarks/run.py generate --generate-reports 50000
 .venv/bin/python benchmarks/run.py render --slices 20000
 .venv/bin/python benchmarks/run.py llm --llm-reports 2000
+.venv/bin/python benchmarks/run.py near-duplicates --questions 1000000
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from benchmarks import (  # noqa: E402
     generate_items,
     ingest_reports,
     llm_throughput,
+    near_duplicates,
     render_slices,
 )
 
@@ -33,7 +35,15 @@ def main() -> None:
         "benchmark",
         nargs="?",
         default="all",
-        choices=["all", "ingest-reports", "extract", "generate", "render", "llm"],
+        choices=[
+            "all",
+            "ingest-reports",
+            "extract",
+            "generate",
+            "render",
+            "llm",
+            "near-duplicates",
+        ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
     parser.add_argument(
@@ -54,6 +64,7 @@ def main() -> None:
     )
     parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
     parser.add_argument("--llm-reports", type=int, default=2000, help="reports for llm")
+    parser.add_argument("--questions", type=int, default=1_000_000, help="for near-duplicates")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
     )
@@ -68,6 +79,8 @@ def main() -> None:
         render_slices.run(slices=args.slices, workers=args.workers)
     if args.benchmark in ("all", "llm"):
         llm_throughput.run(reports=args.llm_reports)
+    if args.benchmark in ("all", "near-duplicates"):
+        near_duplicates.run(questions=args.questions)
 
 
 if __name__ == "__main__":
