@@ -1,0 +1,115 @@
+"""The PHI scan and patient-level splits (pure)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from qaforge.checks.leakage import CheckItem, blind_baseline, near_duplicates
+from qaforge.checks.phi import scan_phi
+from qaforge.checks.splits import assign_splits
+from qaforge.sample.cases import SAMPLE_CASES
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        ("Patient: John Smith attended.", "name", "Patient: John Smith"),
+        ("Seen by Dr. Jane Doe today", "name", "Dr. Jane Doe"),
+        ("DOB 12/03/1950", "date_of_birth", "DOB"),
+        ("DOB 12/03/1950", "date", "12/03/1950"),
+        ("scanned on 2024-03-05", "date", "2024-03-05"),
+        ("scanned on 3 March 2024", "date", "3 March 2024"),
+        ("a 92-year-old woman", "age_over_89", "92-year-old"),
+        ("aged 95", "age_over_89", "aged 95"),
+        ("Tel 020 7946 0958.", "phone", "020 7946 0958"),
+        ("mail a.b@example.org", "email", "a.b@example.org"),
+        ("MRN: A1234567", "identifier", "MRN: A1234567"),
+        ("accession 88812345", "identifier", "accession 88812345"),
+        ("ref 99912345 today", "identifier", "99912345"),
+        ("lives at 14 Baker Street", "address", "14 Baker Street"),
+        ("postcode NW1 6XE", "address", "NW1 6XE"),
+    ],
+)
+def test_planted_identifiers_are_found(text, kind, found):
+    hits = [(h.kind, text[h.start : h.end]) for h in scan_phi(text)]
+    assert (kind, found) in hits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LVEF 55%. LV EDV 150 ml, LVEDVi 80 ml/m2. Mid inferior wall 8 mm.",
+        "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64.",
+        "Subendocardial LGE in the basal inferior wall (segments 4 and 10).",
+    ],
+)
+def test_clinical_measurements_are_not_phi(text):
+    assert scan_phi(text) == []
+
+
+def test_the_sample_reports_carry_no_phi():
+    assert [c.study_id for c in SAMPLE_CASES if scan_phi(c.record()["text"])] == []
+
+
+def test_splits_follow_the_ratios_per_stratum_and_the_seed():
+    patients = [(f"P{i:03d}", "ischemic" if i % 4 == 0 else "normal") for i in range(200)]
+    ratios = {"train": 0.7, "validation": 0.1, "test": 0.2}
+    splits = assign_splits(patients, ratios, seed=1)
+    assert Counter(splits.values()) == {"train": 140, "validation": 20, "test": 40}
+    ischemic = Counter(splits[p] for p, s in patients if s == "ischemic")
+    assert ischemic == {"train": 35, "validation": 5, "test": 10}
+    assert assign_splits(patients, ratios, seed=1) == splits
+    assert assign_splits(patients, ratios, seed=2) != splits
+    grown = assign_splits([*patients, ("P999", "normal")], ratios, seed=1)
+    moved = [p for p in splits if grown[p] != splits[p]]
+    assert len(moved) <= 3
+
+
+def test_bad_ratios_are_refused():
+    with pytest.raises(ValueError):
+        assign_splits([("P1", None)], {"train": 0.0})
+
+
+def item(
+    identifier, split, question, image="img", subtask="s", answer="A", options=None, study=None
+):
+    return CheckItem(
+        item_id=identifier,
+        study_id=study or identifier,
+        patient_id=study or identifier,
+        split=split,
+        subtask_id=subtask,
+        question=question,
+        options=options if options is not None else {"A": "Yes", "B": "No"},
+        answer=answer,
+        image_key=(image,),
+    )
+
+
+def test_near_duplicates_need_same_images_and_subtask_in_another_split():
+    flags = near_duplicates(
+        [
+            item("a", "train", "Is LGE present on these images?"),
+            item("b", "test", "Is LGE present on these images ?"),
+            item("c", "train", "Is LGE present on these images?", image="other"),
+            item("d", "test", "Is LGE present on these images?", subtask="t"),
+            item("e", "train", "Is LGE present on these images?"),
+        ]
+    )
+    assert {f.item_id: f.detail["duplicates"] for f in flags} == {
+        "a": ["b"],
+        "b": ["a", "e"],
+        "e": ["b"],
+    }
+
+
+def test_a_subtask_answerable_without_images_is_warned():
+    same = [item(f"i{n}", "train", "Is there LGE?", answer="A") for n in range(12)]
+    mixed = [
+        item(f"j{n}", "train", "Is there LGE?", answer="AB"[n % 2], subtask="m") for n in range(12)
+    ]
+    flags = blind_baseline(same + mixed)
+    assert [f.detail["subtask"] for f in flags] == ["s"]
+    assert flags[0].severity == "warning" and flags[0].detail["majority_accuracy"] == 1.0
