@@ -153,7 +153,11 @@ def test_planted_leaks_are_flagged_with_the_right_items_and_never_exported(
     assert duplicates and duplicates <= by_study("STU-0005", "STU-0099")
     assert {all_items[i]["study_id"] for i in duplicates} == {"STU-0005", "STU-0099"}
     leaked = items(engine)[leaky]
-    assert checks["answer_in_question"]["items"] == [leaky], (leaked["question"], leaked["options"], leaked["answer"])
+    assert checks["answer_in_question"]["items"] == [leaky], (
+        leaked["question"],
+        leaked["options"],
+        leaked["answer"],
+    )
     assert checks["contamination"]["items"] == [contaminated]
     assert checks["contamination"]["examples"][0]["sources"] == ["textbook.txt"]
     phi_items = set(checks["phi"]["items"])
