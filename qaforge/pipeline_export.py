@@ -37,6 +37,7 @@ from qaforge.export.charts import bar_chart
 from qaforge.store.checks import (
     blocking_item_ids,
     check_rows,
+    flag_counts,
     latest_verifications,
     patient_strata,
     replace_flags,
@@ -268,6 +269,7 @@ def export_database(
         verdicts = latest_verifications(connection)
         verification = verification_counts(connection)
         sizes = split_sizes(connection)
+        flags = flag_counts(connection)
     outdir.mkdir(parents=True, exist_ok=True)
     for sub in ("data", "images", "card", "schema"):
         shutil.rmtree(outdir / sub, ignore_errors=True)
@@ -359,7 +361,7 @@ def export_database(
     (outdir / "schema" / "export_record.schema.json").write_text(
         json.dumps(export_record_json_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    _write_card(outdir, exported, verification, sizes, include_unverified)
+    _write_card(outdir, exported, verification, sizes, include_unverified, flags)
     manifest = _manifest(outdir)
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     (outdir / "manifest.json").write_bytes(manifest_bytes)
@@ -374,7 +376,9 @@ def export_database(
     )
 
 
-def _write_card(outdir: Path, exported, verification, sizes, include_unverified: bool) -> None:
+def _write_card(
+    outdir: Path, exported, verification, sizes, include_unverified: bool, flags
+) -> None:
     (outdir / "card").mkdir()
     charts = {
         "tiers": ("Items per tier", Counter(e["tier"] for e in exported)),
@@ -432,13 +436,15 @@ def _write_card(outdir: Path, exported, verification, sizes, include_unverified:
         lines.append(f"| {subtask} | {sum(counts.values())} | {shown} |")
     lines += ["", "## Verification", "", "![verification](card/verification.png)", ""]
     lines += [f"- {k}: {v}" for k, v in sorted(verification.items())]
-    lines += [
-        "",
-        "## Checks",
-        "",
-        "See `checks.json` (from `qaforge check`) for the leakage report.",
-        "",
-    ]
+    lines += ["", "## Checks (leakage report summary)", ""]
+    if flags:
+        lines += ["| check | blocking | warning |", "|---|---|---|"]
+        for check in CHECK_NAMES:
+            counts = flags.get(check, {})
+            lines.append(f"| {check} | {counts.get('blocking', 0)} | {counts.get('warning', 0)} |")
+        lines += ["", "Blocked items are not in this export. Details: `qaforge check --json`.", ""]
+    else:
+        lines += ["`qaforge check` was not run before this export.", ""]
     (outdir / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 

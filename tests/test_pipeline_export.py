@@ -182,6 +182,8 @@ def test_planted_leaks_are_flagged_with_the_right_items_and_never_exported(
     assert exported and not exported & blocked
     assert summary.skipped_blocked == len(blocked & set(all_items))
     assert exported == set(all_items) - blocked
+    card = (outdir / "README.md").read_text()
+    assert f"| phi | {checks['phi']['blocking']} | 0 |" in card
     for path in outdir.rglob("*"):
         if path.is_file():
             content = path.read_bytes()

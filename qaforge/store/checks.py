@@ -191,3 +191,15 @@ def verification_counts(connection: Connection) -> dict[str, int]:
     active = connection.execute(select(func.count()).where(QAItem.status == "active")).scalar_one()
     counts["unverified"] = active - sum(counts.values())
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def flag_counts(connection: Connection) -> dict[str, dict[str, int]]:
+    """Stored flags per check: ``{check: {severity: count}}``."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for check, severity, count in connection.execute(
+        select(Flag.check_name, Flag.severity, func.count()).group_by(
+            Flag.check_name, Flag.severity
+        )
+    ):
+        counts[check][severity] = int(count)
+    return dict(counts)
