@@ -120,24 +120,6 @@ def store_rejections(
         )
 
 
-def outcome_counts(connection: Connection, *, run_id: str) -> dict[str, int]:
-    """Outcome rows of the run per status, plus token totals (``prompt_tokens``, ``completion_tokens``)."""
-    counts: dict[str, int] = {}
-    rows = connection.execute(
-        select(
-            LLMOutcomeRow.status,
-            func.count(),
-            func.coalesce(func.sum(LLMOutcomeRow.prompt_tokens), 0),
-            func.coalesce(func.sum(LLMOutcomeRow.completion_tokens), 0),
-        )
-        .where(LLMOutcomeRow.run_id == run_id)
-        .group_by(LLMOutcomeRow.status)
-    )
-    for status, count, _prompt, _completion in rows:
-        counts[status] = int(count)
-    return counts
-
-
 def run_findings(
     connection: Connection, *, run_id: str, report_version_ids: Sequence[int]
 ) -> dict[int, list[dict[str, Any]]]:
