@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from qaforge.charts import bar_chart
 from qaforge.checks.leakage import (
     BLOCKING,
     CHECK_NAMES,
@@ -33,7 +34,6 @@ from qaforge.checks.leakage import (
 from qaforge.checks.splits import DEFAULT_RATIOS, assign_splits
 from qaforge.domain.export import SCHEMA_VERSION, ExportRecord, export_record_json_schema
 from qaforge.errors import ConfigError, InputFileError
-from qaforge.export.charts import bar_chart
 from qaforge.store.checks import (
     blocking_item_ids,
     check_rows,

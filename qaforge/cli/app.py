@@ -11,6 +11,7 @@ from qaforge import __version__
 from qaforge.cli import ingest as ingest_commands
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
+from qaforge.cli.evaluate import baseline_command, evaluate_command, run_model_command
 from qaforge.cli.export import check_command, export_command, split_command
 from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, stats_command
@@ -37,6 +38,9 @@ app.command("select")(select_command)
 app.command("split")(split_command)
 app.command("check")(check_command)
 app.command("export")(export_command)
+app.command("evaluate")(evaluate_command)
+app.command("baseline")(baseline_command)
+app.command("run-model")(run_model_command)
 
 
 def _version(value: bool) -> None:

@@ -125,14 +125,19 @@ class LLMCaller:
             }
         return {"type": "json_object", "schema": answer_schema()}
 
-    async def complete(self, messages: list[dict[str, str]]) -> CallResult:
+    async def complete(self, messages: list[dict], *, structured: bool = True) -> CallResult:
         """Ask for one answer, retrying transient failures.
+
+        Args:
+            messages: Chat messages (content may be a list of text and image parts).
+            structured: Ask for the findings JSON (response format); off for free answers.
 
         Returns:
             The content, or the reason it could not be had (with the raw body).
         """
         settings = self.settings
-        estimate = sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + settings.max_tokens
+        estimate = sum(len(str(m["content"])) for m in messages) // CHARS_PER_TOKEN
+        estimate += settings.max_tokens
         prompt_tokens = completion_tokens = attempts = 0
         error, raw = "no attempt made", None
         for attempt in range(settings.max_retries + 1):
@@ -148,7 +153,9 @@ class LLMCaller:
                         max_tokens=settings.max_tokens,
                         # sent as is: the client's parameter transform walks the
                         # whole schema on every request, a millisecond each
-                        extra_body={"response_format": self._response_format},
+                        extra_body={"response_format": self._response_format}
+                        if structured
+                        else None,
                     )
                 except openai.APIStatusError as failure:
                     status = failure.status_code

@@ -7,7 +7,9 @@ interpreter) and serves ``POST /v1/chat/completions``.
 
 A request's report is the text between ``<report>`` and ``</report>`` in the
 last user message (the shipped prompt puts it there); its key is the
-SHA-256 of that text. The script maps keys to a list of replies, one per
+SHA-256 of that text, or of the whole user text when there is no report
+(multimodal questions: text parts joined by newlines; image parts are
+counted per request in ``stats()["images"]``). The script maps keys to a list of replies, one per
 attempt (the last repeats); reports not in the script get ``default``.
 
 Replies (plain dicts, so they cross the process boundary):
@@ -105,7 +107,7 @@ class FakeLLMServer:
             self._process = None
 
     def stats(self) -> dict[str, Any]:
-        """Requests received: ``{"total", "by_key", "formats"}``."""
+        """Requests received: ``{"total", "by_key", "formats", "images"}``."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=5) as reply:
             return json.loads(reply.read())
 
@@ -126,6 +128,7 @@ def _serve(
     lock = threading.Lock()
     counts: dict[str, int] = {}
     formats: dict[str, int] = {}
+    image_counts: dict[str, int] = {}
     total = [0]
 
     class Handler(BaseHTTPRequestHandler):
@@ -138,7 +141,9 @@ def _serve(
             pass  # quiet: requests carry report text
 
         def do_GET(self) -> None:  # noqa: N802
-            body = json.dumps({"total": total[0], "by_key": counts, "formats": formats})
+            body = json.dumps(
+                {"total": total[0], "by_key": counts, "formats": formats, "images": image_counts}
+            )
             self._send(200, body)
 
         def do_POST(self) -> None:  # noqa: N802
@@ -148,14 +153,21 @@ def _serve(
             user = next(
                 (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
             )
+            images = 0
+            if isinstance(user, list):  # multimodal: text and image parts
+                images = sum(1 for part in user if part.get("type") == "image_url")
+                user = "\n".join(
+                    part.get("text", "") for part in user if part.get("type") == "text"
+                )
             found = _REPORT.search(user or "")
-            key = report_key(found.group(1)) if found else ""
+            key = report_key(found.group(1)) if found else report_key(user or "")
             kind = (request.get("response_format") or {}).get("type", "none")
             with lock:
                 total[0] += 1
                 attempt = counts.get(key, 0)
                 counts[key] = attempt + 1
                 formats[kind] = formats.get(kind, 0) + 1
+                image_counts[str(images)] = image_counts.get(str(images), 0) + 1
             if latency:
                 time.sleep(latency)
             if reject_json_schema and kind == "json_schema":
@@ -174,7 +186,7 @@ def _serve(
             if reply["kind"] == "status":
                 self._send(int(reply["status"]), reply.get("body", "{}"), reply.get("headers", {}))
                 return
-            prompt_chars = sum(len(m.get("content") or "") for m in messages)
+            prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
             content = reply["content"]
             completion = {
                 "id": f"chatcmpl-{attempt}",

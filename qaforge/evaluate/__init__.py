@@ -1,0 +1,1 @@
+"""Scoring model answers on an exported benchmark: answer parsing, metrics, reports."""

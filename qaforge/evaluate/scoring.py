@@ -1,0 +1,188 @@
+"""Scoring a model's outputs against exported records (pure; the extractor is passed in).
+
+Choice items are scored on the option *texts* behind the letters, since
+letters are shuffled per item: a confusion matrix row is a gold option text.
+An item without a prediction line, or whose output cannot be parsed, counts
+as wrong and is reported as unparseable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qaforge.evaluate.metrics import (
+    accuracy,
+    bootstrap_interval,
+    category_collapse,
+    confusion,
+    macro_f1,
+    set_scores,
+    token_f1,
+)
+from qaforge.evaluate.parsing import parse_choice
+
+FindingsOf = Callable[[str], set[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """One item's outcome."""
+
+    record: dict[str, Any]
+    output: str | None
+    predicted: frozenset[str] | None
+    correct: bool
+
+
+def score(
+    records: Sequence[dict[str, Any]],
+    outputs: dict[str, str],
+    findings_of: FindingsOf,
+    *,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Every metric of docs/evaluation.md.
+
+    Args:
+        records: Exported benchmark records.
+        outputs: Item id -> the model's raw output.
+        findings_of: Text -> set of (code, value) findings (the rule extractor).
+        seed: Bootstrap seed.
+
+    Returns:
+        A JSON-ready dict: ``summary``, ``by_tier``, ``by_sequence``,
+        ``by_subtask``, ``multiple_choice``, ``diagnosis``, ``report_generation``,
+        ``confusion``, ``collapse``.
+    """
+    choice, open_items = [], []
+    for record in records:
+        output = outputs.get(record["id"])
+        if record["answer_type"] == "open_text":
+            open_items.append((record, output))
+            continue
+        multiple = record["answer_type"] == "multiple_choice"
+        letters = parse_choice(output or "", record["options"], multiple=multiple)
+        predicted = frozenset(letters) if letters else None
+        gold = frozenset(
+            record["answer"] if isinstance(record["answer"], list) else [record["answer"]]
+        )
+        choice.append(ScoredItem(record, output, predicted, predicted == gold))
+    result: dict[str, Any] = {
+        "summary": {
+            "items": len(records),
+            "choice_items": len(choice),
+            "open_items": len(open_items),
+            "missing_predictions": sum(1 for r in records if r["id"] not in outputs),
+            "unparseable": sum(1 for s in choice if s.predicted is None),
+            "accuracy": _with_ci([s.correct for s in choice], accuracy, seed),
+        }
+    }
+    for key, field in (("by_tier", "tier"), ("by_sequence", "sequence"), ("by_subtask", "subtask")):
+        groups: dict[str, list[ScoredItem]] = defaultdict(list)
+        for s in choice:
+            groups[s.record[field]].append(s)
+        result[key] = {
+            name: {
+                "items": len(members),
+                "accuracy": _with_ci([s.correct for s in members], accuracy, seed),
+            }
+            for name, members in sorted(groups.items())
+        }
+    multi = [s for s in choice if s.record["answer_type"] == "multiple_choice"]
+    result["multiple_choice"] = {
+        "items": len(multi),
+        **{
+            k: round(v, 4)
+            for k, v in set_scores([_gold(s) for s in multi], [s.predicted for s in multi]).items()
+        },
+        "micro_f1_ci": bootstrap_interval(
+            multi,
+            lambda xs: set_scores([_gold(s) for s in xs], [s.predicted for s in xs])["micro_f1"],
+            seed=seed,
+        ),
+    }
+    diagnosis = [s for s in choice if s.record["tier"] == "diagnosis"]
+    result["diagnosis"] = {
+        "items": len(diagnosis),
+        "accuracy": _with_ci([s.correct for s in diagnosis], accuracy, seed),
+        "macro_f1": _with_ci(diagnosis, _macro_f1_of, seed),
+    }
+    result["report_generation"] = _open_scores(open_items, findings_of, seed)
+    result["confusion"], result["collapse"] = {}, {}
+    singles: dict[str, list[ScoredItem]] = defaultdict(list)
+    for s in choice:
+        if s.record["answer_type"] == "single_choice":
+            singles[s.record["subtask"]].append(s)
+    for subtask, members in sorted(singles.items()):
+        gold, predicted = _classes(members)
+        labels, matrix = confusion(gold, predicted)
+        result["confusion"][subtask] = {"labels": labels, "matrix": matrix}
+        result["collapse"][subtask] = {
+            k: (round(v, 4) if isinstance(v, float) else v)
+            for k, v in category_collapse(gold, predicted).items()
+        }
+        result["by_subtask"][subtask]["macro_f1"] = round(macro_f1(gold, predicted), 4)
+    return result
+
+
+def _gold(s: ScoredItem) -> frozenset[str]:
+    answer = s.record["answer"]
+    return frozenset(answer if isinstance(answer, list) else [answer])
+
+
+def _classes(members: Sequence[ScoredItem]) -> tuple[list[str], list[str | None]]:
+    gold = [s.record["options"][next(iter(_gold(s)))] for s in members]
+    predicted = [
+        s.record["options"].get(next(iter(s.predicted))) if s.predicted else None for s in members
+    ]
+    return gold, predicted
+
+
+def _macro_f1_of(members: list[ScoredItem]) -> float:
+    gold, predicted = _classes(members)
+    return macro_f1(gold, predicted)
+
+
+def _open_scores(open_items, findings_of: FindingsOf, seed: int) -> dict[str, Any]:
+    per_item = []
+    overlap = predicted_total = gold_total = 0
+    for record, output in open_items:
+        reference = record["answer"] if isinstance(record["answer"], str) else ""
+        gold = findings_of(reference)
+        found = findings_of(output or "")
+        hit = len(gold & found)
+        overlap += hit
+        predicted_total += len(found)
+        gold_total += len(gold)
+        per_item.append((hit, len(found), len(gold), token_f1(output or "", reference)))
+    precision = overlap / predicted_total if predicted_total else 0.0
+    recall = overlap / gold_total if gold_total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+    def micro(xs: list) -> float:
+        o, p, g = sum(x[0] for x in xs), sum(x[1] for x in xs), sum(x[2] for x in xs)
+        pr, rc = (o / p if p else 0.0), (o / g if g else 0.0)
+        return 2 * pr * rc / (pr + rc) if pr + rc else 0.0
+
+    return {
+        "items": len(open_items),
+        "findings_precision": round(precision, 4),
+        "findings_recall": round(recall, 4),
+        "findings_f1": {
+            "value": round(f1, 4),
+            "ci95": bootstrap_interval(per_item, micro, seed=seed),
+        },
+        "token_f1": _with_ci(
+            [x[3] for x in per_item], lambda xs: sum(xs) / len(xs) if xs else 0.0, seed
+        ),
+    }
+
+
+def _with_ci(values: list, metric: Callable[[list], float], seed: int) -> dict[str, Any]:
+    return {
+        "value": round(metric(values), 4),
+        "ci95": bootstrap_interval(values, metric, seed=seed),
+    }
