@@ -49,7 +49,10 @@ from qaforge.store.checks import (
 from qaforge.store.engine import Engine
 from qaforge.store.schema import require_current_schema
 
-ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected"}
+ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected", "demo_accept": "demo_verified"}
+DEMO_ANNOTATOR = "qaforge-demo-auto-accept"
+EXPORT_FOLDERS = ("data", "images", "card", "schema")
+"""Folders export owns (rewritten each time); other files in OUTDIR are left alone and not in the manifest."""
 EXAMPLES = 5
 
 
@@ -271,7 +274,7 @@ def export_database(
         sizes = split_sizes(connection)
         flags = flag_counts(connection)
     outdir.mkdir(parents=True, exist_ok=True)
-    for sub in ("data", "images", "card", "schema"):
+    for sub in EXPORT_FOLDERS:
         shutil.rmtree(outdir / sub, ignore_errors=True)
     (outdir / "data").mkdir()
     (outdir / "images").mkdir()
@@ -400,9 +403,7 @@ def _write_card(
         "`data/<split>.jsonl`, images in `images/`, provenance in `provenance.jsonl`,",
         "the record's JSON Schema in `schema/`, every file's SHA-256 in `manifest.json`.",
         "",
-        "**Includes unverified items (pilot export; each record says so).**"
-        if include_unverified
-        else "Only radiologist-verified items with no blocking check flag.",
+        _provenance_line(include_unverified, verification),
         "",
         "## Splits",
         "",
@@ -448,10 +449,36 @@ def _write_card(
     (outdir / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def demo_auto_accept(engine: Engine) -> int:
+    """Mark every active item without a verification as ``demo_accept`` (the demo only, never real data).
+
+    The export labels such records ``demo_verified`` and the card says so.
+    """
+    from qaforge.store.checks import add_demo_verifications
+
+    require_current_schema(engine)
+    with engine.begin() as connection:
+        return add_demo_verifications(connection, annotator=DEMO_ANNOTATOR)
+
+
+def _provenance_line(include_unverified: bool, verification: dict[str, int]) -> str:
+    if include_unverified:
+        return "**Includes unverified items (pilot export; each record says so).**"
+    if verification.get("demo_accept"):
+        return (
+            "**Demo export: items were auto-accepted by `qaforge demo`, not verified by a "
+            "radiologist (records say `demo_verified`).**"
+        )
+    return "Only radiologist-verified items with no blocking check flag."
+
+
 def _manifest(outdir: Path) -> dict[str, Any]:
     files = {}
-    for path in sorted(outdir.rglob("*")):
-        if path.is_file() and path.name != "manifest.json":
+    written = [outdir / "README.md", outdir / "provenance.jsonl"]
+    for folder in EXPORT_FOLDERS:
+        written.extend((outdir / folder).rglob("*"))
+    for path in sorted(written):
+        if path.is_file():
             data = path.read_bytes()
             files[path.relative_to(outdir).as_posix()] = {
                 "sha256": hashlib.sha256(data).hexdigest(),

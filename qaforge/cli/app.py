@@ -126,7 +126,9 @@ def demo(
 
     Writes the sample into OUTDIR/sample, uses OUTDIR/qaforge.db unless --db is
     given, then runs init, ingest reports, ingest series, extract, generate,
-    select (clinical protocol, 16 images per item, PNGs in OUTDIR/images) and status.
+    select (clinical protocol, 16 images per item, PNGs in OUTDIR/images),
+    split, check, a demo-only auto-accept in place of radiologist verification,
+    export (OUTDIR/export), the majority baseline and its evaluation, and status.
     """
     from qaforge.cli.console import progress_bar
     from qaforge.cli.generate import print_generation_summary
@@ -143,31 +145,31 @@ def demo(
         state.db_option = f"sqlite:///{(outdir / 'qaforge.db').resolve()}"
     engine = state.engine()
     sample = outdir / "sample"
-    console.rule("1/7 sample data")
+    console.rule("1/12 sample data")
     summary = write_sample_data(sample)
     console.print(f"wrote {summary.n_reports} reports and {summary.n_series} series to {sample}")
-    console.rule("2/7 init")
+    console.rule("2/12 init")
     upgrade_database(engine)
     console.print("schema ready")
-    console.rule("3/7 ingest")
+    console.rule("3/12 ingest")
     with progress_bar() as progress:
         reports = ingest_reports(engine, sample / "reports.jsonl", progress=progress)
     print_report_summary(reports)
     with progress_bar() as progress:
         series = ingest_series(engine, sample / "series", progress=progress)
     print_series_summary(series)
-    console.rule("4/7 extract")
+    console.rule("4/12 extract")
     with progress_bar() as progress:
         extracted = extract_database(engine, progress=progress)
     console.print(
         f"extract: {extracted.extracted} report versions read, {extracted.findings} findings "
         f"stored in run {extracted.run_id[:12]} ({len(extracted.findings_by_code)} codes)"
     )
-    console.rule("5/7 generate")
+    console.rule("5/12 generate")
     with progress_bar() as progress:
         generated = generate_database(engine, progress=progress)
     print_generation_summary(generated)
-    console.rule("6/7 select")
+    console.rule("6/12 select")
     with progress_bar() as progress:
         selected = select_images(
             engine,
@@ -177,8 +179,61 @@ def demo(
             progress=progress,
         )
     print_selection_summary(selected)
-    console.rule("7/7 status")
+    _demo_release(engine, outdir)
+    console.rule("12/12 status")
     print_status(engine)
+
+
+def _demo_release(engine, outdir: Path) -> None:
+    """Steps 7-11 of the demo: split, check, auto-accept, export, baseline and evaluation."""
+    from qaforge.cli.evaluate import print_evaluation_summary
+    from qaforge.pipeline_evaluate import evaluate_benchmark, majority_baseline
+    from qaforge.pipeline_export import (
+        assign_database_splits,
+        check_database,
+        demo_auto_accept,
+        export_database,
+    )
+
+    console.rule("7/12 split")
+    splits = assign_database_splits(engine, stratify=True)
+    console.print(
+        "split: "
+        + ", ".join(
+            f"{name} {size['patients']} patients / {size['items']} items"
+            for name, size in sorted(splits.sizes.items())
+        )
+    )
+    console.rule("8/12 check")
+    report = check_database(engine, json_path=outdir / "checks.json")
+    flagged = (
+        ", ".join(f"{name} {c['flags']}" for name, c in report.checks.items() if c["flags"])
+        or "no flags"
+    )
+    console.print(
+        f"check: {report.items} items, {report.blocked_items} blocked ({flagged}); report in {outdir / 'checks.json'}"
+    )
+    console.rule(
+        "9/12 auto-accept (demo only: stands in for radiologist verification in Label Studio)"
+    )
+    accepted = demo_auto_accept(engine)
+    console.print(
+        f"demo: {accepted} items marked demo_accept (exported as demo_verified, never for real data)"
+    )
+    console.rule("10/12 export")
+    exported = export_database(engine, outdir / "export")
+    console.print(
+        f"export: {sum(exported.records.values())} records "
+        f"({', '.join(f'{k} {v}' for k, v in exported.records.items())}), {exported.images} images, "
+        f"{exported.skipped_blocked} blocked left out -> {outdir / 'export'}"
+    )
+    console.rule("11/12 evaluate the majority baseline")
+    predictions = outdir / "baseline-preds.jsonl"
+    majority_baseline(outdir / "export", predictions)
+    summary = evaluate_benchmark(
+        outdir / "export", predictions, outdir / "export" / "evaluation", title="majority baseline"
+    )
+    print_evaluation_summary(summary)
 
 
 @app.command()

@@ -41,7 +41,7 @@ class ExportRecord(BaseModel):
     answer_type: Literal["single_choice", "multiple_choice", "open_text"]
     images: list[str] = Field(description="PNG paths relative to the export folder, in rank order")
     image_provenance: list[ImageProvenance]
-    verification: Literal["verified", "corrected", "unverified"]
+    verification: Literal["verified", "corrected", "unverified", "demo_verified"]
     schema_version: Literal["1.0"] = SCHEMA_VERSION
 
 

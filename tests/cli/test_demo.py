@@ -41,3 +41,12 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
         in second.output
     )
     assert "0 PNGs written" in second.output
+    for step in ("split", "check", "auto-accept", "export", "evaluate"):
+        assert step in first.output
+    assert re.search(r"evaluate: \d+ items, accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]", first.output)
+    export = tmp_path / "demo-out" / "export"
+    for name in ("data/train.jsonl", "manifest.json", "README.md", "evaluation/report.md"):
+        assert (export / name).is_file(), name
+    assert any((export / "images").glob("*.png"))
+    assert "demo_verified" in (export / "data" / "train.jsonl").read_text()
+    assert "0 items marked demo_accept" in second.output
