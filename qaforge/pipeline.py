@@ -171,7 +171,7 @@ def ingest_reports(
     progress.start(f"ingest reports from {path.name}", total)
     status = "failed"
     try:
-        for batch in _batches(read_report_file(path), batch_size):
+        for batch in batches(read_report_file(path), batch_size):
             good = [(row.record, row.location) for row in batch if isinstance(row, LocatedReport)]
             refused = [row for row in batch if isinstance(row, QuarantineEntry)]
             with engine.begin() as connection:
@@ -236,7 +236,7 @@ def ingest_series(
     progress.start(f"ingest series from {root.name or root}", len(files))
     status = "failed"
     try:
-        for batch_files in _batches(files, batch_size):
+        for batch_files in batches(files, batch_size):
             scanned: list[ScannedSeries] = []
             refused: list[QuarantineEntry] = []
             for file in batch_files:
@@ -298,7 +298,8 @@ def _counts(summary: BaseModel) -> dict[str, int]:
     return {key: value for key, value in summary.model_dump().items() if isinstance(value, int)}
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch

@@ -40,10 +40,10 @@ from qaforge.store.checks import (
     flag_counts,
     latest_verifications,
     patient_strata,
+    patients_of_studies,
     replace_flags,
     set_splits,
     split_sizes,
-    study_ids_of,
     verification_counts,
 )
 from qaforge.store.engine import Engine
@@ -99,7 +99,7 @@ def assign_database_splits(
         source = f"seed {seed}, ratios {ratios}" + (", stratified by etiology" if stratify else "")
         if split_file is not None:
             source = str(split_file)
-            known_studies = study_ids_of(connection)
+            known_studies = patients_of_studies(connection)
             known_patients = {p for p, _ in strata}
             for location, row in _split_rows(split_file):
                 split = str(row.get("split") or "").strip()

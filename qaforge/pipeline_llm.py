@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from qaforge.extract.llm_extractor import LLMExtractor, LLMOutcome, LLMReport
 from qaforge.extract.reconcile import ReconciliationPolicy, reconcile
 from qaforge.extract.rule_extractor import RuleExtractor
 from qaforge.ingest.reports import count_report_rows, read_report_file
-from qaforge.pipeline import NoProgress, Progress
+from qaforge.pipeline import NoProgress, Progress, batches
 from qaforge.settings import LLMSettings
 from qaforge.store.engine import Engine
 from qaforge.store.extraction import (
@@ -371,7 +370,7 @@ def extract_file_llm(
     handles = {name: path.open("w", encoding="utf-8") for name, path in side.items()}
     try:
         with partial.open("w", encoding="utf-8") as out:
-            for rows in _chunks(read_report_file(source), chunk):
+            for rows in batches(read_report_file(source), chunk):
                 valid = []
                 for row in rows:
                     if isinstance(row, QuarantineEntry):
@@ -437,14 +436,3 @@ def _row(finding: Finding, prefix: str, index: int) -> dict[str, Any]:
         **finding_columns(finding),
         "finding": finding.model_dump(mode="json"),
     }
-
-
-def _chunks(rows, size: int) -> Iterator[list]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -24,7 +24,7 @@ from qaforge.store.models import (
     ReportVersion,
 )
 from qaforge.store.models import Finding as FindingRow
-from qaforge.testing.fake_llm_server import FakeLLMServer, answer, report_key
+from qaforge.testing.fake_llm_server import FakeLLMServer, answer, report_key, stated
 
 FABRICATED = "transmural infarction of the entire LAD territory with aneurysm"
 NEAR_MISS = "late gadolinium enhancement in the apical anteroseptal segment"
@@ -39,18 +39,7 @@ def report_text(index: int) -> str:
 @cache
 def rule_answer(text: str) -> list[dict]:
     """What a good model would say: the rules' findings, quoting their evidence."""
-    return [
-        {
-            "code": f.code,
-            "value": f.value,
-            "levels": list(f.levels),
-            "walls": list(f.walls),
-            "segments": list(f.segments),
-            "certainty": f.certainty,
-            "evidence": f.evidence.text,
-        }
-        for f in _rules().extract(text)
-    ]
+    return stated(_rules().extract(text))
 
 
 @cache

@@ -82,7 +82,7 @@ def split_sizes(connection: Connection) -> dict[str, dict[str, int]]:
     return dict(sizes)
 
 
-def study_ids_of(connection: Connection) -> dict[str, str]:
+def patients_of_studies(connection: Connection) -> dict[str, str]:
     """Study id -> patient id."""
     return dict(connection.execute(select(Study.id, Study.patient_id)).all())
 

@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -45,6 +46,22 @@ _REPORT = re.compile(r"<report>\n?(.*?)\n?</report>", re.S)
 def report_key(text: str) -> str:
     """The script key of a report text."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def stated(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    """Findings (``qaforge.domain.vocabulary.Finding``) as a model would state them, quoting their evidence."""
+    return [
+        {
+            "code": f.code,
+            "value": f.value,
+            "levels": list(f.levels),
+            "walls": list(f.walls),
+            "segments": list(f.segments),
+            "certainty": f.certainty,
+            "evidence": f.evidence.text,
+        }
+        for f in findings
+    ]
 
 
 def answer(findings: list[dict[str, Any]]) -> Reply:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from qaforge.cli.app import app
 from qaforge.extract.rule_extractor import RuleExtractor
 from qaforge.testing.fake_llm_server import FakeLLMServer, answer, report_key
+from qaforge.testing.fake_llm_server import stated as stated_findings
 
 runner = CliRunner()
 SECRET = "sk-cli-secret-never-printed-42"
@@ -21,18 +22,7 @@ TEXTS = [
 
 
 def stated(text: str) -> list[dict]:
-    return [
-        {
-            "code": f.code,
-            "value": f.value,
-            "levels": list(f.levels),
-            "walls": list(f.walls),
-            "segments": list(f.segments),
-            "certainty": f.certainty,
-            "evidence": f.evidence.text,
-        }
-        for f in RuleExtractor().extract(text)
-    ]
+    return stated_findings(RuleExtractor().extract(text))
 
 
 @pytest.fixture
