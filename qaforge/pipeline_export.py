@@ -34,6 +34,7 @@ from qaforge.checks.leakage import (
 from qaforge.checks.splits import DEFAULT_RATIOS, assign_splits
 from qaforge.domain.export import SCHEMA_VERSION, ExportRecord, export_record_json_schema
 from qaforge.errors import ConfigError, InputFileError
+from qaforge.store.annotation import stored_outcomes
 from qaforge.store.checks import (
     blocking_item_ids,
     check_rows,
@@ -50,6 +51,8 @@ from qaforge.store.engine import Engine
 from qaforge.store.schema import require_current_schema
 
 ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected", "demo_accept": "demo_verified"}
+REVIEWED_STATUSES = {"verified": "verified", "corrected": "corrected"}
+"""Review outcomes that export; rejected and needs_adjudication items stay out."""
 DEMO_ANNOTATOR = "qaforge-demo-auto-accept"
 EXPORT_FOLDERS = ("data", "images", "card", "schema")
 """Folders export owns (rewritten each time); other files in OUTDIR are left alone and not in the manifest."""
@@ -270,6 +273,7 @@ def export_database(
         rows = check_rows(connection, protocol=protocol, budget=budget)
         blocked = blocking_item_ids(connection)
         verdicts = latest_verifications(connection)
+        outcomes = stored_outcomes(connection)
         verification = verification_counts(connection)
         sizes = split_sizes(connection)
         flags = flag_counts(connection)
@@ -286,6 +290,11 @@ def export_database(
     for row in rows:
         verdict = verdicts.get(row["id"])
         status = ACCEPTED_VERDICTS.get(verdict["verdict"]) if verdict else None
+        outcome = outcomes.get(row["id"])
+        if outcome is not None and outcome["status"] != "pending":
+            # Label Studio verdicts (annotate pull) decide over any single verification.
+            status = REVIEWED_STATUSES.get(outcome["status"])
+            verdict = {"corrected_answer": outcome["answer"]}
         if row["id"] in blocked:
             skipped["blocked"] += 1
             continue

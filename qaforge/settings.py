@@ -6,6 +6,7 @@ they never print; they come from the environment only.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -94,3 +95,22 @@ class LLMSettings(BaseSettings):
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
+
+
+class LabelStudioSettings(BaseSettings):
+    """Which Label Studio server and projects `annotate` uses (environment ``QAFORGE_LS_*``).
+
+    Attributes:
+        url: The server, e.g. ``http://127.0.0.1:8080``.
+        token: An admin's API token, from ``QAFORGE_LS_TOKEN`` only; never printed or stored.
+        project: Name prefix of qaforge's projects on that server.
+        media_root: The folder the server serves local files from
+            (its ``LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT``); item images must lie under it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_LS_", extra="ignore")
+
+    url: str = "http://127.0.0.1:8080"
+    token: SecretStr | None = None
+    project: str = Field(default="qaforge", min_length=1, max_length=120)
+    media_root: Path = Path(".")

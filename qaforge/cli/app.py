@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qaforge import __version__
+from qaforge.cli import annotate as annotate_commands
 from qaforge.cli import ingest as ingest_commands
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
@@ -30,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ingest_commands.app, name="ingest")
+app.add_typer(annotate_commands.app, name="annotate")
 app.command("extract")(extract_command)
 app.command("score-extraction")(score_extraction_command)
 app.command("generate")(generate_command)

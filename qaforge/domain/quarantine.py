@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-QuarantineStage = Literal["ingest_reports", "ingest_series", "extract", "generate", "select"]
+QuarantineStage = Literal[
+    "ingest_reports", "ingest_series", "extract", "generate", "select", "annotate"
+]
 
 RAW_EXCERPT_CHARS = 2000
 

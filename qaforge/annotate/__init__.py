@@ -1,0 +1,1 @@
+"""Label Studio verification: labeling configs, push, pull, agreement."""

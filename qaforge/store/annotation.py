@@ -1,0 +1,370 @@
+"""Verification in Label Studio: projects, tasks, verdicts and outcomes in the store.
+
+Nothing here deletes a verification: pulled annotations that change or
+disappear keep their rows with another ``state`` (see :class:`Verification`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from qaforge.store.models import (
+    AnnotationProject,
+    AnnotationTask,
+    ImageSelection,
+    QAImage,
+    QAItem,
+    QAItemFinding,
+    Reconciliation,
+    ReportVersion,
+    ReviewOutcome,
+    Verification,
+    utc_now,
+)
+from qaforge.store.models import Finding as FindingRow
+
+CHUNK = 500
+
+
+def item_ids_by_status(connection: Connection) -> dict[str, str]:
+    """Item id -> lifecycle status (active, capped, retired) of every item."""
+    return dict(connection.execute(select(QAItem.id, QAItem.status)).all())
+
+
+def review_rows(
+    connection: Connection, *, item_ids: Sequence[str], protocol: str, budget: int
+) -> list[dict[str, Any]]:
+    """What a task shows for some items, in id order.
+
+    Keys: the item's columns, ``evidence`` (report text, start and end of
+    each finding it rests on), ``images`` (images root and path of each
+    slice of its (protocol, budget) selection, by rank) and ``conflict``
+    (a finding's report version and code had a rules/LLM conflict).
+    """
+    ids = sorted(set(item_ids))
+    conflicts = _conflict_keys(connection)
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        items = {
+            row.id: dict(row._mapping)
+            for row in connection.execute(select(QAItem.__table__).where(QAItem.id.in_(chunk)))
+        }
+        evidence: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        conflict: set[str] = set()
+        for item_id, text, begin, end, version_id, code in connection.execute(
+            select(
+                QAItemFinding.item_id,
+                ReportVersion.text,
+                FindingRow.evidence_start,
+                FindingRow.evidence_end,
+                FindingRow.report_version_id,
+                FindingRow.code,
+            )
+            .join(FindingRow, FindingRow.id == QAItemFinding.finding_id)
+            .join(ReportVersion, ReportVersion.id == FindingRow.report_version_id)
+            .where(QAItemFinding.item_id.in_(chunk))
+            .order_by(QAItemFinding.item_id, FindingRow.evidence_start)
+        ):
+            evidence[item_id].append((text, begin, end))
+            if (version_id, code) in conflicts:
+                conflict.add(item_id)
+        images: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for item_id, root, path in connection.execute(
+            select(QAImage.item_id, ImageSelection.images_root, QAImage.path)
+            .join(
+                ImageSelection,
+                and_(
+                    ImageSelection.item_id == QAImage.item_id,
+                    ImageSelection.protocol == QAImage.protocol,
+                    ImageSelection.budget == QAImage.budget,
+                ),
+            )
+            .where(
+                QAImage.item_id.in_(chunk), QAImage.protocol == protocol, QAImage.budget == budget
+            )
+            .order_by(QAImage.item_id, QAImage.rank)
+        ):
+            images[item_id].append((root, path))
+        for item_id in chunk:
+            if item_id not in items:
+                continue
+            row = items[item_id]
+            row["evidence"] = sorted(set(evidence.get(item_id, [])), key=lambda e: (e[1], e[2]))
+            row["images"] = images.get(item_id, [])
+            row["conflict"] = item_id in conflict
+            rows.append(row)
+    return rows
+
+
+def _conflict_keys(connection: Connection) -> set[tuple[int, str]]:
+    """(report version id, code) of every rules/LLM conflict."""
+    return {
+        (int(version_id), str(code))
+        for version_id, code in connection.execute(
+            select(Reconciliation.report_version_id, Reconciliation.code).where(
+                Reconciliation.state == "conflict"
+            )
+        )
+    }
+
+
+def find_project(
+    connection: Connection, *, name: str, purpose: str, answer_type: str
+) -> dict[str, Any] | None:
+    """The stored project of a name, purpose and answer type, or ``None``."""
+    row = connection.execute(
+        select(AnnotationProject.__table__).where(
+            AnnotationProject.name == name,
+            AnnotationProject.purpose == purpose,
+            AnnotationProject.answer_type == answer_type,
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def projects_named(connection: Connection, *, name: str) -> list[dict[str, Any]]:
+    """Every stored project of a name."""
+    return [
+        dict(row._mapping)
+        for row in connection.execute(
+            select(AnnotationProject.__table__)
+            .where(AnnotationProject.name == name)
+            .order_by(AnnotationProject.id)
+        )
+    ]
+
+
+def save_project(connection: Connection, *, values: dict[str, Any]) -> int:
+    """Insert or update a project (by name, purpose and answer type); returns its row id."""
+    known = find_project(
+        connection,
+        name=values["name"],
+        purpose=values["purpose"],
+        answer_type=values["answer_type"],
+    )
+    if known is None:
+        result = connection.execute(insert(AnnotationProject).values(**values))
+        return int(result.inserted_primary_key[0])
+    connection.execute(
+        update(AnnotationProject)
+        .where(AnnotationProject.id == known["id"])
+        .values(**values, updated_at=utc_now())
+    )
+    return int(known["id"])
+
+
+def forget_project_tasks(
+    connection: Connection, *, project_id: int, item_ids: Sequence[str] | None = None
+) -> None:
+    """Drop stored task rows the server no longer has (all of a project's, or some items')."""
+    table = AnnotationTask.__table__
+    if item_ids is None:
+        connection.execute(table.delete().where(AnnotationTask.project_id == project_id))
+        return
+    ids = list(item_ids)
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(
+            table.delete().where(
+                AnnotationTask.project_id == project_id,
+                AnnotationTask.item_id.in_(ids[start : start + CHUNK]),
+            )
+        )
+
+
+def project_tasks(connection: Connection, *, project_id: int) -> dict[str, dict[str, Any]]:
+    """Item id -> stored task row of a project."""
+    return {
+        row.item_id: dict(row._mapping)
+        for row in connection.execute(
+            select(AnnotationTask.__table__).where(AnnotationTask.project_id == project_id)
+        )
+    }
+
+
+def insert_tasks(connection: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Record new tasks (project_id, item_id, ls_task_id, task_sha256, state)."""
+    if rows:
+        connection.execute(insert(AnnotationTask), list(rows))
+
+
+def update_task_rows(connection: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Update stored tasks: ls_task_id, hash, state, revision and superseded annotations."""
+    if not rows:
+        return
+    connection.execute(
+        update(AnnotationTask)
+        .where(
+            AnnotationTask.project_id == bindparam("p_project_id"),
+            AnnotationTask.item_id == bindparam("p_item_id"),
+        )
+        .values(
+            ls_task_id=bindparam("ls_task_id"),
+            task_sha256=bindparam("task_sha256"),
+            state=bindparam("state"),
+            revision=bindparam("revision"),
+            superseded_annotation_ids=bindparam("superseded_annotation_ids"),
+            updated_at=utc_now(),
+        ),
+        [
+            {
+                "p_project_id": row["project_id"],
+                "p_item_id": row["item_id"],
+                "ls_task_id": row["ls_task_id"],
+                "task_sha256": row["task_sha256"],
+                "state": row["state"],
+                "revision": row["revision"],
+                "superseded_annotation_ids": row["superseded_annotation_ids"],
+            }
+            for row in rows
+        ],
+    )
+
+
+def current_verifications(connection: Connection, *, project_id: int) -> dict[int, dict[str, Any]]:
+    """Annotation id -> the ``current`` verification row pulled from a project."""
+    return {
+        int(row.external_annotation_id): dict(row._mapping)
+        for row in connection.execute(
+            select(Verification.__table__).where(
+                Verification.project_id == project_id,
+                Verification.state == "current",
+                Verification.external_annotation_id.is_not(None),
+            )
+        )
+    }
+
+
+def stale_annotation_ids(connection: Connection, *, project_id: int) -> set[int]:
+    """Annotation ids of a project already stored as ``stale``."""
+    return {
+        int(a)
+        for a in connection.execute(
+            select(Verification.external_annotation_id).where(
+                Verification.project_id == project_id, Verification.state == "stale"
+            )
+        ).scalars()
+    }
+
+
+def add_verifications(
+    connection: Connection, *, rows: Sequence[dict[str, Any]], state: str = "current"
+) -> None:
+    """Store pulled verdicts (as ``current`` rows unless told otherwise)."""
+    if rows:
+        connection.execute(
+            insert(Verification),
+            [{**row, "state": state, "is_latest": state == "current"} for row in rows],
+        )
+
+
+def set_verification_state(connection: Connection, *, ids: Sequence[int], state: str) -> None:
+    """Move verification rows out of ``current`` (edited, deleted or stale); they stay stored."""
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(
+            update(Verification)
+            .where(Verification.id.in_(ids[start : start + CHUNK]))
+            .values(state=state, is_latest=False, updated_at=utc_now())
+        )
+
+
+def current_verdicts(connection: Connection) -> list[dict[str, Any]]:
+    """Every current pulled verdict with its item and project purpose, oldest first."""
+    return [
+        dict(row._mapping)
+        for row in connection.execute(
+            select(
+                Verification.id,
+                Verification.item_id,
+                Verification.annotator,
+                Verification.verdict,
+                Verification.corrected_answer,
+                Verification.external_task_id,
+                Verification.external_annotation_id,
+                AnnotationProject.purpose,
+                AnnotationProject.adjudicator,
+                QAItem.subtask_id,
+                QAItem.answer,
+            )
+            .join(AnnotationProject, AnnotationProject.id == Verification.project_id)
+            .join(QAItem, QAItem.id == Verification.item_id)
+            .where(Verification.state == "current")
+            .order_by(Verification.id)
+        )
+    ]
+
+
+def stored_outcomes(connection: Connection) -> dict[str, dict[str, Any]]:
+    """Item id -> its review outcome row."""
+    return {
+        row.item_id: dict(row._mapping)
+        for row in connection.execute(select(ReviewOutcome.__table__))
+    }
+
+
+def save_outcomes(connection: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace review outcomes (item_id, status, answer, decided_by, provenance)."""
+    if not rows:
+        return
+    known = set(stored_outcomes(connection))
+    fresh = [row for row in rows if row["item_id"] not in known]
+    changed = [row for row in rows if row["item_id"] in known]
+    if fresh:
+        connection.execute(insert(ReviewOutcome), fresh)
+    if changed:
+        connection.execute(
+            update(ReviewOutcome)
+            .where(ReviewOutcome.item_id == bindparam("p_item_id"))
+            .values(
+                status=bindparam("status"),
+                answer=bindparam("answer"),
+                decided_by=bindparam("decided_by"),
+                provenance=bindparam("provenance"),
+                updated_at=utc_now(),
+            ),
+            [{**row, "p_item_id": row["item_id"]} for row in changed],
+        )
+
+
+def outcome_counts(connection: Connection) -> dict[str, int]:
+    """Review outcomes of active items by status (``pending`` includes items with none)."""
+    counts = dict(
+        connection.execute(
+            select(ReviewOutcome.status, func.count())
+            .join(QAItem, QAItem.id == ReviewOutcome.item_id)
+            .where(QAItem.status == "active")
+            .group_by(ReviewOutcome.status)
+        ).all()
+    )
+    active = connection.execute(
+        select(func.count()).select_from(QAItem).where(QAItem.status == "active")
+    ).scalar_one()
+    counts["pending"] = counts.get("pending", 0) + active - sum(counts.values())
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def task_counts(connection: Connection, *, name: str) -> list[tuple[str, str, str, int]]:
+    """(purpose, answer type, task state, count) of a project name's tasks."""
+    return [
+        (str(purpose), str(answer_type), str(state), int(count))
+        for purpose, answer_type, state, count in connection.execute(
+            select(
+                AnnotationProject.purpose,
+                AnnotationProject.answer_type,
+                AnnotationTask.state,
+                func.count(),
+            )
+            .join(AnnotationTask, AnnotationTask.project_id == AnnotationProject.id)
+            .where(AnnotationProject.name == name)
+            .group_by(
+                AnnotationProject.purpose, AnnotationProject.answer_type, AnnotationTask.state
+            )
+            .order_by(
+                AnnotationProject.purpose, AnnotationProject.answer_type, AnnotationTask.state
+            )
+        )
+    ]
