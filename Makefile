@@ -20,6 +20,7 @@ demo: $(INSTALLED)
 
 test: $(INSTALLED)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-labelstudio.sh
 	$(VENV)/bin/ruff check qaforge tests benchmarks migrations scripts
 	$(VENV)/bin/pytest
 

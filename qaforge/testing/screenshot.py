@@ -1,0 +1,155 @@
+"""Screenshots of Label Studio's labeling UI in headless Chromium.
+
+Drives Debian's ``/usr/bin/chromium`` with Python Playwright (no browser
+download: ``playwright install`` is never needed). Used by tests and
+benchmarks to check that a pushed task really renders for an annotator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Response, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+# The editor's central pane, where the task's object tags (Text, Image, ...)
+# render. Waiting for it, not for the task's text anywhere, matters: the
+# data manager's table beside it shows the same text before the editor exists.
+EDITOR = ".lsf-main-view"
+_EDITOR_IMAGES_SETTLED = (
+    f"() => Array.from(document.querySelectorAll('{EDITOR} img')).every(img => img.complete)"
+)
+_LOADED_IMAGES = f"""() => Array.from(document.images)
+    .filter(img => img.src && img.naturalWidth > 0)
+    .map(img => ({{
+        src: img.src,
+        natural_width: img.naturalWidth,
+        in_editor: img.closest('{EDITOR}') !== null,
+    }}))"""
+
+
+class ScreenshotError(RuntimeError):
+    """Logging in or rendering the task failed."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An ``<img>`` of the page that loaded (``naturalWidth > 0``).
+
+    The editor fetches task media itself and shows it from a ``blob:`` URL;
+    the data manager's table shows thumbnails from the media URL directly.
+    """
+
+    src: str
+    natural_width: int
+    in_editor: bool
+
+
+@dataclass(frozen=True)
+class MediaResponse:
+    """An answer to the browser for a file under ``/data/`` (local files, uploads)."""
+
+    url: str
+    status: int
+
+
+@dataclass(frozen=True)
+class TaskScreenshot:
+    """What :func:`screenshot_task` saw.
+
+    Attributes:
+        path: The full-page PNG.
+        text: ``document.body.innerText`` of the page.
+        images: The images that loaded (``naturalWidth > 0``).
+        media: Every response for a file under ``/data/``, in order.
+    """
+
+    path: Path
+    text: str
+    images: list[LoadedImage]
+    media: list[MediaResponse]
+
+
+def screenshot_task(
+    *,
+    url: str,
+    email: str,
+    password: str,
+    project_id: int,
+    task_id: int,
+    out_png: Path,
+    timeout_s: float = 60,
+    expect_text: str | None = None,
+) -> TaskScreenshot:
+    """Log in as a user, open one task in the labeling UI and take a screenshot.
+
+    Args:
+        url: Base URL of Label Studio.
+        email: Login of the user.
+        password: Their password.
+        project_id: The project.
+        task_id: The task.
+        out_png: Where the full-page PNG goes (parent folders are created).
+        timeout_s: Limit for each step (login, rendering).
+        expect_text: If given, also wait until the editor shows this text.
+
+    Returns:
+        The screenshot path, the page's visible text, its loaded images and
+        the media files the browser fetched.
+
+    Raises:
+        ScreenshotError: if the login is refused or the editor does not render
+            in time.
+    """
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(timeout_s * 1000)
+            media: list[MediaResponse] = []
+
+            def record_media(response: Response) -> None:
+                if urlsplit(response.url).path.startswith("/data/"):
+                    media.append(MediaResponse(response.url, response.status))
+
+            page.on("response", record_media)
+            page.goto(f"{url}/user/login/")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", password)
+            page.click("button[type=submit]")
+            try:
+                page.wait_for_url(lambda address: "/user/login" not in address)
+            except PlaywrightTimeoutError:
+                raise ScreenshotError(f"Label Studio did not log in {email}") from None
+            page.goto(f"{url}/projects/{project_id}/data?tab=1&task={task_id}")
+            try:
+                page.wait_for_selector(EDITOR, state="visible")
+                # The editor appears before it has fetched the task's media.
+                page.wait_for_load_state("networkidle")
+                if expect_text is not None:
+                    page.locator(EDITOR).get_by_text(expect_text).first.wait_for()
+                page.wait_for_function(_EDITOR_IMAGES_SETTLED)
+            except PlaywrightTimeoutError:
+                raise ScreenshotError(
+                    f"task {task_id} of project {project_id} did not render within {timeout_s:g} s"
+                ) from None
+            page.screenshot(path=str(out_png), full_page=True)
+            text = page.evaluate("() => document.body.innerText")
+            images = [LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)]
+        finally:
+            browser.close()
+    return TaskScreenshot(path=out_png, text=text, images=images, media=media)
