@@ -212,6 +212,7 @@ def push_items(
             protocol=protocol,
             budget=budget,
         )
+    storage_paths = _storage_paths(rows, media_root)
     items: dict[str, ReviewItem] = {}
     withdrawn: dict[str, str] = {}
     entries: list[QuarantineEntry] = []
@@ -263,6 +264,7 @@ def push_items(
             purpose="review",
             answer_type=answer_type,
             media_root=media_root,
+            storage_paths=storage_paths,
             overlap=overlap,
             adjudicator=adjudicator,
             wanted=wanted,
@@ -291,7 +293,8 @@ def push_items(
             for item in queue_order(queue)
         }
         for item_id in known_tasks.get(("adjudication", answer_type), {}):
-            if item_id not in wanted and item_id in items:
+            # A settled adjudication task stays as it is; one whose item left is marked.
+            if item_id in items and statuses.get(item_id) != "active":
                 wanted[item_id] = task_data(items[item_id], retired=True)
         result = _sync_project(
             engine,
@@ -300,6 +303,7 @@ def push_items(
             purpose="adjudication",
             answer_type=answer_type,
             media_root=media_root,
+            storage_paths=storage_paths,
             overlap=1,
             adjudicator=adjudicator,
             wanted=wanted,
@@ -321,6 +325,7 @@ def _sync_project(
     purpose: Purpose,
     answer_type: str,
     media_root: Path,
+    storage_paths: Sequence[str],
     overlap: int,
     adjudicator: str | None,
     wanted: dict[str, dict[str, Any]],
@@ -337,6 +342,7 @@ def _sync_project(
         purpose=purpose,
         answer_type=answer_type,
         media_root=media_root,
+        storage_paths=storage_paths,
         overlap=overlap,
         adjudicator=adjudicator,
     )
@@ -491,6 +497,7 @@ def _ensure_project(
     purpose: Purpose,
     answer_type: str,
     media_root: Path,
+    storage_paths: Sequence[str],
     overlap: int,
     adjudicator: str | None,
 ) -> tuple[int, int, bool]:
@@ -516,13 +523,15 @@ def _ensure_project(
     elif known is None or known["config_sha256"] != config_sha256(config):
         client.update_project(int(remote["id"]), label_config=config)
     ls_project_id = int(remote["id"])
-    storage_path = str(media_root)
     storages = client.local_storages(ls_project_id)
-    storage = next((s for s in storages if s.get("path") == storage_path), None)
-    if storage is None:
-        storage = client.create_local_storage(
-            project_id=ls_project_id, path=storage_path, title="qaforge images"
-        )
+    known_paths = {s.get("path") for s in storages}
+    storage_ids = [int(s["id"]) for s in storages]
+    for path in storage_paths:
+        if path not in known_paths:
+            made = client.create_local_storage(
+                project_id=ls_project_id, path=path, title=f"qaforge images {Path(path).name}"
+            )
+            storage_ids.append(int(made["id"]))
     with engine.begin() as connection:
         if known is not None and int(known["ls_project_id"]) != ls_project_id:
             forget_project_tasks(connection, project_id=int(known["id"]))
@@ -536,12 +545,30 @@ def _ensure_project(
                 "ls_project_id": ls_project_id,
                 "title": title,
                 "config_sha256": config_sha256(config),
-                "storage_id": int(storage["id"]),
-                "media_root": storage_path,
+                "storage_id": max(storage_ids, default=None),
+                "media_root": str(media_root),
                 "adjudicator": adjudicator if adjudicator else (known or {}).get("adjudicator"),
             },
         )
     return project_id, ls_project_id, created
+
+
+def _storage_paths(rows: Sequence[dict[str, Any]], media_root: Path) -> list[str]:
+    """The images folders tasks show files from: each becomes a local-files storage.
+
+    Label Studio serves a file only under a storage's folder, which must be
+    inside its document root and not the root itself.
+    """
+    roots = sorted({str(Path(root).resolve()) for row in rows for root, _ in row["images"]})
+    for root in roots:
+        if Path(root) == media_root:
+            raise ConfigError(
+                "E901",
+                f"the images folder {root} is the media root itself",
+                "select images into a subfolder of the media root (Label Studio serves "
+                "local files only from folders below its document root)",
+            )
+    return roots
 
 
 def _review_item(row: dict[str, Any], media_root: Path) -> ReviewItem:

@@ -221,7 +221,7 @@ def test_push_pull_agreement_adjudication_retire_and_export(
             rad1.update_annotation(edited["id"], verdict("reject", reason="wrong finding"))
             rad2.delete_annotation(removed["id"])
             changed = pull_verdicts(engine, admin, name=name)
-            assert (changed.new, changed.edited, changed.deleted) == (1, 1, 1)
+            assert (changed.new, changed.edited, changed.deleted) == (0, 1, 1)
             outcomes = stored(engine, ReviewOutcome, "item_id")
             assert outcomes[f]["status"] == "rejected"
             with engine.connect() as connection:
