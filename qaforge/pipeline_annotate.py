@@ -242,6 +242,14 @@ def push_items(
     if entries:
         with engine.begin() as connection:
             add_quarantine_entries(connection, entries=entries)
+    if active and summary.no_images == len(active):
+        raise ConfigError(
+            "E907",
+            f"no active item has images in the {protocol}/{budget} selection",
+            f"run `qaforge select --protocol {protocol} --budget {budget}` first, "
+            "or push with the --protocol and --budget you selected",
+        )
+    client.whoami()  # fail on a wrong token or URL before any write
     progress.start("Pushing tasks", len(items) or None)
     for answer_type in ANSWER_TYPES:
         wanted: dict[str, dict[str, Any]] = {}

@@ -8,17 +8,21 @@ the only proof that what we push really works in Label Studio.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from qaforge.annotate.server import LabelStudioServerError
+from qaforge.sample import write_sample_data
 from qaforge.testing.labelstudio import LabelStudioInstance, start_labelstudio_instance
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LABELSTUDIO_VENV = REPO_ROOT / ".venv-labelstudio"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+STUDIES = ("STU-0001", "STU-0002", "STU-0003")
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +41,20 @@ def labelstudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudi
         pytest.fail(f"{exc}\n{exc.hint}", pytrace=False)
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope="session")
+def small_source(tmp_path_factory) -> Path:
+    """Three sample studies (reports and series)."""
+    full = tmp_path_factory.mktemp("annotate-full")
+    write_sample_data(full)
+    out = tmp_path_factory.mktemp("annotate-source")
+    lines = [
+        line
+        for line in (full / "reports.jsonl").read_text().splitlines()
+        if json.loads(line)["study_id"] in STUDIES
+    ]
+    (out / "reports.jsonl").write_text("\n".join(lines) + "\n")
+    for study in STUDIES:
+        shutil.copytree(full / "series" / study, out / "series" / study)
+    return out

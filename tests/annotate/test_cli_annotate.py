@@ -64,7 +64,7 @@ def test_push_pull_status_from_the_command_line(labelstudio, folder):
     assert pushed.exit_code == 0, pushed.output
     imported = int(re.search(r"(\d+) tasks imported", pushed.output).group(1))
     assert imported > 0
-    assert f"{project} · review · single choice (new)" in pushed.output
+    assert "(new)" in pushed.output
     assert token not in pushed.output
 
     again = run(
@@ -108,20 +108,44 @@ def test_user_errors_are_one_line_without_secrets(labelstudio, folder):
         labelstudio.url,
         "--media-root",
         str(labelstudio.media_root),
+        "--budget",
+        "4",
         token=wrong,
     )
-    assert refused.exit_code != 0
+    assert refused.exit_code != 0, refused.output
     assert "E904" in refused.output and "refused the token" in refused.output
     assert wrong not in refused.output and "Traceback" not in refused.output
 
     down = f"http://127.0.0.1:{free_loopback_port()}"
     silent = run(
-        "annotate", "push", "--url", down, "--media-root", str(labelstudio.media_root), token=wrong
+        "annotate",
+        "push",
+        "--url",
+        down,
+        "--media-root",
+        str(labelstudio.media_root),
+        "--budget",
+        "4",
+        token=wrong,
     )
     assert silent.exit_code != 0
     assert (
         "E903" in silent.output and "did not answer" in silent.output and wrong not in silent.output
     )
+
+    unselected = run(
+        "annotate",
+        "push",
+        "--url",
+        labelstudio.url,
+        "--media-root",
+        str(labelstudio.media_root),
+        "--budget",
+        "8",
+        token=labelstudio.accounts["admin"].token,
+    )
+    assert unselected.exit_code != 0 and "E907" in unselected.output
+    assert "qaforge select --protocol clinical --budget 8" in unselected.output
 
     missing = run("annotate", "push", "--url", labelstudio.url)
     assert missing.exit_code != 0 and "E906" in missing.output

@@ -7,7 +7,6 @@ server, and puts its images under the server's media root.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,6 @@ from qaforge.pipeline import extract_database, generate_database, ingest_reports
 from qaforge.pipeline_annotate import annotation_status, pull_verdicts, push_items
 from qaforge.pipeline_export import assign_database_splits, export_database
 from qaforge.pipeline_images import select_images
-from qaforge.sample import write_sample_data
 from qaforge.store.models import (
     AnnotationTask,
     QAImage,
@@ -33,25 +31,7 @@ from qaforge.store.models import (
 )
 from qaforge.store.qa_items import set_item_status
 
-STUDIES = ("STU-0001", "STU-0002", "STU-0003")
 PHI_SENTENCE = "Mr John Smith (DOB 12/03/1950, MRN A1234567) has a moderate pericardial effusion."
-
-
-@pytest.fixture(scope="session")
-def small_source(tmp_path_factory) -> Path:
-    """Three sample studies (reports and series)."""
-    full = tmp_path_factory.mktemp("annotate-full")
-    write_sample_data(full)
-    out = tmp_path_factory.mktemp("annotate-source")
-    lines = [
-        line
-        for line in (full / "reports.jsonl").read_text().splitlines()
-        if json.loads(line)["study_id"] in STUDIES
-    ]
-    (out / "reports.jsonl").write_text("\n".join(lines) + "\n")
-    for study in STUDIES:
-        shutil.copytree(full / "series" / study, out / "series" / study)
-    return out
 
 
 def build(engine, source: Path, images_dir: Path, *, phi: bool = False) -> None:
