@@ -29,6 +29,7 @@ from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.config import config_sha256, labeling_config
 from qaforge.annotate.outcome import decide
 from qaforge.annotate.tasks import (
+    MAX_NAME,
     AnnotationFormatError,
     evidence_texts,
     parse_annotation,
@@ -192,6 +193,12 @@ def push_items(
         LabelStudioError: The server refused a request or did not answer;
             everything recorded before stays, and a re-run resumes.
     """
+    if not 0 < len(name) <= MAX_NAME:
+        raise ConfigError(
+            "E905",
+            f"project name {name!r} must have 1 to {MAX_NAME} characters",
+            "Label Studio limits project titles to 50 characters",
+        )
     require_current_schema(engine)
     progress = progress or NoProgress()
     media_root = media_root.resolve()

@@ -112,5 +112,5 @@ class LabelStudioSettings(BaseSettings):
 
     url: str = "http://127.0.0.1:8080"
     token: SecretStr | None = None
-    project: str = Field(default="qaforge", min_length=1, max_length=120)
+    project: str = Field(default="qaforge", min_length=1, max_length=26)
     media_root: Path = Path(".")

@@ -259,6 +259,13 @@ def _answer(
     return letters[0]
 
 
+TITLE_PURPOSE = {"review": "review", "adjudication": "adjudicate"}
+TITLE_ANSWER_TYPE = {"single_choice": "single", "multiple_choice": "multiple", "open_text": "open"}
+MAX_TITLE = 50
+"""Label Studio refuses longer project titles."""
+MAX_NAME = MAX_TITLE - len(" · adjudicate · multiple")
+
+
 def purpose_title(name: str, purpose: Purpose, answer_type: str) -> str:
-    """The title of one of qaforge's projects: ``"<name> · review · single choice"``."""
-    return f"{name} · {purpose} · {answer_type.replace('_', ' ')}"
+    """The title of one of qaforge's projects, e.g. ``"qaforge · review · single"``."""
+    return f"{name} · {TITLE_PURPOSE[purpose]} · {TITLE_ANSWER_TYPE[answer_type]}"

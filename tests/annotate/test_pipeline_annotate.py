@@ -222,7 +222,7 @@ def test_push_pull_agreement_adjudication_retire_and_export(
 
             queued = push(engine, admin, name, workspace, adjudicator="adjudicator@example.com")
             assert queued.queued_for_adjudication == 1
-            adjudication = next(p for p in queued.projects if "adjudication" in p.title)
+            adjudication = next(p for p in queued.projects if "adjudicate" in p.title)
             [adjudication_task] = server_tasks(admin, [adjudication.ls_project_id])
             assert adjudication_task["data"]["qaforge_item_id"] == d
             assert "rad2@example.com" in adjudication_task["data"]["prior_verdicts_html"]
