@@ -7,6 +7,7 @@
 .venv/bin/python benchmarks/run.py render --slices 20000
 .venv/bin/python benchmarks/run.py llm --llm-reports 2000
 .venv/bin/python benchmarks/run.py near-duplicates --questions 1000000
+.venv/bin/python benchmarks/run.py labelstudio --tasks 2000
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from benchmarks import (  # noqa: E402
     extract_reports,
     generate_items,
     ingest_reports,
+    labelstudio_sync,
     llm_throughput,
     near_duplicates,
     render_slices,
@@ -43,6 +45,7 @@ def main() -> None:
             "render",
             "llm",
             "near-duplicates",
+            "labelstudio",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -64,6 +67,7 @@ def main() -> None:
     )
     parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
     parser.add_argument("--llm-reports", type=int, default=2000, help="reports for llm")
+    parser.add_argument("--tasks", type=int, default=2000, help="tasks for labelstudio")
     parser.add_argument("--questions", type=int, default=1_000_000, help="for near-duplicates")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
@@ -81,6 +85,8 @@ def main() -> None:
         llm_throughput.run(reports=args.llm_reports)
     if args.benchmark in ("all", "near-duplicates"):
         near_duplicates.run(questions=args.questions)
+    if args.benchmark in ("all", "labelstudio"):
+        labelstudio_sync.run(tasks=args.tasks)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def screenshot_task(
     out_png: Path,
     timeout_s: float = 60,
     expect_text: str | None = None,
+    viewport: tuple[int, int] = (1400, 1000),
 ) -> TaskScreenshot:
     """Log in as a user, open one task in the labeling UI and take a screenshot.
 
@@ -105,6 +106,7 @@ def screenshot_task(
         out_png: Where the full-page PNG goes (parent folders are created).
         timeout_s: Limit for each step (login, rendering).
         expect_text: If given, also wait until the editor shows this text.
+        viewport: Browser window size (width, height) in pixels.
 
     Returns:
         The screenshot path, the page's visible text, its loaded images and
@@ -118,7 +120,7 @@ def screenshot_task(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             page.set_default_timeout(timeout_s * 1000)
             media: list[MediaResponse] = []
 

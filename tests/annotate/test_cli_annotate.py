@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qaforge.annotate.client import LabelStudioClient
+from qaforge.annotate.tasks import purpose_title
 from qaforge.cli.app import app
 from qaforge.store.engine import create_store_engine
 from qaforge.testing.labelstudio import free_loopback_port
@@ -81,7 +82,9 @@ def test_push_pull_status_from_the_command_line(labelstudio, folder):
 
     with LabelStudioClient(url, token) as admin:
         single = next(
-            p for p in admin.projects() if p["title"] == f"{project} · review · single choice"
+            p
+            for p in admin.projects()
+            if p["title"] == purpose_title(project, "review", "single_choice")
         )
         tasks = list(admin.iter_tasks(single["id"], with_annotations=False))
     with LabelStudioClient(url, labelstudio.accounts["rad1"].token) as rad1:

@@ -46,6 +46,7 @@ def test_pushed_task_shows_question_options_evidence_and_slices(
         task_id=task["id"],
         out_png=tmp_path / "review-task.png",
         expect_text=item["question"],
+        viewport=(1400, 1500),
     )
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copyfile(shot.path, ARTIFACTS / "labelstudio-review-task.png")
