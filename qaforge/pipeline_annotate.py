@@ -14,6 +14,7 @@ derives each item's review outcome (see :mod:`qaforge.annotate.outcome`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -568,13 +569,19 @@ def _ensure_project(
     return project_id, ls_project_id, created
 
 
+@functools.cache
+def _resolved(folder: str) -> Path:
+    """An images folder as an absolute path without links (resolved once per folder)."""
+    return Path(folder).resolve()
+
+
 def _storage_paths(rows: Sequence[dict[str, Any]], media_root: Path) -> list[str]:
     """The images folders tasks show files from: each becomes a local-files storage.
 
     Label Studio serves a file only under a storage's folder, which must be
     inside its document root and not the root itself.
     """
-    roots = sorted({str(Path(root).resolve()) for row in rows for root, _ in row["images"]})
+    roots = sorted({str(_resolved(root)) for row in rows for root, _ in row["images"]})
     for root in roots:
         if Path(root) == media_root:
             raise ConfigError(
@@ -590,7 +597,7 @@ def _review_item(row: dict[str, Any], media_root: Path) -> ReviewItem:
     """A store row (see ``review_rows``) as a review item with media-root-relative image paths."""
     paths = []
     for root, path in row["images"]:
-        absolute = (Path(root) / path).resolve()
+        absolute = _resolved(root) / path
         try:
             paths.append(absolute.relative_to(media_root).as_posix())
         except ValueError:

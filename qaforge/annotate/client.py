@@ -166,7 +166,14 @@ class LabelStudioClient:
         return [int(task_id) for task_id in found.get("task_ids") or []]
 
     def iter_tasks(self, project_id: int, *, with_annotations: bool) -> Iterator[dict[str, Any]]:
-        """Every task of a project, page by page (``annotations`` included when asked)."""
+        """Every task of a project, page by page: id and data, with full annotations when asked.
+
+        Without annotations only ``id`` and ``data`` are asked for, which the
+        server answers several times faster than whole tasks.
+        """
+        if with_annotations:
+            yield from self.export_tasks(project_id)
+            return
         page = 1
         while True:
             try:
@@ -177,7 +184,8 @@ class LabelStudioClient:
                         "project": project_id,
                         "page": page,
                         "page_size": PAGE_SIZE,
-                        "fields": "all" if with_annotations else "task_only",
+                        "fields": "task_only",
+                        "include": "id,data",
                     },
                     retries=READ_RETRIES,
                 )
@@ -190,6 +198,15 @@ class LabelStudioClient:
             if len(tasks) < PAGE_SIZE:
                 return
             page += 1
+
+    def export_tasks(self, project_id: int) -> list[dict[str, Any]]:
+        """Every task of a project with data, annotations (full) and predictions, in one export."""
+        return self._request(
+            "GET",
+            f"/api/projects/{project_id}/export",
+            params={"exportType": "JSON", "download_all_tasks": "true"},
+            retries=READ_RETRIES,
+        )
 
     def update_task(self, task_id: int, data: dict[str, Any]) -> None:
         """Replace a task's data (its annotations and predictions stay)."""
