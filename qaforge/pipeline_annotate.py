@@ -258,7 +258,6 @@ def push_items(
             "or push with the --protocol and --budget you selected",
         )
     client.whoami()  # fail on a wrong token or URL before any write
-    progress.start("Pushing tasks", len(items) or None)
     for answer_type in ANSWER_TYPES:
         wanted: dict[str, dict[str, Any]] = {}
         for item in queue_order([i for i in items.values() if i.answer_type == answer_type]):
@@ -310,7 +309,9 @@ def push_items(
         }
         for item_id in known_tasks.get(("adjudication", answer_type), {}):
             # A settled adjudication task stays as it is; one whose item left is marked.
-            if item_id in items and statuses.get(item_id) != "active":
+            if item_id in withdrawn:
+                wanted[item_id] = withdrawn_task_data(item_id, withdrawn[item_id])
+            elif item_id in items and statuses.get(item_id) != "active":
                 wanted[item_id] = task_data(items[item_id], retired=True)
         result = _sync_project(
             engine,
@@ -325,7 +326,7 @@ def push_items(
             wanted=wanted,
             predictions={i: prediction(items[i]) for i in wanted},
             batch_size=batch_size,
-            progress=NoProgress(),
+            progress=progress,
             after_batch=None,
         )
         summary.queued_for_adjudication += result.imported
@@ -367,6 +368,7 @@ def _sync_project(
         ls_project_id=ls_project_id,
         created=created,
     )
+    progress.start(f"Pushing {result.title}", len(wanted) or None)
     server: dict[str, dict[str, Any]] = {}
     for task in client.iter_tasks(ls_project_id, with_annotations=False):
         item_id = task["data"].get("qaforge_item_id")

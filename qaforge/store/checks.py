@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,6 +19,7 @@ from qaforge.store.models import (
     QAItemFinding,
     Report,
     ReportVersion,
+    ReviewOutcome,
     Study,
     Verification,
 )
@@ -179,18 +180,31 @@ def latest_verifications(connection: Connection) -> dict[str, dict[str, Any]]:
 
 
 def verification_counts(connection: Connection) -> dict[str, int]:
-    """Latest verdicts of active items, by verdict (``unverified`` for none)."""
-    counts = dict(
-        connection.execute(
-            select(Verification.verdict, func.count())
-            .join(QAItem, QAItem.id == Verification.item_id)
-            .where(Verification.is_latest.is_(True), QAItem.status == "active")
-            .group_by(Verification.verdict)
-        ).all()
-    )
-    active = connection.execute(select(func.count()).where(QAItem.status == "active")).scalar_one()
-    counts["unverified"] = active - sum(counts.values())
-    return {str(k): int(v) for k, v in counts.items()}
+    """Active items by verification, one count per item.
+
+    An item with a Label Studio review outcome (annotate pull) counts by it
+    (verified, corrected, rejected, needs_adjudication); otherwise by its
+    latest verdict (e.g. ``demo_accept``); ``unverified`` for neither.
+    """
+    active = set(connection.execute(select(QAItem.id).where(QAItem.status == "active")).scalars())
+    outcomes = {
+        item_id: status
+        for item_id, status in connection.execute(
+            select(ReviewOutcome.item_id, ReviewOutcome.status).where(
+                ReviewOutcome.status != "pending"
+            )
+        )
+    }
+    latest = {
+        item_id: verdict
+        for item_id, verdict in connection.execute(
+            select(Verification.item_id, Verification.verdict)
+            .where(Verification.is_latest.is_(True))
+            .order_by(Verification.id)
+        )
+    }
+    counts = Counter(outcomes.get(i) or latest.get(i) or "unverified" for i in active)
+    return {str(k): int(v) for k, v in counts.items()} | {"unverified": counts["unverified"]}
 
 
 def flag_counts(connection: Connection) -> dict[str, dict[str, int]]:

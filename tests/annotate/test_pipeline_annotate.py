@@ -21,6 +21,7 @@ from qaforge.pipeline import extract_database, generate_database, ingest_reports
 from qaforge.pipeline_annotate import annotation_status, pull_verdicts, push_items
 from qaforge.pipeline_export import assign_database_splits, export_database
 from qaforge.pipeline_images import select_images
+from qaforge.store.checks import verification_counts
 from qaforge.store.models import (
     AnnotationTask,
     QAImage,
@@ -281,6 +282,12 @@ def test_push_pull_agreement_adjudication_retire_and_export(
     assert records[e]["verification"] == "verified"
     assert c not in records and f not in records and b not in records and a not in records
     assert sum(summary.records.values()) == len(records)
+    with engine.connect() as connection:
+        counts = verification_counts(connection)
+    active = active_items(engine)
+    assert sum(counts.values()) == len(active)  # one count per item, not per annotator
+    assert (counts["verified"], counts["corrected"], counts["rejected"]) == (2, 1, 2)
+    assert counts["unverified"] == len(active) - 5
 
 
 def stored(engine, model, key: str) -> dict:
