@@ -296,7 +296,7 @@ def serve_command(
         admin_token=token,
     )
     console.print(
-        f"annotate serve: starting Label Studio on {settings.url} (first start takes ~30 s)"
+        f"annotate serve: starting Label Studio on {settings.url} (the first start takes about a minute)"
     )
     process = start_server(settings, log_path=data_dir / "server.log")
     console.print(

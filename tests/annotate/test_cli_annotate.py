@@ -163,3 +163,15 @@ def test_user_errors_are_one_line_without_secrets(labelstudio, folder):
         token=labelstudio.accounts["admin"].token,
     )
     assert never.exit_code != 0 and "E902" in never.output
+
+
+def test_serve_without_its_venv_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["annotate", "serve", "--venv", str(tmp_path / "no-venv")])
+    assert result.exit_code != 0
+    assert "E951" in result.output and "scripts/ensure-labelstudio.sh" in result.output
+    assert "Traceback" not in result.output
+    secrets_file = tmp_path / "labelstudio-data" / "admin.env"
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    token = secrets_file.read_text().split("QAFORGE_LS_TOKEN=")[1].strip()
+    assert token not in result.output
