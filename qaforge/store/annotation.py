@@ -10,13 +10,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from qaforge.store.images import selected_images
 from qaforge.store.models import (
     AnnotationProject,
     AnnotationTask,
-    ImageSelection,
-    QAImage,
     QAItem,
     QAItemFinding,
     Reconciliation,
@@ -73,29 +72,13 @@ def review_rows(
             evidence[item_id].append((text, begin, end))
             if (version_id, code) in conflicts:
                 conflict.add(item_id)
-        images: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for item_id, root, path in connection.execute(
-            select(QAImage.item_id, ImageSelection.images_root, QAImage.path)
-            .join(
-                ImageSelection,
-                and_(
-                    ImageSelection.item_id == QAImage.item_id,
-                    ImageSelection.protocol == QAImage.protocol,
-                    ImageSelection.budget == QAImage.budget,
-                ),
-            )
-            .where(
-                QAImage.item_id.in_(chunk), QAImage.protocol == protocol, QAImage.budget == budget
-            )
-            .order_by(QAImage.item_id, QAImage.rank)
-        ):
-            images[item_id].append((root, path))
+        images = selected_images(connection, item_ids=chunk, protocol=protocol, budget=budget)
         for item_id in chunk:
             if item_id not in items:
                 continue
             row = items[item_id]
             row["evidence"] = sorted(set(evidence.get(item_id, [])), key=lambda e: (e[1], e[2]))
-            row["images"] = images.get(item_id, [])
+            row["images"] = [(i["images_root"], i["path"]) for i in images.get(item_id, [])]
             row["conflict"] = item_id in conflict
             rows.append(row)
     return rows

@@ -6,15 +6,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from qaforge.store.images import selected_images
 from qaforge.store.models import (
     ExtractionRun,
     Flag,
-    ImageSelection,
     ImageSeries,
     Patient,
-    QAImage,
     QAItem,
     QAItemFinding,
     Report,
@@ -111,22 +110,7 @@ def check_rows(connection: Connection, *, protocol: str, budget: int) -> list[di
     reports: dict[str, set[str]] = defaultdict(set)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for row in connection.execute(
-            select(QAImage.__table__, ImageSelection.images_root)
-            .join(
-                ImageSelection,
-                and_(
-                    ImageSelection.item_id == QAImage.item_id,
-                    ImageSelection.protocol == QAImage.protocol,
-                    ImageSelection.budget == QAImage.budget,
-                ),
-            )
-            .where(
-                QAImage.item_id.in_(chunk), QAImage.protocol == protocol, QAImage.budget == budget
-            )
-            .order_by(QAImage.item_id, QAImage.rank)
-        ):
-            images[row.item_id].append(dict(row._mapping))
+        images.update(selected_images(connection, item_ids=chunk, protocol=protocol, budget=budget))
         for item_id, text, report_text in connection.execute(
             select(QAItemFinding.item_id, FindingRow.evidence_text, ReportVersion.text)
             .join(FindingRow, FindingRow.id == QAItemFinding.finding_id)

@@ -237,3 +237,27 @@ def count_selections(connection: Connection) -> list[tuple[str, int, str, int, i
         .order_by(ImageSelection.protocol, ImageSelection.budget, ImageSelection.status)
     )
     return [(p, int(b), s, int(n), int(i)) for p, b, s, n, i in rows]
+
+
+def selected_images(
+    connection: Connection, *, item_ids: Sequence[str], protocol: str, budget: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Item id -> the ``qa_images`` rows of its (protocol, budget) selection by rank, each with ``images_root``."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in connection.execute(
+        select(QAImage.__table__, ImageSelection.images_root)
+        .join(
+            ImageSelection,
+            and_(
+                ImageSelection.item_id == QAImage.item_id,
+                ImageSelection.protocol == QAImage.protocol,
+                ImageSelection.budget == QAImage.budget,
+            ),
+        )
+        .where(
+            QAImage.item_id.in_(item_ids), QAImage.protocol == protocol, QAImage.budget == budget
+        )
+        .order_by(QAImage.item_id, QAImage.rank)
+    ):
+        found.setdefault(row.item_id, []).append(dict(row._mapping))
+    return found
