@@ -47,6 +47,7 @@ from qaforge.errors import ConfigError
 from qaforge.pipeline import NoProgress, Progress
 from qaforge.store.annotation import (
     add_verifications,
+    answer_forms,
     current_verdicts,
     current_verifications,
     find_project,
@@ -687,15 +688,9 @@ def pull_verdicts(
             stored_tasks = project_tasks(connection, project_id=project["id"])
             known = current_verifications(connection, project_id=project["id"])
             known_stale = stale_annotation_ids(connection, project_id=project["id"])
-            details = {
-                row["id"]: row
-                for row in review_rows(
-                    connection,
-                    item_ids=[t["data"].get("qaforge_item_id", "") for t in tasks],
-                    protocol="-",
-                    budget=0,
-                )
-            }
+            details = answer_forms(
+                connection, item_ids=[t["data"].get("qaforge_item_id", "") for t in tasks]
+            )
         superseded = {
             int(a) for row in stored_tasks.values() for a in row["superseded_annotation_ids"] or []
         }
@@ -720,7 +715,7 @@ def pull_verdicts(
                 try:
                     parsed = parse_annotation(
                         annotation.get("result") or [],
-                        options=item["options"] or {},
+                        options=item["options"],
                         answer_type=item["answer_type"],
                     )
                 except AnnotationFormatError as error:

@@ -19,7 +19,15 @@ READ_RETRIES = 3
 
 
 class LabelStudioError(Exception):
-    """Label Studio refused a request or could not be reached (one-line message)."""
+    """Label Studio refused a request or could not be reached (one-line message).
+
+    Attributes:
+        status: The HTTP status of a refusal (``None`` when there was no answer).
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class LabelStudioUnavailable(LabelStudioError):
@@ -67,12 +75,14 @@ class LabelStudioClient:
                 time.sleep(0.5 * 2**attempt)
         if response.status_code == 401:
             raise LabelStudioError(
-                f"Label Studio at {self.url} refused the token (401); check QAFORGE_LS_TOKEN"
+                f"Label Studio at {self.url} refused the token (401); check QAFORGE_LS_TOKEN",
+                401,
             )
         if response.status_code >= 400:
             raise LabelStudioError(
                 f"Label Studio answered {response.status_code} to {method} {path}: "
-                f"{_short(response.text)}"
+                f"{_short(response.text)}",
+                response.status_code,
             )
         if not response.content:
             return None
@@ -112,10 +122,8 @@ class LabelStudioClient:
         """One project, or ``None`` when the server has no such project."""
         try:
             return self._request("GET", f"/api/projects/{project_id}/", retries=READ_RETRIES)
-        except LabelStudioUnavailable:
-            raise
         except LabelStudioError as error:
-            if " 404 " in str(error):
+            if error.status == 404:
                 return None
             raise
 
@@ -190,7 +198,7 @@ class LabelStudioClient:
                     retries=READ_RETRIES,
                 )
             except LabelStudioError as error:
-                if " 404 " in str(error):  # past the last page
+                if error.status == 404:  # past the last page
                     return
                 raise
             tasks = found["tasks"] if isinstance(found, dict) else found

@@ -84,6 +84,20 @@ def review_rows(
     return rows
 
 
+def answer_forms(connection: Connection, *, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Item id -> its ``options`` and ``answer_type`` (what reading a verdict needs)."""
+    ids = sorted(set(item_ids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for item_id, options, answer_type in connection.execute(
+            select(QAItem.id, QAItem.options, QAItem.answer_type).where(
+                QAItem.id.in_(ids[start : start + CHUNK])
+            )
+        ):
+            found[item_id] = {"options": options or {}, "answer_type": answer_type}
+    return found
+
+
 def _conflict_keys(connection: Connection) -> set[tuple[int, str]]:
     """(report version id, code) of every rules/LLM conflict."""
     return {
