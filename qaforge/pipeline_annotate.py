@@ -259,6 +259,17 @@ def push_items(
             "or push with the --protocol and --budget you selected",
         )
     client.whoami()  # fail on a wrong token or URL before any write
+    sync = functools.partial(
+        _sync_project,
+        engine,
+        client,
+        name=name,
+        media_root=media_root,
+        storage_paths=storage_paths,
+        adjudicator=adjudicator,
+        batch_size=batch_size,
+        progress=progress,
+    )
     for answer_type in ANSWER_TYPES:
         wanted: dict[str, dict[str, Any]] = {}
         for item in queue_order([i for i in items.values() if i.answer_type == answer_type]):
@@ -270,23 +281,16 @@ def push_items(
                 wanted[item.item_id] = withdrawn_task_data(item.item_id, withdrawn[item.item_id])
             elif has_task:
                 wanted[item.item_id] = task_data(item, retired=True)
-        predictions = {i: prediction(items[i]) for i in wanted}
+        # A withdrawn item's text (its proposed answer included) is never sent.
+        predictions = {i: prediction(items[i]) for i in wanted if i not in withdrawn}
         if not wanted and ("review", answer_type) not in known_tasks:
             continue
-        result = _sync_project(
-            engine,
-            client,
-            name=name,
+        result = sync(
             purpose="review",
             answer_type=answer_type,
-            media_root=media_root,
-            storage_paths=storage_paths,
             overlap=overlap,
-            adjudicator=adjudicator,
             wanted=wanted,
             predictions=predictions,
-            batch_size=batch_size,
-            progress=progress,
             after_batch=after_batch,
         )
         summary.projects.append(result)
@@ -314,20 +318,12 @@ def push_items(
                 wanted[item_id] = withdrawn_task_data(item_id, withdrawn[item_id])
             elif item_id in items and statuses.get(item_id) != "active":
                 wanted[item_id] = task_data(items[item_id], retired=True)
-        result = _sync_project(
-            engine,
-            client,
-            name=name,
+        result = sync(
             purpose="adjudication",
             answer_type=answer_type,
-            media_root=media_root,
-            storage_paths=storage_paths,
             overlap=1,
-            adjudicator=adjudicator,
             wanted=wanted,
-            predictions={i: prediction(items[i]) for i in wanted},
-            batch_size=batch_size,
-            progress=progress,
+            predictions={i: prediction(items[i]) for i in wanted if i not in withdrawn},
             after_batch=None,
         )
         summary.queued_for_adjudication += result.imported
@@ -389,7 +385,10 @@ def _sync_project(
         batch = new[start : start + batch_size]
         ids = client.import_tasks(
             ls_project_id,
-            [{"data": wanted[i], "predictions": [predictions[i]]} for i in batch],
+            [
+                {"data": wanted[i], "predictions": [predictions[i]] if i in predictions else []}
+                for i in batch
+            ],
         )
         if len(ids) != len(batch):
             ids = _find_task_ids(client, ls_project_id, batch)

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from qaforge.annotate.client import LabelStudioClient, LabelStudioUnavailable
 from qaforge.annotate.tasks import option_value
@@ -396,3 +396,32 @@ def test_changed_evidence_updates_the_task(sqlite_engine, labelstudio, small_sou
                 select(AnnotationTask.revision).where(AnnotationTask.item_id == item_id)
             ).scalar_one()
         assert revision == 1
+
+
+def test_item_blocked_after_push_is_withdrawn_from_its_task(
+    sqlite_engine, labelstudio, small_source, workspace
+):
+    from qaforge.store.models import Flag
+
+    engine = sqlite_engine
+    build(engine, small_source, workspace / "img")
+    name = f"wd-{workspace.name}"
+    items = active_items(engine)
+    item_id = sorted(items)[0]
+    with admin_client(labelstudio) as admin:
+        first = push(engine, admin, name, workspace)
+        project_ids = [p.ls_project_id for p in first.projects]
+        with engine.begin() as connection:
+            connection.execute(
+                insert(Flag),
+                [{"item_id": item_id, "check_name": "phi", "severity": "blocking", "detail": {}}],
+            )
+        second = push(engine, admin, name, workspace)
+        assert second.blocked_flags == 1 and second.imported == 0
+        assert sum(p.retired for p in second.projects) == 1
+        [task] = [
+            t for t in server_tasks(admin, project_ids) if t["data"]["qaforge_item_id"] == item_id
+        ]
+    assert task["data"]["header"].startswith("WITHDRAWN")
+    shown = json.dumps(task["data"])
+    assert items[item_id]["question"] not in shown and task["data"]["images"] == []
