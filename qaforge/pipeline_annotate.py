@@ -671,7 +671,6 @@ def pull_verdicts(
     summary = PullSummary()
     with engine.connect() as connection:
         projects = projects_named(connection, name=name)
-        statuses = item_ids_by_status(connection)
     if not projects:
         raise ConfigError(
             "E902",
@@ -774,7 +773,8 @@ def pull_verdicts(
     with engine.begin() as connection:
         if entries:
             add_quarantine_entries(connection, entries=entries)
-        save_outcomes(connection, rows=_outcome_rows(connection, statuses))
+        before = stored_outcomes(connection)
+        save_outcomes(connection, rows=_outcome_rows(connection, before), stored_ids=set(before))
         summary.outcomes = outcome_counts(connection)
     return summary
 
@@ -786,8 +786,8 @@ def _fingerprint(row: dict[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _outcome_rows(connection: Any, statuses: dict[str, str]) -> list[dict[str, Any]]:
-    """Recompute every reviewed item's outcome from the current verdicts; only changed rows."""
+def _outcome_rows(connection: Any, before: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recompute every reviewed item's outcome from the current verdicts; only rows that differ from ``before``."""
     reviews: dict[str, dict[str, Rated]] = defaultdict(dict)
     adjudications: dict[str, Rated] = {}
     sources: dict[str, list[dict[str, int]]] = defaultdict(list)
@@ -809,7 +809,6 @@ def _outcome_rows(connection: Any, statuses: dict[str, str]) -> list[dict[str, A
         sources[item_id].append(
             {"task": row["external_task_id"], "annotation": row["external_annotation_id"]}
         )
-    before = stored_outcomes(connection)
     rows = []
     for item_id in sorted(set(proposed) | set(before)):
         if item_id not in proposed:

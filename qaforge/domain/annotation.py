@@ -32,13 +32,6 @@ REJECT_REASONS: tuple[RejectReason, ...] = (
 )
 Purpose = Literal["review", "adjudication"]
 OutcomeStatus = Literal["pending", "verified", "corrected", "rejected", "needs_adjudication"]
-OUTCOME_STATUSES: tuple[OutcomeStatus, ...] = (
-    "pending",
-    "verified",
-    "corrected",
-    "rejected",
-    "needs_adjudication",
-)
 
 
 class Evidence(BaseModel):

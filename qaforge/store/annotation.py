@@ -303,13 +303,17 @@ def stored_outcomes(connection: Connection) -> dict[str, dict[str, Any]]:
     }
 
 
-def save_outcomes(connection: Connection, *, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace review outcomes (item_id, status, answer, decided_by, provenance)."""
+def save_outcomes(
+    connection: Connection, *, rows: Sequence[dict[str, Any]], stored_ids: set[str]
+) -> None:
+    """Insert or replace review outcomes (item_id, status, answer, decided_by, provenance).
+
+    ``stored_ids`` are the items that have an outcome row already (updated, not inserted).
+    """
     if not rows:
         return
-    known = set(stored_outcomes(connection))
-    fresh = [row for row in rows if row["item_id"] not in known]
-    changed = [row for row in rows if row["item_id"] in known]
+    fresh = [row for row in rows if row["item_id"] not in stored_ids]
+    changed = [row for row in rows if row["item_id"] in stored_ids]
     if fresh:
         connection.execute(insert(ReviewOutcome), fresh)
     if changed:
