@@ -206,3 +206,30 @@ def mixed_reports_jsonl(tmp_path: Path) -> Path:
     path = tmp_path / "reports.jsonl"
     path.write_bytes(b"".join(mixed_report_lines()))
     return path
+
+
+REALDATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """The real de-identified scans of ``../shared/realdata``, read in place (never copied).
+
+    Outside CI a missing folder skips the test with the reason; under CI
+    (``CI`` set) it is a failure, since CI always has ``../shared`` beside the clone.
+    """
+    folder = Path(os.environ.get("QAFORGE_REALDATA", REALDATA_DIR))
+    if not (folder / "truth.json").is_file():
+        reason = f"real scans not found at {folder} (../shared/realdata beside the clone)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the real-scan tests")
+        pytest.skip(reason)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def realdata_truth(realdata: Path) -> dict:
+    """``truth.json`` of the real scans: per file, view, sequence, ED/ES, slice order."""
+    import json
+
+    return json.loads((realdata / "truth.json").read_text(encoding="utf-8"))
