@@ -4,11 +4,10 @@ The only module of :mod:`qaforge.images` that imports nibabel. Every series
 becomes a 4D array ``(rows, cols, slices, frames)``: a 2D image is
 ``(H, W, 1, 1)``, a 3D stack ``(H, W, Z, 1)``, long-axis cine ``(H, W, 1, T)``.
 
-Orientation: the two in-plane axes are reordered and flipped to the closest
-canonical (RAS) orientation of their world directions, read from the affine,
-so a study saved with a reversed x axis renders exactly like one that was
-not. The slice and time axes keep the file's order, so the ``z`` and ``t``
-recorded with every image are indexes into the file as stored.
+Orientation: the two in-plane axes are reordered and flipped to the display
+convention of the series' view (:mod:`qaforge.images.display`), read from
+the affine, so the same anatomy renders the same whatever the storage order.
+The slice and time axes keep the file's order, so the ``z`` and ``t`` recorded with every image are indexes into the file as stored.
 """
 
 from __future__ import annotations
@@ -23,38 +22,9 @@ from nibabel.filebasedimages import ImageFileError
 from nibabel.spatialimages import HeaderDataError
 
 from qaforge.domain.series import UnreadableSeriesError
+from qaforge.images.display import InPlaneOrientation, display_orientation
 
 _LOAD_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
-
-
-@dataclass(frozen=True)
-class InPlaneOrientation:
-    """How to turn a stored slice into the displayed one.
-
-    Attributes:
-        transpose: Swap rows and columns first.
-        flip_rows: Then reverse the row axis.
-        flip_cols: Then reverse the column axis.
-    """
-
-    transpose: bool = False
-    flip_rows: bool = False
-    flip_cols: bool = False
-
-    def apply(self, plane: np.ndarray) -> np.ndarray:
-        """Reorient an array whose first two axes are the stored rows and columns (a view)."""
-        if self.transpose:
-            plane = np.swapaxes(plane, 0, 1)
-        if self.flip_rows:
-            plane = plane[::-1]
-        if self.flip_cols:
-            plane = plane[:, ::-1]
-        return plane
-
-    def describe(self) -> str:
-        """Short text for provenance, e.g. ``"flip_rows"`` or ``"none"``."""
-        steps = [name for name in ("transpose", "flip_rows", "flip_cols") if getattr(self, name)]
-        return "+".join(steps) or "none"
 
 
 @dataclass(frozen=True)
@@ -64,10 +34,12 @@ class Volume:
     Attributes:
         data: ``(rows, cols, slices, frames)`` in the file's dtype and order.
         orientation: The in-plane reorientation for display.
+        affine: The file's 4x4 voxel-to-world matrix.
     """
 
     data: np.ndarray
     orientation: InPlaneOrientation
+    affine: np.ndarray
 
     @property
     def n_slices(self) -> int:
@@ -84,31 +56,16 @@ class Volume:
         return self.orientation.apply(self.data[:, :, z, t])
 
 
-def in_plane_orientation(affine: np.ndarray) -> InPlaneOrientation:
-    """The reorientation that brings the in-plane axes to their closest canonical directions.
-
-    Args:
-        affine: The 4x4 voxel-to-world matrix.
-
-    Returns:
-        Rows become the in-plane axis nearer to the lower world axis (x before
-        y before z), and both point towards increasing world coordinates.
-    """
-    codes = nib.io_orientation(np.asarray(affine, dtype=float))
-    (world_row, sign_row), (world_col, sign_col) = codes[0], codes[1]
-    if world_row > world_col:
-        return InPlaneOrientation(True, bool(sign_col < 0), bool(sign_row < 0))
-    return InPlaneOrientation(False, bool(sign_row < 0), bool(sign_col < 0))
-
-
-def load_volume(path: Path) -> Volume:
+def load_volume(path: Path, view: str) -> Volume:
     """Read all voxels of a NIfTI file.
 
     Args:
         path: A ``.nii`` or ``.nii.gz`` file.
+        view: Its view (``sax``, ``2ch``, ``3ch``, ``4ch``), which sets the display convention.
 
     Returns:
-        The voxels as a 4D array and the in-plane orientation from its affine.
+        The voxels as a 4D array, the affine, and the in-plane orientation
+        that shows its slices by the convention (:mod:`qaforge.images.display`).
 
     Raises:
         UnreadableSeriesError: If the file is missing, truncated, corrupt, not
@@ -128,7 +85,8 @@ def load_volume(path: Path) -> Volume:
     data = data.reshape(data.shape + (1,) * (4 - data.ndim))
     if not np.all(np.isfinite(image.affine)):
         raise UnreadableSeriesError("the affine has non-finite values")
-    return Volume(data=data, orientation=in_plane_orientation(image.affine))
+    affine = np.asarray(image.affine, dtype=float)
+    return Volume(data=data, orientation=display_orientation(affine, view), affine=affine)
 
 
 def _reason(exc: BaseException) -> str:
