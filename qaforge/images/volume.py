@@ -23,6 +23,7 @@ from nibabel.spatialimages import HeaderDataError
 
 from qaforge.domain.series import UnreadableSeriesError
 from qaforge.images.display import InPlaneOrientation, display_orientation
+from qaforge.images.heart import frame_interval_ms
 
 _LOAD_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
 
@@ -35,11 +36,14 @@ class Volume:
         data: ``(rows, cols, slices, frames)`` in the file's dtype and order.
         orientation: The in-plane reorientation for display.
         affine: The file's 4x4 voxel-to-world matrix.
+        frame_interval_ms: The frame interval when the header gives a plausible
+            one (an ECG-gated cine whose frame 0 is the trigger), else None.
     """
 
     data: np.ndarray
     orientation: InPlaneOrientation
     affine: np.ndarray
+    frame_interval_ms: float | None = None
 
     @property
     def n_slices(self) -> int:
@@ -86,7 +90,16 @@ def load_volume(path: Path, view: str) -> Volume:
     if not np.all(np.isfinite(image.affine)):
         raise UnreadableSeriesError("the affine has non-finite values")
     affine = np.asarray(image.affine, dtype=float)
-    return Volume(data=data, orientation=display_orientation(affine, view), affine=affine)
+    interval = None
+    if data.shape[3] > 1 and len(image.header.get_zooms()) > 3:
+        time_unit = image.header.get_xyzt_units()[1]
+        interval = frame_interval_ms(float(image.header.get_zooms()[3]), time_unit)
+    return Volume(
+        data=data,
+        orientation=display_orientation(affine, view),
+        affine=affine,
+        frame_interval_ms=interval,
+    )
 
 
 def _reason(exc: BaseException) -> str:
