@@ -18,6 +18,7 @@ from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, stats_command
 from qaforge.cli.render import print_status
 from qaforge.cli.select import select_command
+from qaforge.cli.series import series_command
 
 app = typer.Typer(
     name="qaforge",
@@ -37,6 +38,7 @@ app.command("score-extraction")(score_extraction_command)
 app.command("generate")(generate_command)
 app.command("stats")(stats_command)
 app.command("select")(select_command)
+app.command("series")(series_command)
 app.command("split")(split_command)
 app.command("check")(check_command)
 app.command("export")(export_command)

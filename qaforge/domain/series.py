@@ -104,3 +104,51 @@ class ScannedSeries(BaseModel):
         """Content-independent id: a re-exported file of the same series keeps it."""
         key = f"{self.study_id}\x1f{self.study_path}".encode()
         return hashlib.sha256(key).hexdigest()[:32]
+
+
+class SeriesListing(BaseModel):
+    """One stored series as ``qaforge series --json`` reports it (a contract: add, never rename).
+
+    Attributes:
+        series_id: The series' id.
+        study_id: Its study.
+        path: Its path inside the study's folder.
+        sequence: cine, lge, perfusion or t2.
+        view: sax, 2ch, 3ch or 4ch.
+        frames: Frames (4th axis).
+        slices: Slices (3rd axis).
+        phase: ``ed`` / ``es`` for a single-phase file named so.
+        ed_frame: End-diastolic frame in use (a reader's override wins), or None.
+        es_frame: End-systolic frame in use, or None.
+        phase_method: How ED/ES were found (``override`` when a reader set them).
+        phase_confidence: 0..1, or None.
+        slice_order: ``base_first`` / ``apex_first`` for short-axis stacks, else None.
+        slice_order_method: ``images``, ``affine`` or ``override``.
+        lv_slices: ``[first, last]`` file slices holding LV, or None when unknown.
+        peak_frames: Peak myocardial enhancement frame per slice (perfusion), or None.
+        display: The in-plane transform every rendered slice gets.
+        notes: What a reader should check.
+        override_source: The override file that set values, if any.
+        analysed: Whether the voxels have been analysed for the current file.
+    """
+
+    series_id: str
+    study_id: str
+    path: str
+    sequence: str
+    view: str
+    frames: int
+    slices: int
+    phase: str | None = None
+    ed_frame: int | None = None
+    es_frame: int | None = None
+    phase_method: str | None = None
+    phase_confidence: float | None = None
+    slice_order: Literal["base_first", "apex_first"] | None = None
+    slice_order_method: str | None = None
+    lv_slices: tuple[int, int] | None = None
+    peak_frames: list[int] | None = None
+    display: dict[str, object] | None = None
+    notes: list[str] = Field(default_factory=list)
+    override_source: str | None = None
+    analysed: bool = False

@@ -1,0 +1,343 @@
+"""Series facts: analyse stored series, list them, and apply readers' corrections.
+
+Composes :mod:`qaforge.images.series_facts` (reads voxels, pure of the
+database) with :mod:`qaforge.store.series_analysis`. An analysis is made
+from one file hash and one method version; it is redone only when either
+changes. A reader's override (``qaforge series --override FILE``) is kept
+apart and wins over the analysis on every later ``select``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.domain.series import SeriesListing
+from qaforge.errors import InputFileError
+from qaforge.images.series_facts import (
+    ANALYSIS_VERSION,
+    SeriesFacts,
+    SeriesToAnalyse,
+    analyse_stack,
+    stacks_to_analyse,
+)
+from qaforge.pipeline import NoProgress, Progress
+from qaforge.store.engine import Engine
+from qaforge.store.quarantine import add_quarantine_entries
+from qaforge.store.schema import require_current_schema
+from qaforge.store.series_analysis import (
+    SeriesRow,
+    list_series_rows,
+    replace_analyses,
+    replace_overrides,
+)
+
+STACKS_PER_TRANSACTION = 20
+OVERRIDE_COLUMNS = ("series_id", "path", "study_id", "ed_frame", "es_frame", "slice_order")
+SLICE_ORDERS = ("base_first", "apex_first")
+
+
+class AnalysisSummary(BaseModel):
+    """What :func:`analyse_series` did.
+
+    Attributes:
+        analysed: Series analysed now.
+        current: Series whose stored analysis was already current.
+        unreadable: Series whose voxels could not be read (quarantined).
+    """
+
+    analysed: int = 0
+    current: int = 0
+    unreadable: int = 0
+
+
+def analyse_series(
+    engine: Engine,
+    *,
+    study_ids: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> AnalysisSummary:
+    """Analyse every stored series (of some studies) whose analysis is missing or stale.
+
+    Args:
+        engine: The store.
+        study_ids: Only these studies; None for all.
+        progress: Where to report progress (per stack).
+
+    Returns:
+        Counts of analysed, current and unreadable series.
+    """
+    progress = progress or NoProgress()
+    with engine.connect() as connection:
+        rows = list_series_rows(connection, study_ids=study_ids)
+    summary = AnalysisSummary()
+    stale = {row.series_id for row in rows if not _is_current(row)}
+    summary.current = len(rows) - len(stale)
+    stacks = [
+        stack
+        for stack in stacks_to_analyse([_to_analyse(row) for row in rows])
+        if any(member.series_id in stale for member in stack)
+    ]
+    progress.start("Analysing series", len(stacks) or None)
+    pending: list[dict[str, Any]] = []
+    entries: list[QuarantineEntry] = []
+    for done, stack in enumerate(stacks, start=1):
+        facts, problems = analyse_stack(stack)
+        pending.extend(_analysis_row(item) for item in facts)
+        summary.analysed += len(facts)
+        summary.unreadable += len(problems)
+        entries.extend(
+            QuarantineEntry(
+                stage="analyse_series",
+                source=problem.path,
+                location=problem.path,
+                reason=problem.reason,
+                record_key=problem.series_id,
+            )
+            for problem in problems
+        )
+        if done % STACKS_PER_TRANSACTION == 0:
+            _store(engine, pending, entries)
+            pending, entries = [], []
+        progress.advance()
+    _store(engine, pending, entries)
+    return summary
+
+
+def _is_current(row: SeriesRow) -> bool:
+    analysis = row.analysis
+    return (
+        analysis is not None
+        and analysis["sha256"] == row.sha256
+        and analysis["method_version"] == ANALYSIS_VERSION
+    )
+
+
+def _to_analyse(row: SeriesRow) -> SeriesToAnalyse:
+    triggers = (row.sidecar or {}).get("TriggerTimes")
+    trigger_times = (
+        tuple(float(value) for value in triggers)
+        if isinstance(triggers, list) and all(isinstance(v, int | float) for v in triggers)
+        else None
+    )
+    return SeriesToAnalyse(
+        series_id=row.series_id,
+        study_id=row.study_id,
+        sequence=row.sequence,
+        view=row.view,
+        path=row.absolute_path,
+        sha256=row.sha256,
+        phase=row.phase,
+        shape=tuple(row.shape),
+        affine=tuple(tuple(float(v) for v in line) for line in row.affine),
+        trigger_times=trigger_times,
+    )
+
+
+def _analysis_row(facts: SeriesFacts) -> dict[str, Any]:
+    return {
+        "series_id": facts.series_id,
+        "sha256": facts.sha256,
+        "method_version": ANALYSIS_VERSION,
+        "ed_frame": facts.ed_frame,
+        "es_frame": facts.es_frame,
+        "phase_method": facts.phase_method,
+        "phase_confidence": facts.phase_confidence,
+        "peak_frames": list(facts.peak_frames) if facts.peak_frames is not None else None,
+        "slice_order": facts.slice_order,
+        "slice_order_method": facts.slice_order_method,
+        "lv_first": facts.lv_slices[0] if facts.lv_slices else None,
+        "lv_last": facts.lv_slices[1] if facts.lv_slices else None,
+        "display": facts.display,
+        "notes": list(facts.notes),
+    }
+
+
+def _store(engine: Engine, rows: list[dict[str, Any]], entries: list[QuarantineEntry]) -> None:
+    if not rows and not entries:
+        return
+    with engine.begin() as connection:
+        replace_analyses(connection, analyses=rows)
+        add_quarantine_entries(connection, entries=entries)
+
+
+def series_listing(row: SeriesRow) -> SeriesListing:
+    """The effective facts of a stored series: the analysis, with a reader's override winning."""
+    analysis = row.analysis if _is_current(row) else None
+    listing = SeriesListing(
+        series_id=row.series_id,
+        study_id=row.study_id,
+        path=row.path,
+        sequence=row.sequence,
+        view=row.view,
+        frames=row.n_frames,
+        slices=row.n_slices,
+        phase=row.phase,
+        analysed=analysis is not None,
+    )
+    if analysis is not None:
+        lv = analysis["lv_first"], analysis["lv_last"]
+        listing = listing.model_copy(
+            update={
+                "ed_frame": analysis["ed_frame"],
+                "es_frame": analysis["es_frame"],
+                "phase_method": analysis["phase_method"],
+                "phase_confidence": analysis["phase_confidence"],
+                "slice_order": analysis["slice_order"],
+                "slice_order_method": analysis["slice_order_method"],
+                "lv_slices": lv if lv[0] is not None else None,
+                "peak_frames": analysis["peak_frames"],
+                "display": analysis["display"],
+                "notes": list(analysis["notes"] or []),
+            }
+        )
+    override = row.override
+    if override is not None:
+        update: dict[str, Any] = {"override_source": override["source"]}
+        if override["ed_frame"] is not None or override["es_frame"] is not None:
+            update["phase_method"] = "override"
+            update["phase_confidence"] = 1.0
+            for name in ("ed_frame", "es_frame"):
+                if override[name] is not None:
+                    update[name] = override[name]
+        if override["slice_order"] is not None:
+            update["slice_order"] = override["slice_order"]
+            update["slice_order_method"] = "override"
+        listing = listing.model_copy(update=update)
+    return listing
+
+
+def list_series(engine: Engine, *, study_ids: Sequence[str] | None = None) -> list[SeriesListing]:
+    """Every stored series with its effective facts, ordered by study and path."""
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        return [series_listing(row) for row in list_series_rows(connection, study_ids=study_ids)]
+
+
+class OverrideSummary(BaseModel):
+    """What :func:`apply_series_overrides` did.
+
+    Attributes:
+        source: The CSV file.
+        rows: Data rows read.
+        applied: Overrides stored.
+        quarantined: Rows refused (with line and reason).
+        examples: The first refusals.
+    """
+
+    source: str
+    rows: int = 0
+    applied: int = 0
+    quarantined: int = 0
+    examples: list[QuarantineEntry] = Field(default_factory=list)
+
+
+def apply_series_overrides(engine: Engine, path: Path) -> OverrideSummary:
+    """Store a reader's corrections of ED/ES frames and slice order from a CSV file.
+
+    Columns: ``series_id`` (or ``study_id`` and ``path``), and any of
+    ``ed_frame``, ``es_frame``, ``slice_order``; an empty cell leaves that
+    value to the analysis. A row naming no stored series, a frame outside
+    the series, or an unknown slice order is quarantined with its line.
+
+    Args:
+        engine: The store.
+        path: The CSV file.
+
+    Returns:
+        Counts of applied and refused rows.
+
+    Raises:
+        InputFileError: E611 if the file cannot be read or its header is unusable.
+    """
+    require_current_schema(engine)
+    summary = OverrideSummary(source=str(path))
+    with engine.connect() as connection:
+        rows = list_series_rows(connection)
+    by_id = {row.series_id: row for row in rows}
+    by_path = {(row.study_id, row.path): row for row in rows}
+    overrides, refused = [], []
+    for line, record in _read_override_csv(path):
+        summary.rows += 1
+        found = _override_row(record, by_id, by_path, source=str(path))
+        if isinstance(found, str):
+            refused.append(
+                QuarantineEntry(
+                    stage="series_override",
+                    source=str(path),
+                    location=f"line {line}",
+                    reason=found,
+                    record_key=(record.get("series_id") or record.get("path") or None),
+                )
+            )
+        else:
+            overrides.append(found)
+    with engine.begin() as connection:
+        replace_overrides(connection, overrides=overrides)
+        add_quarantine_entries(connection, entries=refused)
+    summary.applied = len(overrides)
+    summary.quarantined = len(refused)
+    summary.examples = refused[:5]
+    return summary
+
+
+def _read_override_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = [name.strip() for name in reader.fieldnames or []]
+            unknown = [name for name in columns if name not in OVERRIDE_COLUMNS]
+            if unknown or not ({"series_id"} <= set(columns) or {"study_id", "path"} <= set(columns)):
+                raise InputFileError(
+                    "E611",
+                    f"override file {path} has header {','.join(columns) or '(empty)'}",
+                    f"use columns series_id (or study_id,path) and any of ed_frame,es_frame,slice_order"
+                    f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}",
+                )
+            return [
+                (reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k})
+                for row in reader
+                if any((value or "").strip() for value in row.values())
+            ]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InputFileError(
+            "E611",
+            f"override file {path} cannot be read ({type(error).__name__})",
+            "give a UTF-8 CSV file with a header line",
+        ) from None
+
+
+def _override_row(
+    record: dict[str, str],
+    by_id: dict[str, SeriesRow],
+    by_path: dict[tuple[str, str], SeriesRow],
+    *,
+    source: str,
+) -> dict[str, Any] | str:
+    """The override to store, or why the row is refused."""
+    row = by_id.get(record.get("series_id", "")) or by_path.get(
+        (record.get("study_id", ""), record.get("path", ""))
+    )
+    if row is None:
+        return "names no stored series (give series_id, or study_id and path as 'qaforge series' lists them)"
+    values: dict[str, Any] = {"series_id": row.series_id, "source": source}
+    for name in ("ed_frame", "es_frame"):
+        text = record.get(name, "")
+        if not text:
+            values[name] = None
+            continue
+        if not text.isdigit() or int(text) >= row.n_frames:
+            return f"{name} {text!r} is not a frame of this series (0..{row.n_frames - 1})"
+        values[name] = int(text)
+    order = record.get("slice_order", "") or None
+    if order is not None and order not in SLICE_ORDERS:
+        return f"slice_order {order!r} is not one of {', '.join(SLICE_ORDERS)}"
+    values["slice_order"] = order
+    if all(values[name] is None for name in ("ed_frame", "es_frame", "slice_order")):
+        return "sets nothing (give ed_frame, es_frame or slice_order)"
+    return values
