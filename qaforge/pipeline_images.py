@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import ConfigError
+from qaforge.images.display import DISPLAY_CONVENTION_VERSION
 from qaforge.images.protocols import PROTOCOL_VERSION, PROTOCOLS, Protocol
 from qaforge.images.routing import Routing, SeriesRef, route
 from qaforge.images.study_job import (
@@ -31,6 +32,7 @@ from qaforge.images.study_job import (
     run_study_jobs,
 )
 from qaforge.pipeline import NoProgress, Progress
+from qaforge.pipeline_series import analyse_series, series_listing
 from qaforge.store.engine import Engine
 from qaforge.store.images import (
     ItemToRoute,
@@ -38,11 +40,11 @@ from qaforge.store.images import (
     StoredSelection,
     items_to_route,
     replace_selections,
-    series_of_studies,
     stored_selections,
 )
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.schema import require_current_schema
+from qaforge.store.series_analysis import SeriesRow, list_series_rows
 
 STUDIES_PER_TRANSACTION = 20
 BUDGET_LIMIT = 1024
@@ -74,6 +76,7 @@ class SelectionSummary(BaseModel):
         written: PNG files written now (content-addressed: shared images once).
         reused: PNGs that were already on disk.
         unreadable_series: Series that could not be read, with path and reason.
+        series_analysed: Series whose voxels were analysed now (phases, slice order, LV).
     """
 
     protocols: list[str]
@@ -89,6 +92,7 @@ class SelectionSummary(BaseModel):
     written: int = 0
     reused: int = 0
     unreadable_series: list[UnreadableSeries] = Field(default_factory=list)
+    series_analysed: int = 0
 
 
 def select_images(
@@ -110,7 +114,8 @@ def select_images(
         budgets: Budgets K (images per item), each at least 1.
         images_dir: Where PNGs are written (created if missing).
         seed: Seed of the random protocol.
-        size: Longer side of the PNGs in pixels; ``None`` keeps the series' size.
+        size: Smallest short side of the PNGs in pixels (smaller slices are
+            enlarged, larger ones keep their matrix); ``None`` keeps the matrix.
         workers: Worker processes; ``None`` uses every core, 1 runs inline.
         progress: Where to report progress (per study).
 
@@ -130,7 +135,12 @@ def select_images(
     )
     with engine.connect() as connection:
         items = items_to_route(connection)
-        series = series_of_studies(connection, study_ids=sorted({i.study_id for i in items}))
+    study_ids = sorted({i.study_id for i in items})
+    summary.series_analysed = analyse_series(
+        engine, study_ids=study_ids, progress=progress
+    ).analysed
+    with engine.connect() as connection:
+        series = list_series_rows(connection, study_ids=study_ids)
         stored = {
             (protocol, budget): stored_selections(connection, protocol=protocol, budget=budget)
             for protocol in protocols
@@ -139,9 +149,7 @@ def select_images(
     summary.items = len(items)
     refs_by_study: dict[str, list[SeriesRef]] = defaultdict(list)
     for row in series:
-        refs_by_study[row.study_id].append(
-            SeriesRef(row.series_id, row.sequence, row.view, row.absolute_path, row.sha256)
-        )
+        refs_by_study[row.study_id].append(_series_ref(row))
     plan = _plan(items, refs_by_study, stored, protocols, budgets, seed, size, root, summary)
     jobs = [study.job for study in plan.values() if study.requests]
     progress.start("Selecting slices", len(jobs) or None)
@@ -269,17 +277,36 @@ def _plan(
     return {study: plan for study, plan in plans.items() if plan.requests or plan.imageless}
 
 
+def _series_ref(row: SeriesRow) -> SeriesRef:
+    """A stored series with its facts in use (the analysis, a reader's override winning)."""
+    facts = series_listing(row)
+    return SeriesRef(
+        series_id=row.series_id,
+        sequence=row.sequence,
+        view=row.view,
+        path=row.absolute_path,
+        sha256=row.sha256,
+        ed_frame=facts.ed_frame,
+        es_frame=facts.es_frame,
+        peak_frames=tuple(facts.peak_frames) if facts.peak_frames else None,
+        slice_order=facts.slice_order,
+        lv_slices=facts.lv_slices,
+        analysed=facts.analysed,
+    )
+
+
 def selection_key(
     protocol: str, budget: int, seed: int, size: int | None, root: Path, routing: Routing
 ) -> str:
     """Hash of everything a selection depends on (items with the same key share images)."""
     parts = [
         f"protocol={protocol}/{PROTOCOL_VERSION}",
+        f"display={DISPLAY_CONVENTION_VERSION}",
         f"budget={budget}",
         f"seed={seed}",
         f"size={size}",
         f"root={root}",
-        *(f"{ref.series_id}:{ref.sha256}" for ref in routing.series),
+        *(f"{ref.series_id}:{ref.sha256}:{ref.facts_key}" for ref in routing.series),
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

@@ -292,7 +292,9 @@ def _read_override_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
             reader = csv.DictReader(handle)
             columns = [name.strip() for name in reader.fieldnames or []]
             unknown = [name for name in columns if name not in OVERRIDE_COLUMNS]
-            if unknown or not ({"series_id"} <= set(columns) or {"study_id", "path"} <= set(columns)):
+            if unknown or not (
+                {"series_id"} <= set(columns) or {"study_id", "path"} <= set(columns)
+            ):
                 raise InputFileError(
                     "E611",
                     f"override file {path} has header {','.join(columns) or '(empty)'}",

@@ -12,6 +12,7 @@ from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
 
 DEFAULT_IMAGES_DIR = Path("images")
+DEFAULT_SIZE = 256
 
 
 @user_errors
@@ -31,9 +32,12 @@ def select_command(
         Path, typer.Option(help="Where the PNGs go (content-addressed names).")
     ] = DEFAULT_IMAGES_DIR,
     size: Annotated[
-        int | None,
-        typer.Option(help="Resize so the longer side has this many pixels; default: as stored."),
-    ] = None,
+        int,
+        typer.Option(
+            help="Enlarge slices whose short side is smaller to this many pixels "
+            "(larger slices keep their matrix); 0 keeps every stored matrix."
+        ),
+    ] = DEFAULT_SIZE,
     seed: Annotated[int, typer.Option(help="Seed of the random protocol.")] = 0,
     workers: Annotated[
         int | None,
@@ -61,7 +65,7 @@ def select_command(
             budgets=budget or [16],
             images_dir=images_dir,
             seed=seed,
-            size=size,
+            size=size or None,
             workers=workers,
             progress=progress,
         )

@@ -74,9 +74,7 @@ class InPlaneOrientation:
         steps = [name for name in ("transpose", "flip_rows", "flip_cols") if getattr(self, name)]
         return "+".join(steps) or "none"
 
-    def stored_index(
-        self, row: int, col: int, stored_shape: tuple[int, int]
-    ) -> tuple[int, int]:
+    def stored_index(self, row: int, col: int, stored_shape: tuple[int, int]) -> tuple[int, int]:
         """The stored voxel ``(i, j)`` shown at displayed pixel ``(row, col)``.
 
         Args:

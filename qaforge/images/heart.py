@@ -51,7 +51,9 @@ HEART_RADIUS_MM = 60.0
 SMOOTHING_MM = 10.0
 MOVING_PERCENTILE = 60.0
 GROUP_CORRELATION = 0.5
-NOISE_FLOOR = 0.03  # 3 % of the swing: the frame-to-frame jitter of real cines (through-plane motion, flow)
+NOISE_FLOOR = (
+    0.03  # 3 % of the swing: the frame-to-frame jitter of real cines (through-plane motion, flow)
+)
 LV_MOTION_SHARE = 0.15
 ORDER_EVIDENCE_RATIO = 1.25
 FRAME_INTERVAL_MS = (5.0, 150.0)

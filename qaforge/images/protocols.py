@@ -8,9 +8,11 @@ picks, at most K, no repeats. The order is the rank recorded with each image.
   routed series, from a generator seeded by the seed and the routed series.
 - ``clinical``: what a reader looks at first.
   Cine: the end-diastolic frame of every short-axis slice, base to apex
-  (of slices spread evenly from base to apex when K is smaller);
+  (of LV slices spread evenly from base to apex when K is smaller: the
+  middles of K equal parts of the LV extent, so no pick shows no LV while
+  LV slices remain);
   then the other frames of the basal, mid and apical key slices (end-systole
-  first, then frames spread over the cycle), in turn; then the other slices'
+  first, then frames spread over the cycle), in turn (key slices: thirds of the LV extent); then the other slices'
   frames the same way; then the long-axis views (end-diastole, end-systole,
   then spread). When the subtask's primary view is a long axis, the long
   axes come first. LGE and T2: slices spread evenly from base to apex (all
@@ -43,7 +45,7 @@ from qaforge.images.analysis import entropy
 
 Protocol = Literal["random", "clinical", "data-driven"]
 PROTOCOLS: tuple[Protocol, ...] = ("random", "clinical", "data-driven")
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """Bump when a protocol's picks change, so stored selections are redone."""
 
 
@@ -61,6 +63,8 @@ class SeriesFacts:
         es_frame: End-systolic frame (cine; 0 otherwise).
         peak_frames: Peak myocardial enhancement frame per slice (perfusion).
         thumbnails: ``(Z, T, 256)`` thumbnails (needed by ``data-driven`` only).
+        slice_order: ``base_first`` / ``apex_first`` (short-axis stacks), None if unknown.
+        lv_slices: ``(first, last)`` slices holding LV, None if unknown.
     """
 
     series_id: str
@@ -72,6 +76,12 @@ class SeriesFacts:
     es_frame: int = 0
     peak_frames: tuple[int, ...] = ()
     thumbnails: np.ndarray | None = field(default=None, compare=False, repr=False)
+    slice_order: str | None = None
+    lv_slices: tuple[int, int] | None = None
+
+    def base_to_apex(self) -> list[int]:
+        """Every slice, base first: the LV slices first, then the others (nearest the LV first)."""
+        return stack_order(self.n_slices, self.slice_order, self.lv_slices)
 
 
 @dataclass(frozen=True, order=True)
@@ -140,13 +150,46 @@ def budget_shares(sizes: Sequence[int], budget: int) -> list[int]:
     return shares
 
 
-def key_slices(n_slices: int) -> tuple[int, ...]:
-    """The middle slice of the basal, mid and apical thirds of a stack (slice 0 is the base)."""
-    thirds = np.array_split(np.arange(n_slices), 3)
+def stack_order(
+    n_slices: int, slice_order: str | None, lv_slices: tuple[int, int] | None
+) -> list[int]:
+    """Slices from base to apex: the LV slices first, then the rest nearest the LV first.
+
+    Args:
+        n_slices: Slices in the stack.
+        slice_order: ``apex_first`` reverses file order; anything else keeps it.
+        lv_slices: ``(first, last)`` file slices holding LV, or None (all count as LV).
+
+    Returns:
+        Every slice index once.
+    """
+    slices = list(range(n_slices))
+    if slice_order == "apex_first":
+        slices.reverse()
+    if lv_slices is None:
+        return slices
+    first, last = lv_slices
+    inside = [z for z in slices if first <= z <= last]
+    outside = sorted(
+        (z for z in slices if not first <= z <= last),
+        key=lambda z: min(abs(z - first), abs(z - last)),
+    )
+    return inside + outside
+
+
+def _lv_count(facts: SeriesFacts) -> int:
+    if facts.lv_slices is None:
+        return facts.n_slices
+    return facts.lv_slices[1] - facts.lv_slices[0] + 1
+
+
+def key_slices(facts: SeriesFacts) -> tuple[int, ...]:
+    """The middle slice of the basal, mid and apical thirds of the LV extent (base first)."""
+    lv = facts.base_to_apex()[: _lv_count(facts)]
     keys: list[int] = []
-    for part in thirds:
-        if len(part) and int(part[len(part) // 2]) not in keys:
-            keys.append(int(part[len(part) // 2]))
+    for part in np.array_split(np.arange(len(lv)), 3):
+        if len(part) and lv[int(part[len(part) // 2])] not in keys:
+            keys.append(lv[int(part[len(part) // 2])])
     return tuple(keys)
 
 
@@ -177,13 +220,26 @@ def temporal_order(n_frames: int, ed_frame: int, es_frame: int) -> list[int]:
     return order
 
 
-def coverage_slices(n_slices: int, count: int) -> list[int]:
-    """``count`` slices spread evenly from base to apex (all of them if count >= n_slices)."""
-    if count >= n_slices:
-        return list(range(n_slices))
-    if count == 1:
-        return [n_slices // 2]
-    return [int(z) for z in np.unique(np.round(np.linspace(0, n_slices - 1, count)))]
+def coverage_slices(facts: SeriesFacts, count: int) -> list[int]:
+    """``count`` slices spread from base to apex over the LV extent (all when count allows).
+
+    The picks are the middles of ``count`` equal parts of the LV slices, so
+    an LV extent found one slice too long at either end still gives LV
+    slices; slices without LV come only once every LV slice is taken.
+
+    Args:
+        facts: The stack (slice order and LV extent, where known).
+        count: How many slices.
+
+    Returns:
+        Slice indices, base first.
+    """
+    ordered = facts.base_to_apex()
+    lv_count = _lv_count(facts)
+    if count >= lv_count:
+        return ordered[: min(count, len(ordered))]
+    lv = ordered[:lv_count]
+    return [lv[(2 * index + 1) * lv_count // (2 * count)] for index in range(count)]
 
 
 def _sequence_groups(routed: Sequence[SeriesFacts]) -> list[list[SeriesFacts]]:
@@ -238,14 +294,12 @@ def _cine_order(group: Sequence[SeriesFacts], budget: int) -> list[Pick]:
 def _cine_stack_order(facts: SeriesFacts, budget: int) -> list[Pick]:
     if budget < facts.n_slices:
         # fewer images than slices: end-diastole of slices spread from base to apex
-        return [
-            Pick(facts.series_id, z, facts.ed_frame)
-            for z in coverage_slices(facts.n_slices, budget)
-        ]
+        return [Pick(facts.series_id, z, facts.ed_frame) for z in coverage_slices(facts, budget)]
     frames = temporal_order(facts.n_frames, facts.ed_frame, facts.es_frame)
-    keys = key_slices(facts.n_slices)
-    others = [z for z in range(facts.n_slices) if z not in keys]
-    end_diastole = [Pick(facts.series_id, z, facts.ed_frame) for z in range(facts.n_slices)]
+    keys = key_slices(facts)
+    ordered = facts.base_to_apex()
+    others = [z for z in ordered if z not in keys]
+    end_diastole = [Pick(facts.series_id, z, facts.ed_frame) for z in ordered]
     key_frames = _round_robin([[Pick(facts.series_id, z, t) for t in frames] for z in keys])
     other_frames = _round_robin([[Pick(facts.series_id, z, t) for t in frames] for z in others])
     return end_diastole + key_frames + other_frames
@@ -267,12 +321,12 @@ def _coverage_order(group: Sequence[SeriesFacts], budget: int) -> list[Pick]:
         left = budget - len(picks)
         if left <= 0:
             break
-        slices = coverage_slices(facts.n_slices, left)
+        slices = coverage_slices(facts, left)
         picks.extend(Pick(facts.series_id, z, 0) for z in slices)
         later = [
             Pick(facts.series_id, z, t)
             for t in range(1, facts.n_frames)
-            for z in range(facts.n_slices)
+            for z in facts.base_to_apex()
         ]
         picks.extend(later[: budget - len(picks)])
     return picks

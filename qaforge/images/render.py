@@ -40,13 +40,29 @@ class StoredImage:
     created: bool
 
 
+def display_scale(shape: tuple[int, ...], size: int | None) -> float:
+    """The factor a slice of this shape is enlarged by so its short side has ``size`` pixels.
+
+    Args:
+        shape: ``(rows, cols)`` of the displayed slice.
+        size: The smallest short side wanted; None keeps the stored matrix.
+
+    Returns:
+        1.0 when the slice is already at least that large (never shrunk), else the factor.
+    """
+    if not size or min(shape) >= size:
+        return 1.0
+    return size / min(shape)
+
+
 def encode_png(pixels: np.ndarray, *, size: int | None = None) -> bytes:
-    """Encode an 8-bit image as PNG, optionally resized.
+    """Encode an 8-bit image as PNG, enlarged when smaller than a reader can use.
 
     Args:
         pixels: 2D uint8 array (rows, cols).
-        size: When given, the longer side becomes ``size`` pixels (bilinear),
-            keeping the aspect ratio.
+        size: When given, a slice whose short side is smaller is enlarged
+            (bilinear, aspect kept) so its short side is ``size`` pixels; a
+            larger slice keeps its stored matrix.
 
     Returns:
         The PNG bytes; the same pixels and size always give the same bytes.
@@ -54,8 +70,8 @@ def encode_png(pixels: np.ndarray, *, size: int | None = None) -> bytes:
     if pixels.dtype != np.uint8 or pixels.ndim != 2:
         raise ValueError(f"expected 2D uint8 pixels, got {pixels.ndim}D {pixels.dtype}")
     image = Image.fromarray(pixels)
-    if size and max(image.size) != size:
-        scale = size / max(image.size)
+    scale = display_scale(pixels.shape, size)
+    if scale != 1.0:
         new_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(new_size, Image.Resampling.BILINEAR)
     buffer = io.BytesIO()

@@ -26,6 +26,13 @@ class SeriesRef:
         view: sax, 2ch, 3ch or 4ch.
         path: Absolute path of the NIfTI file.
         sha256: Hash of the file, so a changed file gives a new selection.
+        ed_frame: End-diastolic frame in use (stored analysis or a reader's override).
+        es_frame: End-systolic frame in use.
+        peak_frames: Perfusion peak frame per slice.
+        slice_order: ``base_first`` / ``apex_first`` for short-axis stacks.
+        lv_slices: ``(first, last)`` file slices holding LV.
+        analysed: Whether these facts come from a stored analysis (else the
+            study job measures phases and peaks itself).
     """
 
     series_id: str
@@ -33,6 +40,20 @@ class SeriesRef:
     view: str
     path: str
     sha256: str
+    ed_frame: int | None = None
+    es_frame: int | None = None
+    peak_frames: tuple[int, ...] | None = None
+    slice_order: str | None = None
+    lv_slices: tuple[int, int] | None = None
+    analysed: bool = False
+
+    @property
+    def facts_key(self) -> str:
+        """The facts a selection depends on, as text for the selection key."""
+        return (
+            f"ed={self.ed_frame},es={self.es_frame},order={self.slice_order},"
+            f"lv={self.lv_slices},peaks={self.peak_frames}"
+        )
 
 
 @dataclass(frozen=True)

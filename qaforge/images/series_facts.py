@@ -159,7 +159,11 @@ def analyse_stack(
             problems.append(AnalysisProblem(member.series_id, member.path, error.reason))
     if len(stack) == 2 and len(volumes) == 2:
         return _analyse_phase_pair(stack, volumes), problems
-    facts = [_analyse_one(member, volumes[member.series_id]) for member in stack if member.series_id in volumes]
+    facts = [
+        _analyse_one(member, volumes[member.series_id])
+        for member in stack
+        if member.series_id in volumes
+    ]
     return facts, problems
 
 
@@ -263,4 +267,3 @@ def _analyse_phase_pair(
             )
         )
     return facts
-

@@ -23,13 +23,13 @@ from qaforge.domain.series import UnreadableSeriesError
 from qaforge.images.analysis import (
     Window,
     apply_window,
-    cardiac_phases,
     peak_enhancement_frames,
     robust_window,
     thumbnails,
 )
+from qaforge.images.heart import cardiac_phases
 from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
-from qaforge.images.render import contact_sheet, encode_png, store_png
+from qaforge.images.render import contact_sheet, display_scale, encode_png, store_png
 from qaforge.images.routing import SeriesRef
 from qaforge.images.volume import Volume, load_volume
 
@@ -59,7 +59,8 @@ class StudyJob:
         study_id: The study.
         requests: Distinct selections to make.
         seed: Seed of the random protocol.
-        size: Longer side of rendered images in pixels; ``None`` keeps the series' size.
+        size: Smallest short side of rendered images in pixels (smaller slices
+            are enlarged, larger ones kept); ``None`` keeps the stored matrix.
         images_dir: The images folder (absolute).
         contact_sheets: Write a contact sheet per request.
     """
@@ -217,14 +218,18 @@ def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iter
 
 
 def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
-    volume = load_volume(Path(ref.path))
+    volume = load_volume(Path(ref.path), ref.view)
     window = robust_window(volume.data)
     ed = es = 0
     peaks: tuple[int, ...] = ()
     if ref.sequence == "cine":
-        ed, es = cardiac_phases(volume.data)
+        ed, es = _phases(ref, volume)
     elif ref.sequence == "perfusion":
-        peaks = peak_enhancement_frames(volume.data)
+        peaks = (
+            ref.peak_frames
+            if ref.analysed and ref.peak_frames
+            else peak_enhancement_frames(volume.data)
+        )
     facts = SeriesFacts(
         series_id=ref.series_id,
         sequence=ref.sequence,
@@ -234,11 +239,28 @@ def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
         ed_frame=ed,
         es_frame=es,
         peak_frames=peaks,
+        slice_order=ref.slice_order,
+        lv_slices=ref.lv_slices,
         thumbnails=(
             thumbnails(volume.orientation.apply(volume.data), window) if needs_thumbnails else None
         ),
     )
     return _LoadedSeries(ref, volume, window, facts)
+
+
+def _phases(ref: SeriesRef, volume: Volume) -> tuple[int, int]:
+    """ED and ES in use: the stored ones (a reader's override included), else measured now."""
+    if ref.analysed:
+        ed = ref.ed_frame if ref.ed_frame is not None else 0
+        es = ref.es_frame if ref.es_frame is not None else ed
+        return ed, es
+    phases = cardiac_phases(
+        volume.data,
+        pixel_mm=float(np.linalg.norm(volume.affine[:3, 0])),
+        view=ref.view,
+        trigger_frame=0 if volume.frame_interval_ms is not None else None,
+    )
+    return phases.ed_frame, phases.es_frame
 
 
 class _Renderer:
@@ -261,10 +283,13 @@ class _Renderer:
             self.reused += not stored.created
             self._done[pick] = (stored.path, stored.sha256, pixels)
         path, sha256, _ = self._done[pick]
+        volume = series.volume
         windowing = {
             **series.window.as_record(),
-            "orientation": series.volume.orientation.describe(),
+            "orientation": volume.orientation.describe(),
+            "display": volume.orientation.as_record(tuple(volume.data.shape[:2])),
             "size": self.size,
+            "scale": display_scale(volume.plane(0, 0).shape, self.size),
         }
         return RenderedImage(pick.series_id, pick.z, pick.t, rank, path, sha256, windowing)
 

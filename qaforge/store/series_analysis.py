@@ -93,9 +93,11 @@ def list_series_rows(
         .outerjoin(SeriesOverride, SeriesOverride.series_id == ImageSeries.id)
         .order_by(ImageSeries.study_id, ImageSeries.path)
     )
-    chunks = [None] if study_ids is None else [
-        list(study_ids[start : start + CHUNK]) for start in range(0, len(study_ids), CHUNK)
-    ]
+    chunks = (
+        [None]
+        if study_ids is None
+        else [list(study_ids[start : start + CHUNK]) for start in range(0, len(study_ids), CHUNK)]
+    )
     rows: list[SeriesRow] = []
     for chunk in chunks:
         bounded = query if chunk is None else query.where(ImageSeries.study_id.in_(chunk))

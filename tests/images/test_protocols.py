@@ -87,20 +87,30 @@ def test_budget_shares_sum_fit_and_are_fair(budget):
 # --- key_slices, temporal_order, coverage_slices ---------------------------------------------
 
 
+def _stack(n_slices, *, order=None, lv=None):
+    return SeriesFacts("s", "cine", "sax", n_slices, 10, slice_order=order, lv_slices=lv)
+
+
 @pytest.mark.parametrize(
     ("n_slices", "expected"),
     [(1, (0,)), (2, (0, 1)), (3, (0, 1, 2)), (6, (1, 3, 5)), (7, (1, 4, 6)), (8, (1, 4, 7))],
 )
 def test_key_slices_are_the_middles_of_the_thirds(n_slices, expected):
-    assert key_slices(n_slices) == expected
+    assert key_slices(_stack(n_slices)) == expected
 
 
 @pytest.mark.parametrize("n_slices", range(1, 20))
 def test_key_slices_are_distinct_sorted_and_in_range(n_slices):
-    keys = key_slices(n_slices)
+    keys = key_slices(_stack(n_slices))
     assert list(keys) == sorted(set(keys))
     assert all(0 <= z < n_slices for z in keys)
     assert len(keys) == min(3, n_slices)
+
+
+def test_key_slices_are_thirds_of_the_lv_extent_base_first():
+    """LV on slices 2..10 of 12 (as in UK Biobank): keys inside it; apex-first reverses them."""
+    assert key_slices(_stack(12, lv=(2, 10))) == (3, 6, 9)
+    assert key_slices(_stack(12, order="apex_first", lv=(2, 10))) == (9, 6, 3)
 
 
 @pytest.mark.parametrize(
@@ -129,21 +139,35 @@ def test_temporal_order_measures_distance_around_the_cycle():
 
 @pytest.mark.parametrize("n_slices", range(1, 13))
 @pytest.mark.parametrize("count", range(1, 15))
-def test_coverage_slices_span_base_to_apex(n_slices, count):
-    slices = coverage_slices(n_slices, count)
+def test_coverage_slices_are_distinct_in_range_and_base_to_apex(n_slices, count):
+    slices = coverage_slices(_stack(n_slices), count)
     assert slices == sorted(set(slices))
     assert len(slices) == min(count, n_slices)
     assert all(0 <= z < n_slices for z in slices)
-    if count >= 2 and n_slices >= 2:
-        assert slices[0] == 0
-        assert slices[-1] == n_slices - 1
 
 
-def test_coverage_slices_examples():
-    assert coverage_slices(7, 1) == [3]
-    assert coverage_slices(7, 3) == [0, 3, 6]
-    assert coverage_slices(8, 4) == [0, 2, 5, 7]
-    assert coverage_slices(4, 9) == [0, 1, 2, 3]
+def test_coverage_slices_are_the_middles_of_equal_parts():
+    assert coverage_slices(_stack(7), 1) == [3]
+    assert coverage_slices(_stack(7), 3) == [1, 3, 5]
+    assert coverage_slices(_stack(8), 4) == [1, 3, 5, 7]
+    assert coverage_slices(_stack(4), 9) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("count", range(1, 10))
+@pytest.mark.parametrize("lv", [(2, 10), (0, 5), (3, 3), (1, 11)])
+@pytest.mark.parametrize("order", ["base_first", "apex_first"])
+def test_coverage_never_leaves_the_lv_while_lv_slices_remain(count, lv, order):
+    slices = coverage_slices(_stack(12, order=order, lv=lv), count)
+    lv_slices = set(range(lv[0], lv[1] + 1))
+    assert len(slices) == min(count, 12)
+    assert set(slices[: len(lv_slices)]) <= lv_slices
+    inside = [z for z in slices if z in lv_slices]
+    assert inside == sorted(inside, reverse=order == "apex_first")  # base first
+
+
+def test_coverage_of_an_lv_extent_one_slice_too_long_still_shows_lv():
+    """Found LV 1..10 where the truth is 2..10: four picks all fall inside the truth."""
+    assert set(coverage_slices(_stack(12, lv=(1, 10)), 4)) <= set(range(2, 11))
 
 
 # --- select_slices: contract of every protocol -----------------------------------------------

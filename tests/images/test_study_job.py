@@ -142,7 +142,7 @@ def test_rendered_pixels_are_the_windowed_plane(study_refs, tmp_path):
     checked = 0
     for selection in result.selections:
         for image in selection.images[:3]:
-            volume = load_volume(Path(refs[image.series_id].path))
+            volume = load_volume(Path(refs[image.series_id].path), refs[image.series_id].view)
             window = robust_window(volume.data)
             expected = apply_window(volume.plane(image.z, image.t), window)
             np.testing.assert_array_equal(_decode(tmp_path / image.path), expected)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from qaforge.domain.series import UnreadableSeriesError
+from qaforge.images.display import display_orientation
 from qaforge.images.volume import (
     InPlaneOrientation,
-    in_plane_orientation,
     load_volume,
 )
 from qaforge.sample.cases import SAMPLE_CASES
@@ -45,8 +45,12 @@ def _transposed_in_plane(path: Path, out: Path) -> Path:
     return out
 
 
-def _planes(path: Path) -> dict[tuple[int, int], np.ndarray]:
-    volume = load_volume(path)
+def _view(key: str) -> str:
+    return key.rsplit("_", 1)[1]
+
+
+def _planes(path: Path, view: str) -> dict[tuple[int, int], np.ndarray]:
+    volume = load_volume(path, view)
     return {
         (z, t): np.array(volume.plane(z, t))
         for z in range(volume.n_slices)
@@ -73,7 +77,7 @@ def test_flipped_and_unflipped_files_give_identical_planes(phantom, tmp_path, st
     plain = _write(tmp_path / "plain.nii.gz", encode_nifti_gz(drawn, flipped=False))
     flipped = _write(tmp_path / "flipped.nii.gz", encode_nifti_gz(drawn, flipped=True))
     assert nib.load(flipped).get_fdata().tolist() != nib.load(plain).get_fdata().tolist()
-    plain_planes, flipped_planes = _planes(plain), _planes(flipped)
+    plain_planes, flipped_planes = _planes(plain, _view(key)), _planes(flipped, _view(key))
     assert plain_planes.keys() == flipped_planes.keys()
     for index, pixels in plain_planes.items():
         np.testing.assert_array_equal(flipped_planes[index], pixels, err_msg=str(index))
@@ -85,7 +89,7 @@ def test_unflipped_planes_are_the_phantom_array_as_drawn(phantom, tmp_path, stud
     drawn = phantom(study_id, key)
     path = _write(tmp_path / "plain.nii.gz", encode_nifti_gz(drawn))
     array = drawn.array.reshape(drawn.array.shape + (1,) * (4 - drawn.array.ndim))
-    for (z, t), pixels in _planes(path).items():
+    for (z, t), pixels in _planes(path, _view(key)).items():
         np.testing.assert_array_equal(pixels, array[:, :, z, t])
 
 
@@ -95,8 +99,11 @@ def test_transposed_in_plane_file_renders_identically(phantom, tmp_path, study_i
     drawn = phantom(study_id, key)
     source = _write(tmp_path / "source.nii.gz", encode_nifti_gz(drawn, flipped=flipped))
     transposed = _transposed_in_plane(source, tmp_path / "transposed.nii.gz")
-    assert load_volume(transposed).orientation.transpose
-    reference, candidate = _planes(source), _planes(transposed)
+    assert (
+        load_volume(transposed, _view(key)).orientation.transpose
+        != load_volume(source, _view(key)).orientation.transpose
+    )
+    reference, candidate = _planes(source, _view(key)), _planes(transposed, _view(key))
     assert reference.keys() == candidate.keys()
     for index, pixels in reference.items():
         np.testing.assert_array_equal(candidate[index], pixels, err_msg=str(index))
@@ -119,7 +126,7 @@ def test_every_in_plane_storage_order_renders_like_the_canonical_one(phantom, tm
     affine = drawn.affine @ nib.orientations.inv_ornt_aff(transform, array.shape[:3])
     path = tmp_path / "stored.nii.gz"
     nib.save(nib.Nifti1Image(np.ascontiguousarray(stored), affine), path)
-    volume = load_volume(path)
+    volume = load_volume(path, "sax")
     for z, t in itertools.product(range(2), range(3)):
         np.testing.assert_array_equal(volume.plane(z, t), array[:, :, z, t])
 
@@ -135,7 +142,7 @@ def test_bright_lge_pixels_lie_in_the_lesion_sectors(
     path = _write(tmp_path / "lge.nii.gz", encode_nifti_gz(drawn, flipped=flipped))
     if transposed:
         path = _transposed_in_plane(path, tmp_path / "lge_t.nii.gz")
-    volume = load_volume(path)
+    volume = load_volume(path, "sax")
     lesions = drawn.truth["lesions"]
     theta = _theta(drawn.truth["myocardium"]["center_rc"], volume.plane(0, 0).shape)
     for z in range(volume.n_slices):
@@ -161,7 +168,7 @@ def test_lesion_check_would_notice_a_missing_flip(phantom, tmp_path):
     drawn = phantom("STU-0002", "lge_sax")
     assert drawn.truth["lesions"][0]["walls"] == ["inferior"]
     path = _write(tmp_path / "lge.nii.gz", encode_nifti_gz(drawn, flipped=True))
-    stored = load_volume(path).data[:, :, 0, 0]
+    stored = load_volume(path, "sax").data[:, :, 0, 0]
     theta = _theta(drawn.truth["myocardium"]["center_rc"], stored.shape)
     bright = stored > BRIGHT_LGE
     assert bright.any()
@@ -170,12 +177,12 @@ def test_lesion_check_would_notice_a_missing_flip(phantom, tmp_path):
 
 def test_load_volume_gives_4d_arrays_of_the_file_dtype(phantom, tmp_path):
     drawn = phantom("STU-0001", "lge_sax")
-    volume = load_volume(_write(tmp_path / "lge.nii.gz", encode_nifti_gz(drawn)))
+    volume = load_volume(_write(tmp_path / "lge.nii.gz", encode_nifti_gz(drawn)), "sax")
     assert volume.data.shape == drawn.array.shape + (1,)
     assert volume.data.dtype == np.uint8
     assert (volume.n_slices, volume.n_frames) == (drawn.array.shape[2], 1)
     long_axis = phantom("STU-0001", "cine_2ch")
-    volume = load_volume(_write(tmp_path / "la.nii.gz", encode_nifti_gz(long_axis)))
+    volume = load_volume(_write(tmp_path / "la.nii.gz", encode_nifti_gz(long_axis)), "4ch")
     assert volume.n_slices == 1
     assert volume.n_frames == long_axis.array.shape[3]
 
@@ -183,12 +190,12 @@ def test_load_volume_gives_4d_arrays_of_the_file_dtype(phantom, tmp_path):
 def test_load_volume_of_a_2d_image_and_of_a_trailing_singleton_axis(tmp_path):
     plane = np.arange(24, dtype=np.uint8).reshape(4, 6)
     nib.save(nib.Nifti1Image(plane, np.eye(4)), tmp_path / "plane.nii.gz")
-    volume = load_volume(tmp_path / "plane.nii.gz")
+    volume = load_volume(tmp_path / "plane.nii.gz", "sax")
     assert volume.data.shape == (4, 6, 1, 1)
-    np.testing.assert_array_equal(volume.plane(0, 0), plane)
+    np.testing.assert_array_equal(volume.plane(0, 0), volume.orientation.apply(plane))
     five = np.zeros((4, 4, 2, 3, 1), dtype=np.uint8)
     nib.save(nib.Nifti1Image(five, np.eye(4)), tmp_path / "five.nii")
-    assert load_volume(tmp_path / "five.nii").data.shape == (4, 4, 2, 3)
+    assert load_volume(tmp_path / "five.nii", "sax").data.shape == (4, 4, 2, 3)
 
 
 @pytest.mark.parametrize(
@@ -199,19 +206,19 @@ def test_load_volume_of_a_2d_image_and_of_a_trailing_singleton_axis(tmp_path):
 def test_load_volume_rejects_too_few_or_too_many_axes(tmp_path, shape, found):
     nib.save(nib.Nifti1Image(np.zeros(shape, dtype=np.uint8), np.eye(4)), tmp_path / "x.nii.gz")
     with pytest.raises(UnreadableSeriesError) as caught:
-        load_volume(tmp_path / "x.nii.gz")
+        load_volume(tmp_path / "x.nii.gz", "sax")
     assert caught.value.reason == f"expected 2 to 4 axes, found shape {found}"
 
 
 def test_load_volume_rejects_a_readable_file_that_is_not_nifti(tmp_path):
     nib.save(nib.MGHImage(np.zeros((4, 4, 2), dtype=np.float32), np.eye(4)), tmp_path / "x.mgz")
     with pytest.raises(UnreadableSeriesError, match="not a single-file NIfTI"):
-        load_volume(tmp_path / "x.mgz")
+        load_volume(tmp_path / "x.mgz", "sax")
 
 
 def test_load_volume_of_a_missing_file(tmp_path):
     with pytest.raises(UnreadableSeriesError) as caught:
-        load_volume(tmp_path / "absent.nii.gz")
+        load_volume(tmp_path / "absent.nii.gz", "sax")
     assert caught.value.reason == "file not found"
     assert str(caught.value) == "file not found"
 
@@ -221,7 +228,7 @@ def test_load_volume_of_a_truncated_nii_gz_says_it_is_truncated(phantom, tmp_pat
     content = encode_nifti_gz(phantom("STU-0001", "cine_sax"))
     path = _write(tmp_path / "cut.nii.gz", content[: int(len(content) * keep)])
     with pytest.raises(UnreadableSeriesError) as caught:
-        load_volume(path)
+        load_volume(path, "sax")
     assert caught.value.reason.startswith("truncated or corrupt data (")
     assert "\n" not in caught.value.reason
 
@@ -230,7 +237,7 @@ def test_load_volume_of_a_truncated_uncompressed_nii_explains_the_shortfall(phan
     raw = gzip.decompress(encode_nifti_gz(phantom("STU-0001", "cine_sax")))
     path = _write(tmp_path / "cut.nii", raw[: len(raw) // 2])
     with pytest.raises(UnreadableSeriesError) as caught:
-        load_volume(path)
+        load_volume(path, "sax")
     assert caught.value.reason.startswith("truncated or corrupt data (")
     assert "Expected" in caught.value.reason
 
@@ -250,7 +257,7 @@ def test_load_volume_of_garbage_bytes_raises_with_a_one_line_reason(
 ):
     path = _write(tmp_path / name, content)
     with pytest.raises(UnreadableSeriesError) as caught:
-        load_volume(path)
+        load_volume(path, "sax")
     reason = caught.value.reason
     assert expected in reason
     assert "\n" not in reason
@@ -261,18 +268,18 @@ def test_load_volume_of_garbage_bytes_raises_with_a_one_line_reason(
 def test_load_volume_of_a_directory_raises(tmp_path):
     (tmp_path / "folder.nii.gz").mkdir()
     with pytest.raises(UnreadableSeriesError, match="cannot read"):
-        load_volume(tmp_path / "folder.nii.gz")
+        load_volume(tmp_path / "folder.nii.gz", "sax")
 
 
 @pytest.mark.parametrize(
     ("columns", "expected"),
     [
-        ([[2, 0, 0], [0, 2, 0]], InPlaneOrientation()),
-        ([[-2, 0, 0], [0, 2, 0]], InPlaneOrientation(flip_rows=True)),
-        ([[2, 0, 0], [0, -2, 0]], InPlaneOrientation(flip_cols=True)),
-        ([[0, 2, 0], [2, 0, 0]], InPlaneOrientation(transpose=True)),
-        ([[0, -2, 0], [2, 0, 0]], InPlaneOrientation(transpose=True, flip_cols=True)),
-        ([[0, 2, 0], [-2, 0, 0]], InPlaneOrientation(transpose=True, flip_rows=True)),
+        ([[2, 0, 0], [0, 2, 0]], InPlaneOrientation(True, True, True)),
+        ([[-2, 0, 0], [0, 2, 0]], InPlaneOrientation(transpose=True, flip_rows=True)),
+        ([[2, 0, 0], [0, -2, 0]], InPlaneOrientation(transpose=True, flip_cols=True)),
+        ([[0, 2, 0], [2, 0, 0]], InPlaneOrientation(flip_rows=True, flip_cols=True)),
+        ([[0, -2, 0], [2, 0, 0]], InPlaneOrientation(flip_cols=True)),
+        ([[0, 2, 0], [-2, 0, 0]], InPlaneOrientation(flip_rows=True)),
     ],
     ids=[
         "ras",
@@ -283,11 +290,12 @@ def test_load_volume_of_a_directory_raises(tmp_path):
         "swapped-col-reversed",
     ],
 )
-def test_in_plane_orientation_from_the_affine(columns, expected):
+def test_four_chamber_display_of_an_axial_plane_from_the_affine(columns, expected):
+    """An axial-like 4-chamber plane shows the patient's left on the right, posterior down."""
     affine = np.eye(4)
     affine[:3, 0], affine[:3, 1] = columns
     affine[:3, 2] = [0, 0, 8]
-    assert in_plane_orientation(affine) == expected
+    assert display_orientation(affine, "4ch") == expected
 
 
 def test_in_plane_orientation_apply_and_describe():
@@ -305,5 +313,10 @@ def test_orientation_is_described_for_a_flipped_phantom(phantom, tmp_path):
     drawn = phantom("STU-0001", "cine_sax")
     plain = _write(tmp_path / "a.nii.gz", encode_nifti_gz(drawn))
     flipped = _write(tmp_path / "b.nii.gz", encode_nifti_gz(drawn, flipped=True))
-    assert load_volume(plain).orientation.describe() == "none"
-    assert load_volume(flipped).orientation.describe() == "flip_rows"
+    plain_orientation = load_volume(plain, "sax").orientation
+    flipped_orientation = load_volume(flipped, "sax").orientation
+    # a file stored with its x axis reversed needs the opposite flip of that axis
+    assert plain_orientation.transpose == flipped_orientation.transpose
+    flips = ("flip_cols", "flip_rows") if plain_orientation.transpose else ("flip_rows", "flip_cols")
+    assert getattr(plain_orientation, flips[0]) != getattr(flipped_orientation, flips[0])
+    assert getattr(plain_orientation, flips[1]) == getattr(flipped_orientation, flips[1])
