@@ -76,7 +76,7 @@ def windowed_planes(jobs: list[StudyJob]) -> list:
     planes = []
     for job in jobs:
         for request in job.requests:
-            volume = load_volume(Path(request.routing[0].path))
+            volume = load_volume(Path(request.routing[0].path), request.routing[0].view)
             window = robust_window(volume.data)
             for z in range(volume.n_slices):
                 for t in range(volume.n_frames):

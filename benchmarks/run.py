@@ -26,6 +26,7 @@ from benchmarks import (  # noqa: E402
     llm_throughput,
     near_duplicates,
     render_slices,
+    select_realistic,
 )
 
 
@@ -66,6 +67,9 @@ def main() -> None:
         help="reports for the database part of generate",
     )
     parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
+    parser.add_argument(
+        "--studies", type=int, default=6, help="realistic-size studies for render's select part"
+    )
     parser.add_argument("--llm-reports", type=int, default=2000, help="reports for llm")
     parser.add_argument("--tasks", type=int, default=2000, help="tasks for labelstudio")
     parser.add_argument("--questions", type=int, default=1_000_000, help="for near-duplicates")
@@ -81,6 +85,7 @@ def main() -> None:
         generate_items.run(reports=args.generate_reports, database_reports=args.generate_db_reports)
     if args.benchmark in ("all", "render"):
         render_slices.run(slices=args.slices, workers=args.workers)
+        select_realistic.run(studies=args.studies)
     if args.benchmark in ("all", "llm"):
         llm_throughput.run(reports=args.llm_reports)
     if args.benchmark in ("all", "near-duplicates"):

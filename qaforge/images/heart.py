@@ -127,7 +127,7 @@ def heart_region(cine: np.ndarray, pixel_mm: float) -> np.ndarray:
     Returns:
         A boolean ``(rows, cols)`` mask.
     """
-    motion = cine.std(axis=3, dtype=np.float64).mean(axis=2)
+    motion = cine.std(axis=3, dtype=np.float32).mean(axis=2)
     smooth = ndimage.gaussian_filter(motion, SMOOTHING_MM / pixel_mm)
     row, col = np.unravel_index(int(np.argmax(smooth)), smooth.shape)
     rows, cols = np.indices(smooth.shape)
@@ -178,8 +178,9 @@ def _opposed_groups(cine: np.ndarray, region: np.ndarray) -> _Groups | None:
     spread = centred.std(axis=1)
     if not np.any(spread > 0):
         return None
-    _, _, modes = np.linalg.svd(centred, full_matrices=False)
-    mode = modes[0] - modes[0].mean()
+    # the first right singular vector, from the small frames x frames covariance
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    mode = vectors[:, -1] - vectors[:, -1].mean()
     norms = np.linalg.norm(centred, axis=1) * np.linalg.norm(mode)
     correlation = np.divide(centred @ mode, norms, out=np.zeros(len(norms)), where=norms > 0)
     moving = spread > np.percentile(spread, MOVING_PERCENTILE)

@@ -1,0 +1,175 @@
+"""Benchmark: select at realistic sizes, next to loading with nibabel and encoding the same slices.
+
+Each study is a short-axis cine of 208 x 210 x 12 slices x 50 frames (int16,
+the UK Biobank matrix) and a 4-chamber cine of 208 x 210 x 1 x 50, with an
+oblique affine, a beating bright cavity and noise, written as ``.nii.gz``.
+Two figures in the same run, on the same files, one process each:
+
+- qaforge: what ``qaforge select`` does per study once the series are stored:
+  the series analysis (:func:`qaforge.images.series_facts.analyse_stack`:
+  load, display transform, cardiac phases, slice order and LV extent), then
+  :func:`qaforge.images.study_job.run_study_job` (load again, window, pick
+  K = 16 clinical slices of the short axis and K = 4 of the 4-chamber,
+  reorient, enlarge to 256 px where smaller, encode PNG, hash, write);
+- the baseline: ``nibabel.load`` + ``np.asanyarray(dataobj)`` of each file,
+  a percentile window, and Pillow encoding of the very slices qaforge picked
+  at the same output size, nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+from PIL import Image
+
+from benchmarks.common import print_side_by_side, timed
+from qaforge.images.render import PNG_COMPRESS_LEVEL, display_scale
+from qaforge.images.routing import SeriesRef
+from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack
+from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
+
+OUT = Path(__file__).resolve().parent / "out"
+SHAPE = (208, 210, 12, 50)
+SIZE = 256
+# an oblique short-axis and 4-chamber orientation of the kind scanners write (mm)
+SAX_AFFINE = np.array(
+    [[-1.27, 0.93, -6.44, 5.4], [-1.36, 0.29, 7.35, 91.7], [-0.87, -1.82, -2.12, 220.6], [0, 0, 0, 1]]
+)
+FOUR_CHAMBER_AFFINE = np.array(
+    [[-1.82, 0.06, 0.32, 175.3], [-0.03, -1.74, 2.34, 162.5], [0.09, 0.57, 7.12, -119.0], [0, 0, 0, 1]]
+)
+
+
+def _cine(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    rows, cols, slices, frames = shape
+    r, c = np.indices((rows, cols))
+    distance = np.hypot(r - rows / 2, c - cols / 2)
+    phase = np.cos(2 * np.pi * np.arange(frames) / frames)  # ED at frame 0
+    data = np.empty(shape, dtype=np.int16)
+    for z in range(slices):
+        radius = 25 - z  # narrower towards the apex
+        for t in range(frames):
+            cavity = distance < radius * (0.8 + 0.2 * phase[t])
+            wall = (distance < radius + 8) & ~cavity
+            chest = (distance > 90) & (distance < 100)
+            image = 40 + 260 * cavity + 90 * wall + 200 * chest
+            data[:, :, z, t] = image + rng.normal(0, 12, (rows, cols))
+    return data
+
+
+def write_studies(folder: Path, studies: int) -> list[list[SeriesToAnalyse]]:
+    """Write the realistic studies; one list of series per study."""
+    rng = np.random.default_rng(0)
+    written = []
+    for index in range(studies):
+        series = []
+        for view, shape, affine in (
+            ("sax", SHAPE, SAX_AFFINE),
+            ("4ch", SHAPE[:2] + (1, SHAPE[3]), FOUR_CHAMBER_AFFINE),
+        ):
+            path = folder / f"study{index}-{view}.nii.gz"
+            image = nib.Nifti1Image(_cine(shape, rng), affine)
+            image.header.set_xyzt_units("mm", "msec")
+            image.header["pixdim"][4] = 18.0
+            nib.save(image, path)
+            series.append(
+                SeriesToAnalyse(
+                    series_id=path.stem,
+                    study_id=f"study{index}",
+                    sequence="cine",
+                    view=view,
+                    path=str(path),
+                    sha256="",
+                    phase=None,
+                    shape=shape,
+                    affine=tuple(tuple(row) for row in affine),
+                )
+            )
+        written.append(series)
+    return written
+
+
+def qaforge_select(studies: list[list[SeriesToAnalyse]], images_dir: Path) -> list:
+    """Analyse and select/render every study as ``qaforge select`` does; returns the picks."""
+    picks = []
+    for series in studies:
+        refs = []
+        for member in series:
+            [facts], _ = analyse_stack([member])
+            refs.append(
+                SeriesRef(
+                    member.series_id,
+                    "cine",
+                    member.view,
+                    member.path,
+                    "",
+                    ed_frame=facts.ed_frame,
+                    es_frame=facts.es_frame,
+                    slice_order=facts.slice_order,
+                    lv_slices=facts.lv_slices,
+                    analysed=True,
+                )
+            )
+        requests = (
+            SelectionRequest("sax", (refs[0],), "clinical", 16),
+            SelectionRequest("4ch", (refs[1],), "clinical", 4),
+        )
+        job = StudyJob(series[0].study_id, requests, 0, SIZE, str(images_dir), False)
+        result = run_study_job(job)
+        picks.extend(
+            (image.series_id, image.z, image.t)
+            for selection in result.selections
+            for image in selection.images
+        )
+    return picks
+
+
+def baseline(studies: list[list[SeriesToAnalyse]], picks: list) -> int:
+    """nibabel load, a percentile window and Pillow encoding of the same slices."""
+    by_series: dict[str, list[tuple[int, int]]] = {}
+    for series_id, z, t in picks:
+        by_series.setdefault(series_id, []).append((z, t))
+    encoded = 0
+    for series in studies:
+        for member in series:
+            data = np.asanyarray(nib.load(member.path).dataobj)
+            low, high = np.percentile(data[::7], (0.5, 99.5))
+            for z, t in by_series.get(member.series_id, []):
+                plane = data[:, :, z, t].astype(np.float32)
+                pixels = np.clip((plane - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
+                image = Image.fromarray(pixels)
+                scale = display_scale(pixels.shape, SIZE)
+                if scale != 1.0:
+                    image = image.resize(
+                        (round(image.width * scale), round(image.height * scale)),
+                        Image.Resampling.BILINEAR,
+                    )
+                image.save(io.BytesIO(), format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+                encoded += 1
+    return encoded
+
+
+def run(studies: int = 6) -> None:
+    """Print qaforge's studies/s for select at realistic sizes next to the bare baseline."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="select-", dir=OUT) as tmp:
+        folder = Path(tmp)
+        written = write_studies(folder, studies)
+        print(
+            f"\nselect (realistic): {studies} studies, each a {SHAPE} short-axis cine "
+            f"and a 4-chamber cine of {SHAPE[3]} frames; K = 16 + 4, {SIZE} px"
+        )
+        candidate, picks = timed(
+            "qaforge analyse + select", studies, lambda: qaforge_select(written, folder / "png")
+        )
+        bare, encoded = timed("nibabel load + encode", studies, lambda: baseline(written, picks))
+        assert encoded == len(picks) == studies * 20
+        print_side_by_side("select at realistic sizes (one process)", "studies", candidate, bare)
+
+
+if __name__ == "__main__":
+    run()
