@@ -1,9 +1,6 @@
 """What the protocols need to know about a series, read from its voxels (pure numpy).
 
-- Cardiac phases of cine: the blood pool is the brightest tissue in bSSFP
-  cine, and it is largest at end-diastole and smallest at end-systole. The
-  blood-pool area per frame is the count of voxels (over all slices) above a
-  threshold halfway between the series' median and its 99th percentile.
+- Cardiac phases, slice order and LV extent live in :mod:`qaforge.images.heart`.
 - Peak myocardial enhancement of first-pass perfusion, per slice: voxels
   whose peak enhancement over baseline is between 30 % and 70 % of the
   slice's near-maximal enhancement (blood enhances most, the myocardium about
@@ -88,37 +85,6 @@ def apply_window(plane: np.ndarray, window: Window) -> np.ndarray:
     scaled = (plane.astype(np.float32) - np.float32(window.low)) * scale
     np.clip(scaled, 0.0, 255.0, out=scaled)
     return np.ascontiguousarray(np.rint(scaled).astype(np.uint8))
-
-
-def blood_pool_area(cine: np.ndarray) -> np.ndarray:
-    """Bright (blood-pool) voxel count per frame, over all slices.
-
-    Args:
-        cine: ``(rows, cols, slices, frames)``.
-
-    Returns:
-        Array ``(frames,)`` of counts.
-    """
-    values = cine.astype(np.float32)
-    median, top = np.percentile(_strided_sample(values), [50.0, 99.0])
-    threshold = (median + top) / 2.0
-    return (values > threshold).sum(axis=(0, 1, 2))
-
-
-def cardiac_phases(cine: np.ndarray) -> tuple[int, int]:
-    """End-diastolic and end-systolic frames of a cine series.
-
-    Args:
-        cine: ``(rows, cols, slices, frames)``.
-
-    Returns:
-        ``(ed, es)``: the frames of largest and smallest blood-pool area (the
-        first of equal ones); ``(0, 0)`` for a single frame.
-    """
-    if cine.shape[3] < 2:
-        return 0, 0
-    area = blood_pool_area(cine)
-    return int(np.argmax(area)), int(np.argmin(area))
 
 
 def peak_enhancement_frames(perfusion: np.ndarray) -> tuple[int, ...]:

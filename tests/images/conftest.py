@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qaforge.images.heart import cardiac_phases
 from qaforge.images.analysis import (
-    cardiac_phases,
     peak_enhancement_frames,
     robust_window,
     thumbnails,
@@ -24,7 +24,7 @@ from qaforge.images.analysis import (
 from qaforge.images.protocols import SeriesFacts
 from qaforge.images.routing import SeriesRef
 from qaforge.sample.cases import SAMPLE_CASES, SampleCase, series_kind
-from qaforge.sample.phantoms import Phantom, build_phantom, encode_nifti_gz
+from qaforge.sample.phantoms import PIXEL_MM, Phantom, build_phantom, encode_nifti_gz
 
 CASES: dict[str, SampleCase] = {case.study_id: case for case in SAMPLE_CASES}
 
@@ -48,7 +48,8 @@ def cached_facts(study_id: str, key: str) -> SeriesFacts:
     ed = es = 0
     peaks: tuple[int, ...] = ()
     if sequence == "cine":
-        ed, es = cardiac_phases(data)
+        phases = cardiac_phases(data, pixel_mm=PIXEL_MM, view=view)
+        ed, es = phases.ed_frame, phases.es_frame
     elif sequence == "perfusion":
         peaks = peak_enhancement_frames(data)
     return SeriesFacts(

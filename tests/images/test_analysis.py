@@ -11,7 +11,6 @@ from qaforge.images.analysis import (
     THUMBNAIL_SIDE,
     Window,
     apply_window,
-    cardiac_phases,
     entropy,
     peak_enhancement_frames,
     robust_window,
@@ -20,12 +19,6 @@ from qaforge.images.analysis import (
 from qaforge.sample.cases import SAMPLE_CASES
 from qaforge.sample.phantoms import study_params
 
-CINE_SERIES = [
-    pytest.param(case.study_id, key, id=f"{case.study_id}-{key}")
-    for case in SAMPLE_CASES
-    for key in case.truth.series
-    if key.startswith("cine_")
-]
 PERFUSION_STUDIES = [case.study_id for case in SAMPLE_CASES if "perfusion_sax" in case.truth.series]
 
 
@@ -33,18 +26,8 @@ def _four_d(array: np.ndarray) -> np.ndarray:
     return array.reshape(array.shape + (1,) * (4 - array.ndim))
 
 
-def test_every_kind_of_cine_series_is_checked():
-    """The parametrisation below covers short-axis and all three long-axis cines."""
-    keys = {values.values[1] for values in CINE_SERIES}
-    assert keys == {"cine_sax", "cine_2ch", "cine_3ch", "cine_4ch"}
+def test_perfusion_studies_are_checked():
     assert PERFUSION_STUDIES
-
-
-@pytest.mark.parametrize(("study_id", "key"), CINE_SERIES)
-def test_cardiac_phases_find_the_phantom_ed_and_es_frames(phantom, study_id, key):
-    drawn = phantom(study_id, key)
-    ed, es = cardiac_phases(_four_d(drawn.array))
-    assert (ed, es) == (drawn.truth["ed_frame"], drawn.truth["es_frame"])
 
 
 @pytest.mark.parametrize("study_id", PERFUSION_STUDIES)
@@ -52,18 +35,6 @@ def test_peak_enhancement_frames_find_the_phantom_peak_on_every_slice(phantom, s
     drawn = phantom(study_id, "perfusion_sax")
     peaks = peak_enhancement_frames(_four_d(drawn.array))
     assert peaks == (drawn.truth["peak_frame"],) * drawn.array.shape[2]
-
-
-def test_cardiac_phases_of_a_single_frame_are_zero():
-    assert cardiac_phases(np.full((8, 8, 3, 1), 7, dtype=np.uint8)) == (0, 0)
-
-
-def test_cardiac_phases_follow_the_bright_area():
-    """ED is the frame with the largest bright area, ES the smallest, on a toy cine."""
-    cine = np.zeros((10, 10, 2, 4), dtype=np.float32)
-    for t, side in enumerate([3, 6, 2, 4]):
-        cine[:side, :side, :, t] = 200.0
-    assert cardiac_phases(cine) == (1, 2)
 
 
 def test_peak_enhancement_frames_of_a_single_frame_series_are_zero():

@@ -269,7 +269,7 @@ def test_clinical_ed_of_every_slice_comes_before_the_long_axes(phantom, facts, s
 
 def test_clinical_cine_below_the_slice_count_spreads_ed_from_base_to_apex():
     picks = select_slices("clinical", [_cine_sax(z=7, ed=3)], 3)
-    assert picks == [Pick("sax", 0, 3), Pick("sax", 3, 3), Pick("sax", 6, 3)]
+    assert picks == [Pick("sax", 1, 3), Pick("sax", 3, 3), Pick("sax", 5, 3)]
     assert select_slices("clinical", [_cine_sax(z=7, ed=3)], 1) == [Pick("sax", 3, 3)]
 
 
@@ -313,7 +313,7 @@ def test_clinical_cine_with_a_long_axis_primary_takes_the_long_axes_first():
 
 def test_clinical_lge_spreads_slices_then_goes_to_the_other_views():
     routed = [_facts("sax", "lge", "sax", 8, 1), _facts("4ch", "lge", "4ch", 1, 1)]
-    assert select_slices("clinical", routed, 4) == [Pick("sax", z, 0) for z in (0, 2, 5, 7)]
+    assert select_slices("clinical", routed, 4) == [Pick("sax", z, 0) for z in (1, 3, 5, 7)]
     picks = select_slices("clinical", routed, 9)
     assert picks == [Pick("sax", z, 0) for z in range(8)] + [Pick("4ch", 0, 0)]
 
@@ -380,3 +380,23 @@ def test_data_driven_without_thumbnails_raises():
 def test_series_facts_equality_ignores_thumbnails():
     plain = _cine_sax()
     assert _with_thumbnails(plain, 0) == plain
+
+
+def test_clinical_cine_of_an_apex_first_stack_goes_from_the_base_and_stays_in_the_lv():
+    """Stored apex first with LV on slices 1..8 of 10: ED picks start at the base (high z)."""
+    sax = _facts(
+        "sax",
+        "cine",
+        "sax",
+        10,
+        12,
+        ed_frame=4,
+        es_frame=9,
+        slice_order="apex_first",
+        lv_slices=(1, 8),
+    )
+    picks = select_slices("clinical", [sax], 4)
+    assert [pick.z for pick in picks] == [7, 5, 3, 1]
+    assert all(pick.t == 4 for pick in picks)
+    everything = select_slices("clinical", [sax], 10)
+    assert [pick.z for pick in everything] == [8, 7, 6, 5, 4, 3, 2, 1, 9, 0]

@@ -56,26 +56,28 @@ def test_encode_png_of_a_non_contiguous_view_matches_its_copy():
 @pytest.mark.parametrize(
     ("shape", "size", "expected"),
     [
-        ((32, 64), 128, (64, 128)),
-        ((64, 32), 128, (128, 64)),
-        ((64, 64), 32, (32, 32)),
-        ((30, 100), 50, (15, 50)),
-        ((64, 20), 100, (100, 31)),
-        ((1, 200), 50, (1, 50)),
+        ((32, 64), 128, (128, 256)),
+        ((64, 32), 128, (256, 128)),
+        ((64, 64), 32, (64, 64)),  # never shrunk
+        ((30, 100), 50, (50, 167)),
+        ((64, 20), 100, (320, 100)),
+        ((256, 300), 256, (256, 300)),  # at the size already: as stored
+        ((208, 210), 256, (256, 258)),
     ],
 )
-def test_encode_png_resizes_the_longer_side_keeping_the_aspect_ratio(shape, size, expected):
+def test_encode_png_enlarges_the_short_side_to_size_keeping_the_aspect_ratio(shape, size, expected):
     decoded = _decode(encode_png(_ramp(*shape), size=size))
     assert decoded.shape == expected
 
 
-def test_encode_png_at_the_current_size_is_not_resampled():
+def test_encode_png_at_or_above_the_size_is_not_resampled():
     pixels = _ramp(24, 48)
-    assert encode_png(pixels, size=48) == encode_png(pixels)
+    assert encode_png(pixels, size=24) == encode_png(pixels)
+    assert encode_png(pixels, size=10) == encode_png(pixels)
 
 
 def test_encode_png_resizing_keeps_a_flat_image_flat():
-    decoded = _decode(encode_png(np.full((10, 20), 77, dtype=np.uint8), size=200))
+    decoded = _decode(encode_png(np.full((10, 20), 77, dtype=np.uint8), size=100))
     assert decoded.shape == (100, 200)
     assert np.all(decoded == 77)
 
