@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qaforge.images.heart import cardiac_phases
 from qaforge.images.analysis import (
     peak_enhancement_frames,
     robust_window,
     thumbnails,
 )
+from qaforge.images.heart import cardiac_phases
 from qaforge.images.protocols import SeriesFacts
 from qaforge.images.routing import SeriesRef
 from qaforge.sample.cases import SAMPLE_CASES, SampleCase, series_kind
