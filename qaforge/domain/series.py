@@ -11,6 +11,9 @@ Sequence = Literal["cine", "lge", "perfusion", "t2"]
 View = Literal["sax", "2ch", "3ch", "4ch"]
 SEQUENCES: tuple[Sequence, ...] = ("cine", "lge", "perfusion", "t2")
 VIEWS: tuple[View, ...] = ("sax", "2ch", "3ch", "4ch")
+# The cardiac phase a single-phase file holds (end-diastole, end-systole).
+Phase = Literal["ed", "es"]
+PHASES: tuple[Phase, ...] = ("ed", "es")
 
 
 class UnreadableSeriesError(Exception):
@@ -70,6 +73,9 @@ class ScannedSeries(BaseModel):
             sidecar, or the mapping rule that matched).
         header: The header facts.
         sidecar: The JSON sidecar's content, if there was one.
+        phase: ``ed`` / ``es`` for a single-phase file whose name says which
+            (``sa_ED``); None for a cine, or a single phase of unknown phase
+            (``patient001_frame01``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -84,6 +90,7 @@ class ScannedSeries(BaseModel):
     classified_by: str
     header: SeriesHeader
     sidecar: dict[str, object] | None = None
+    phase: Phase | None = None
 
     @property
     def study_path(self) -> str:

@@ -5,8 +5,20 @@ A mapping file (YAML) holds ordered rules. Each rule has a regular expression
 :func:`normalise_series_name`), and sets ``sequence``, ``view`` or both. The
 first matching rule that sets a field decides that field; sequence and view
 are decided independently. ``default_view`` gives the view of a sequence when
-no rule gives one. The shipped default is ``default_series_mapping.yaml``
-in this package; its comments explain the format.
+no rule gives one.
+
+Two more lists look at the file's own name only (normalised the same way,
+without its folders; see :func:`normalise_file_name`):
+
+- ``skip``: names of files that are not series (segmentations, labels); the
+  first matching rule's ``reason`` is counted, the file is not read;
+- ``phases``: names of single-phase files cut from a cine (``sa_ED``,
+  ``patient001_frame01``), with the phase they name (``ed``, ``es``, or null
+  when the name does not say). ``cine_words`` are the words dropped, with the
+  phase token, to find the cine such a file was cut from.
+
+The shipped default is ``default_series_mapping.yaml`` in this package; its
+comments explain the format.
 
 Example::
 
@@ -18,6 +30,13 @@ Example::
         view: sax
     default_view:
       lge: sax
+    skip:
+      - pattern: '\\bseg\\b'
+        reason: segmentation or label file
+    phases:
+      - pattern: '\\bed\\b'
+        phase: ed
+    cine_words: '\\bcine\\b'
 """
 
 from __future__ import annotations
@@ -41,7 +60,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
+from qaforge.domain.series import SEQUENCES, VIEWS, Phase, Sequence, View
 from qaforge.errors import ConfigError
 
 DEFAULT_MAPPING_RESOURCE = "default_series_mapping.yaml"
@@ -56,7 +75,47 @@ _SPACED_SLASH = re.compile(r" ?/ ?")
 _REGEX_ERROR = "bad_regex"
 
 
-class MappingRule(BaseModel):
+def _check_pattern(pattern: str) -> str:
+    """A pattern that compiles and can match a normalised name, or a pydantic error saying why not."""
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise PydanticCustomError(
+            _REGEX_ERROR,
+            "'{pattern}' is not a valid regular expression ({problem})",
+            {"pattern": pattern, "problem": str(exc)},
+        ) from None
+    if "_" in pattern:
+        # Names never contain "_" (it is normalised to a space), so such a
+        # rule would silently never match.
+        raise PydanticCustomError(
+            _REGEX_ERROR,
+            "'{pattern}' contains '_', which never occurs in a normalised name "
+            "(write a space instead, e.g. 'mag ir')",
+            {"pattern": pattern},
+        )
+    return pattern
+
+
+class _PatternRule(BaseModel):
+    """A rule whose ``pattern`` is searched case-insensitively in a normalised name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pattern: str = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str) -> str:
+        return _check_pattern(pattern)
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled, case-insensitive pattern."""
+        return re.compile(self.pattern, re.IGNORECASE)
+
+
+class MappingRule(_PatternRule):
     """One rule: names matching ``pattern`` are of this sequence and/or view.
 
     Attributes:
@@ -66,33 +125,8 @@ class MappingRule(BaseModel):
         view: The view it sets, if any.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    pattern: str = Field(min_length=1)
     sequence: Sequence | None = None
     view: View | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise PydanticCustomError(
-                _REGEX_ERROR,
-                "'{pattern}' is not a valid regular expression ({problem})",
-                {"pattern": pattern, "problem": str(exc)},
-            ) from None
-        if "_" in pattern:
-            # Names never contain "_" (it is normalised to a space), so such a
-            # rule would silently never match.
-            raise PydanticCustomError(
-                _REGEX_ERROR,
-                "'{pattern}' contains '_', which never occurs in a normalised name "
-                "(write a space instead, e.g. 'mag ir')",
-                {"pattern": pattern},
-            )
-        return pattern
 
     @model_validator(mode="after")
     def _sets_something(self) -> MappingRule:
@@ -100,10 +134,32 @@ class MappingRule(BaseModel):
             raise ValueError("a rule must set sequence, view or both")
         return self
 
-    @cached_property
-    def regex(self) -> re.Pattern[str]:
-        """The compiled, case-insensitive pattern."""
-        return re.compile(self.pattern, re.IGNORECASE)
+
+class SkipRule(_PatternRule):
+    """Files whose name matches ``pattern`` are not series: skipped, counted under ``reason``.
+
+    Attributes:
+        pattern: Python regular expression, searched case-insensitively in the
+            normalised file name (no folders).
+        reason: Why such files are skipped, as counted in the summary, e.g.
+            ``"segmentation or label file"``.
+    """
+
+    reason: str = Field(min_length=1, max_length=100)
+
+
+class PhaseRule(_PatternRule):
+    """Files whose name matches ``pattern`` hold one cardiac phase cut from a cine.
+
+    Attributes:
+        pattern: Python regular expression, searched case-insensitively in the
+            normalised file name (no folders); the matched words are the phase token.
+        phase: The phase the token names, or None when it does not say
+            (ACDC's ``frame01`` is ED or ES depending on the patient). Required,
+            so that ``null`` is written on purpose.
+    """
+
+    phase: Phase | None
 
 
 @dataclass(frozen=True)
@@ -111,9 +167,9 @@ class RuleMatch:
     """A field decided by the mapping, and what decided it.
 
     Attributes:
-        value: The sequence or view.
+        value: The sequence or view (for a skip rule: its reason).
         decided_by: ``"mapping rule N (pattern)"`` (N counts from 1 in file
-            order) or ``"mapping default_view"``.
+            order), ``"mapping default_view"`` or ``"mapping skip rule N (pattern)"``.
     """
 
     value: str
@@ -127,6 +183,11 @@ class SeriesMapping(BaseModel):
         version: Format version; only 1 exists.
         rules: Ordered rules; the first match decides each field.
         default_view: View of a sequence when no rule gives one.
+        skip: Ordered rules naming files that are not series; the first match decides.
+        phases: Ordered rules naming single-phase files; the first match decides.
+        cine_words: A pattern of the words that mark a file as a cine (``cine``,
+            ``4d``), dropped from names when looking for the cine a single-phase
+            file was cut from; None to drop nothing.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -134,8 +195,16 @@ class SeriesMapping(BaseModel):
     version: Literal[1] = 1
     rules: list[MappingRule] = Field(default_factory=list)
     default_view: dict[Sequence, View] = Field(default_factory=dict)
+    skip: list[SkipRule] = Field(default_factory=list)
+    phases: list[PhaseRule] = Field(default_factory=list)
+    cine_words: str | None = Field(default=None, min_length=1)
 
     _source: str = PrivateAttr(default="")
+
+    @field_validator("cine_words")
+    @classmethod
+    def _cine_words_compile(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else _check_pattern(pattern)
 
     @property
     def source(self) -> str:
@@ -175,6 +244,50 @@ class SeriesMapping(BaseModel):
                 return RuleMatch(value, f"mapping rule {number} ({rule.pattern})")
         return None
 
+    def match_skip(self, file_name: str) -> RuleMatch | None:
+        """Find why a file is not a series.
+
+        Args:
+            file_name: A name made by :func:`normalise_file_name`.
+
+        Returns:
+            The first matching skip rule's reason, or None if the file may be a series.
+        """
+        for number, rule in enumerate(self.skip, start=1):
+            if rule.regex.search(file_name):
+                return RuleMatch(rule.reason, f"mapping skip rule {number} ({rule.pattern})")
+        return None
+
+    def match_phase(self, file_name: str) -> PhaseRule | None:
+        """Find whether a file holds a single phase, and which.
+
+        Args:
+            file_name: A name made by :func:`normalise_file_name`.
+
+        Returns:
+            The first matching phase rule, or None if the name has no phase token.
+        """
+        return next((rule for rule in self.phases if rule.regex.search(file_name)), None)
+
+    def cine_key(self, file_name: str) -> str:
+        """The name without its phase token and cine words: what a cut phase shares with its cine.
+
+        ``la 2ch ed`` and ``la 2ch``, ``001 la ed`` and ``001 la cine``,
+        ``patient001 frame01`` and ``patient001 4d`` have the same key.
+
+        Args:
+            file_name: A name made by :func:`normalise_file_name`.
+
+        Returns:
+            The name with the first matching phase rule's token and every cine
+            word removed, single-spaced.
+        """
+        phase = self.match_phase(file_name)
+        key = phase.regex.sub(" ", file_name, count=1) if phase is not None else file_name
+        if self.cine_words is not None:
+            key = re.sub(self.cine_words, " ", key, flags=re.IGNORECASE)
+        return " ".join(key.split())
+
 
 def normalise_series_name(relative_path: str, description: str | None = None) -> str:
     """Build the name that mapping rules are matched against.
@@ -200,6 +313,21 @@ def normalise_series_name(relative_path: str, description: str | None = None) ->
         if described:
             name = f"{name}{DESCRIPTION_SEPARATOR}{described}"
     return name
+
+
+def normalise_file_name(relative_path: str) -> str:
+    """Build the name that skip and phase rules are matched against: the file's own name.
+
+    Normalised as by :func:`normalise_series_name`, without the folders (a
+    study folder's name says nothing about whether a file is a segmentation).
+
+    Args:
+        relative_path: The file's path, POSIX or Windows separators.
+
+    Returns:
+        E.g. ``"seg la 2ch ed"`` for ``ukbb-1/seg_la_2ch_ED.nii.gz``.
+    """
+    return normalise_series_name(relative_path.replace("\\", "/").rsplit("/", 1)[-1])
 
 
 def _words(text: str, separators: re.Pattern[str]) -> str:
@@ -307,7 +435,7 @@ def _describe(error: ErrorDetails) -> str:
     where = _location(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
-        model = MappingRule if loc[:1] == ("rules",) else SeriesMapping
+        model = _LIST_MODELS.get(str(loc[0]), SeriesMapping) if len(loc) > 1 else SeriesMapping
         return f"unknown key {loc[-1]!r} in {where.rpartition('.')[0] or 'the top level'}; allowed: {_allowed(model)}"
     if kind == "missing":
         return f"{where}: missing"
@@ -318,13 +446,20 @@ def _describe(error: ErrorDetails) -> str:
     return f"{where}: {message}" if where else message
 
 
+_LIST_MODELS: dict[str, type[BaseModel]] = {
+    "rules": MappingRule,
+    "skip": SkipRule,
+    "phases": PhaseRule,
+}
+
+
 def _location(loc: tuple[object, ...]) -> str:
-    """``('rules', 2, 'view')`` -> ``rules[3].view`` (rules counted from 1 as in the file)."""
+    """``('rules', 2, 'view')`` -> ``rules[3].view`` (list items counted from 1 as in the file)."""
     text = ""
     for index, part in enumerate(loc):
         if part == "[key]":
             continue
-        if isinstance(part, int) and index > 0 and loc[index - 1] == "rules":
+        if isinstance(part, int) and index > 0 and loc[index - 1] in _LIST_MODELS:
             text += f"[{part + 1}]"
         else:
             text += f".{part}" if text else str(part)
