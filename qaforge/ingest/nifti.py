@@ -4,6 +4,10 @@ The only module of :mod:`qaforge.ingest` that imports nibabel. Problems with a
 file (truncated, corrupt, not NIfTI, odd header) raise
 :class:`UnreadableSeriesError` with a one-line reason meant for the user;
 callers turn it into a quarantine entry.
+
+The integrity pass also keeps a small strided sample of the voxel values as
+they stream past (see :class:`VoxelSample`), so that what a file holds can be
+judged without reading it a second time.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import hashlib
 import math
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nibabel as nib
+import numpy as np
 from nibabel.arrayproxy import ArrayProxy
 from nibabel.filebasedimages import ImageFileError
 from nibabel.spatialimages import HeaderDataError
@@ -30,6 +36,10 @@ NIFTI1_HEADER_BYTES = 348
 NIFTI2_HEADER_BYTES = 540
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMS = 4
+# Voxels kept by the integrity pass. 65 536 values take under 512 KiB and are
+# plenty to tell an image (hundreds of distinct values) from a label map (a
+# handful), whatever the file's size.
+VOXEL_SAMPLE_SIZE = 1 << 16
 
 _NIBABEL_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
 
@@ -42,16 +52,43 @@ class NiftiHeader:
         series: The facts stored with the series.
         data_offset: Byte offset of the voxel data in the (decompressed) file.
         itemsize: Bytes per voxel on disk.
+        voxel_dtype: The voxels' type on disk, byte order included.
     """
 
     series: SeriesHeader
     data_offset: int
     itemsize: int
+    voxel_dtype: np.dtype
 
     @property
     def data_end(self) -> int:
         """Bytes the (decompressed) file must hold for all its voxels."""
         return self.data_offset + math.prod(self.series.shape) * self.itemsize
+
+
+@dataclass(frozen=True)
+class VoxelSample:
+    """What a deterministic strided sample of a file's stored voxel values holds.
+
+    Values are as stored, before the header's ``scl_slope`` / ``scl_inter``:
+    a linear scaling changes neither how many distinct values there are nor,
+    for a label map, that they are few.
+
+    Attributes:
+        size: Voxels sampled (all of them for files of up to
+            :data:`VOXEL_SAMPLE_SIZE` voxels).
+        distinct: Distinct values among them.
+        integral: Whether every sampled value is a finite whole number (always
+            true for integer types).
+        low: The smallest sampled value.
+        high: The largest sampled value.
+    """
+
+    size: int
+    distinct: int
+    integral: bool
+    low: float
+    high: float
 
 
 @dataclass(frozen=True)
@@ -61,10 +98,13 @@ class FileDigest:
     Attributes:
         sha256: Hex sha256 of the file bytes as stored (compressed for ``.nii.gz``).
         size_bytes: File size as stored.
+        voxels: A sample of the voxel values; None for voxel types that are not
+            plain numbers (RGB, complex).
     """
 
     sha256: str
     size_bytes: int
+    voxels: VoxelSample | None = None
 
 
 def is_gzipped_name(path: Path) -> bool:
@@ -140,23 +180,27 @@ def read_nifti_header(path: Path) -> NiftiHeader:
         description=_description(header),
     )
     return NiftiHeader(
-        series=series, data_offset=int(image.dataobj.offset), itemsize=dtype.itemsize
+        series=series,
+        data_offset=int(image.dataobj.offset),
+        itemsize=dtype.itemsize,
+        voxel_dtype=dtype,
     )
 
 
 def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
-    """Hash a file and check it holds all its voxel bytes, in one streamed pass.
+    """Hash a file, check it holds all its voxel bytes and sample its voxels, in one streamed pass.
 
     Memory stays constant: the file is read in chunks, and for ``.nii.gz`` the
-    chunks are also inflated (bounded output per call) only to count the bytes
-    and to check the gzip stream (all members, CRCs) ends properly.
+    chunks are also inflated (bounded output per call) only to count the bytes,
+    to check the gzip stream (all members, CRCs) ends properly and to pick the
+    sampled voxels out of the bytes as they pass (see :class:`VoxelSample`).
 
     Args:
         path: The file whose header was read.
         header: Its header, from :func:`read_nifti_header`.
 
     Returns:
-        The sha256 of the stored bytes and the stored size.
+        The sha256 of the stored bytes, the stored size and the voxel sample.
 
     Raises:
         UnreadableSeriesError: If the file cannot be read, its gzip stream is
@@ -164,13 +208,17 @@ def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
     """
     digest = hashlib.sha256()
     size = 0
-    inflater = _GzipCounter() if is_gzipped_name(path) else None
+    sampler = _VoxelSampler.for_header(header)
+    sink = sampler.feed if sampler is not None else None
+    inflater = _GzipCounter(sink) if is_gzipped_name(path) else None
     try:
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
                 digest.update(chunk)
                 if inflater is not None:
                     inflater.feed(chunk, offset=size)
+                elif sink is not None:
+                    sink(chunk, size)
                 size += len(chunk)
     except OSError as exc:
         raise UnreadableSeriesError(f"cannot read the file ({_os_reason(exc)})") from None
@@ -186,13 +234,116 @@ def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
             f"bytes but its header needs {header.data_end} (offset {header.data_offset} + "
             f"{shape} voxels of {header.series.dtype})"
         )
-    return FileDigest(sha256=digest.hexdigest(), size_bytes=size)
+    return FileDigest(
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+        voxels=sampler.sample() if sampler is not None else None,
+    )
+
+
+def sample_stride(n_voxels: int, plane: int, limit: int = VOXEL_SAMPLE_SIZE) -> int:
+    """The stride, in voxels, of the sample kept from a file of ``n_voxels``.
+
+    The smallest stride that keeps at most ``limit`` voxels and shares no
+    factor with ``plane`` (the voxels of one slice): a stride that divided the
+    row length would sample one column only, often the empty edge of the field
+    of view, and make an image look blank.
+
+    Args:
+        n_voxels: Voxels in the file.
+        plane: Voxels in one slice (the first two axes).
+        limit: Most voxels to keep.
+
+    Returns:
+        1 when all voxels fit, else a stride coprime with ``plane``.
+    """
+    stride = max(1, -(-n_voxels // limit))
+    while math.gcd(stride, plane) != 1:
+        stride += 1
+    return stride
+
+
+class _VoxelSampler:
+    """Picks every ``stride``-th voxel out of the voxel bytes as they stream past.
+
+    Fed consecutive pieces of the (decompressed) file with their offsets; a
+    voxel cut between two pieces is put together from the carried tail of the
+    previous one.
+    """
+
+    def __init__(self, *, data_offset: int, dtype: np.dtype, n_voxels: int, stride: int) -> None:
+        self._dtype = dtype
+        self._itemsize = dtype.itemsize
+        self._first = data_offset
+        self._step = stride * dtype.itemsize
+        self._count = -(-n_voxels // stride)
+        self._end = data_offset + (self._count - 1) * self._step + dtype.itemsize
+        self._carry = b""
+        self._parts: list[np.ndarray] = []
+
+    @classmethod
+    def for_header(cls, header: NiftiHeader) -> _VoxelSampler | None:
+        """A sampler for the file's voxels, or None if they are not plain numbers."""
+        dtype = header.voxel_dtype
+        if dtype.fields is not None or dtype.kind not in "iuf":
+            return None
+        shape = header.series.shape
+        n_voxels = math.prod(shape)
+        return cls(
+            data_offset=header.data_offset,
+            dtype=dtype,
+            n_voxels=n_voxels,
+            stride=sample_stride(n_voxels, shape[0] * shape[1], VOXEL_SAMPLE_SIZE),
+        )
+
+    def feed(self, data: bytes, position: int) -> None:
+        """Take the sampled voxels held by ``data``, which starts at byte ``position``."""
+        start = position - len(self._carry)
+        stop = position + len(data)
+        kept = self._itemsize - 1
+        if stop <= self._first or start >= self._end:
+            self._carry = (self._carry + data[-kept:])[-kept:] if kept else b""
+            return
+        buffer = self._carry + data if self._carry else data
+        self._carry = buffer[-kept:] if kept else b""
+        low = max(0, -(-(start - self._first) // self._step))
+        high = min(self._count - 1, (stop - self._itemsize - self._first) // self._step)
+        if high < low:
+            return
+        offsets = self._first + np.arange(low, high + 1) * self._step - start
+        raw = np.frombuffer(buffer, np.uint8)[offsets[:, None] + np.arange(self._itemsize)]
+        self._parts.append(np.frombuffer(raw.tobytes(), self._dtype))
+
+    def sample(self) -> VoxelSample | None:
+        """What the sampled voxels hold; None if the file held none of them."""
+        if not self._parts:
+            return None
+        values = np.concatenate(self._parts).astype(self._dtype.newbyteorder("="))
+        if values.dtype.kind == "f":
+            finite = np.isfinite(values)
+            integral = bool(finite.all() and (values == np.floor(values)).all())
+            shown = values[finite] if finite.any() else values
+        else:
+            integral, shown = True, values
+        return VoxelSample(
+            size=int(values.size),
+            distinct=int(np.unique(values).size),
+            integral=integral,
+            low=float(shown.min()),
+            high=float(shown.max()),
+        )
 
 
 class _GzipCounter:
-    """Inflates a gzip stream chunk by chunk, keeping only the byte count."""
+    """Inflates a gzip stream chunk by chunk, keeping only the byte count.
 
-    def __init__(self) -> None:
+    Args:
+        sink: Called with each piece of inflated output and its offset in the
+            decompressed stream, if given.
+    """
+
+    def __init__(self, sink: Callable[[bytes, int], None] | None = None) -> None:
+        self._sink = sink
         self.count = 0
         self.members = 0
         self._inflater = zlib.decompressobj(wbits=31)
@@ -211,6 +362,8 @@ class _GzipCounter:
             except zlib.error as exc:
                 raise UnreadableSeriesError(self._corrupt_reason(exc, data, position)) from None
             self._started = True
+            if self._sink is not None and out:
+                self._sink(out, self.count)
             self.count += len(out)
             if self._inflater.eof:
                 self.members += 1
