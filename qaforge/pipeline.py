@@ -31,9 +31,11 @@ from qaforge.generate.letters import LetterPlanner
 from qaforge.generate.stats import SubtaskStats, subtask_statistics
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
 from qaforge.ingest.series import (
+    SkippedSeriesFile,
     find_series_files,
     read_series_manifest,
     scan_series_file,
+    skipped_series_files,
     unmatched_manifest_rows,
 )
 from qaforge.ingest.series_mapping import load_series_mapping
@@ -127,7 +129,11 @@ class SeriesIngestSummary(BaseModel):
         updated: Known series whose file changed or moved.
         unchanged: Known series, same file.
         quarantined: Files (and manifest rows) refused in this run.
+        skipped: Files set aside by name as not series (not read, not quarantined).
+        skipped_by_reason: Skipped files per reason, e.g.
+            ``{"segmentation or label file": 14}``.
         examples: The first refusals, for the summary.
+        skipped_examples: The first skipped file of each reason, for the summary.
     """
 
     source: str
@@ -136,7 +142,14 @@ class SeriesIngestSummary(BaseModel):
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    skipped: int = 0
+    skipped_by_reason: dict[str, int] = Field(default_factory=dict)
     examples: list[QuarantineEntry] = Field(default_factory=list)
+    skipped_examples: list[SkippedSeriesFile] = Field(default_factory=list)
+
+    @property
+    def valid(self) -> int:
+        return self.new + self.updated + self.unchanged
 
 
 def ingest_reports(
@@ -202,6 +215,10 @@ def ingest_series(
 ) -> SeriesIngestSummary:
     """Scan a folder of NIfTI series, link them to stored studies and store them.
 
+    Files the mapping names as not series (segmentations, labels, single
+    phases of a cine in the same folder) are counted per reason and not read;
+    the rest are stored or quarantined.
+
     Args:
         engine: The store (reports must be ingested first: series link to studies).
         root: The folder to scan recursively.
@@ -211,7 +228,7 @@ def ingest_series(
         progress: Where to report progress.
 
     Returns:
-        Counts of what was stored, updated, unchanged and quarantined.
+        Counts of what was stored, updated, unchanged, quarantined and skipped.
 
     Raises:
         InputFileError: If the folder, mapping or manifest cannot be read at all.
@@ -233,10 +250,13 @@ def ingest_series(
         known_study_ids = list_study_ids(connection)
         add_quarantine_entries(connection, entries=refused_manifest_rows)
     _note_refusals(summary, refused_manifest_rows)
+    skipped = skipped_series_files(files, root=root, mapping=mapping, manifest=manifest)
+    _note_skipped(summary, skipped.values())
     progress.start(f"ingest series from {root.name or root}", len(files))
+    progress.advance(len(skipped))
     status = "failed"
     try:
-        for batch_files in batches(files, batch_size):
+        for batch_files in batches((file for file in files if file not in skipped), batch_size):
             scanned: list[ScannedSeries] = []
             refused: list[QuarantineEntry] = []
             for file in batch_files:
@@ -283,6 +303,14 @@ def _one_file_per_series(
                 )
             )
     return list(kept.values()), clashes
+
+
+def _note_skipped(summary: SeriesIngestSummary, skipped: Iterable[SkippedSeriesFile]) -> None:
+    for item in skipped:
+        summary.skipped += 1
+        if item.reason not in summary.skipped_by_reason:
+            summary.skipped_examples.append(item)
+        summary.skipped_by_reason[item.reason] = summary.skipped_by_reason.get(item.reason, 0) + 1
 
 
 def _note_refusals(

@@ -62,8 +62,11 @@ def ingest_series_command(
 
     A series links to its study through the manifest, a JSON sidecar's study_id,
     or the nearest enclosing folder named like a stored study (ingest reports
-    first). Unreadable or truncated files, unknown sequences and unknown studies
-    are quarantined with path and reason; the rest goes on.
+    first). Segmentations and label files, and single phases whose cine is in
+    the same folder, are skipped by name and counted per reason. Unreadable or
+    truncated files, label maps (by their voxels), unknown sequences and unknown
+    studies are quarantined with path and reason; the rest goes on. Exits 1 if
+    files other than skipped ones were found and none of them is a valid series.
     """
     from qaforge.pipeline import ingest_series
 
@@ -73,5 +76,6 @@ def ingest_series_command(
             engine, folder, mapping_path=mapping, manifest_path=manifest, progress=progress
         )
     print_series_summary(summary)
-    if summary.files and not (summary.new + summary.updated + summary.unchanged):
+    # Skipped files are not failures: a folder of segmentations only is fine.
+    if summary.files > summary.skipped and not summary.valid:
         raise typer.Exit(1)

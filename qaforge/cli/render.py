@@ -23,12 +23,27 @@ def print_report_summary(summary: ReportIngestSummary) -> None:
 
 
 def print_series_summary(summary: SeriesIngestSummary) -> None:
-    """Print what `ingest series` did, with the first refusals."""
+    """Print what `ingest series` did: the counts, the skipped files per reason, the first refusals."""
+    reasons = sorted(summary.skipped_by_reason.items(), key=lambda item: (-item[1], item[0]))
+    why = ", ".join(f"{count} {reason}" for reason, count in reasons)
     console.print(
         f"series: {summary.files} files found in {summary.source}: "
         f"{summary.new} new, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.quarantined} quarantined"
+        + (f", {summary.skipped} skipped ({why})" if summary.skipped else "")
     )
+    if reasons:
+        first = {item.reason: item for item in summary.skipped_examples}
+        table = Table(title="skipped: not series (not read, not quarantined)", title_justify="left")
+        table.add_column("reason")
+        table.add_column("files", justify="right")
+        table.add_column("first", overflow="fold")
+        for reason, count in reasons:
+            example = first.get(reason)
+            table.add_row(
+                reason, str(count), f"{example.path}: {example.detail}" if example else ""
+            )
+        console.print(table)
     _print_examples(summary.examples, summary.quarantined)
 
 

@@ -1,9 +1,12 @@
-"""Scanning a folder of NIfTI series: find, link to a study, classify, check.
+"""Scanning a folder of NIfTI series: find, skip what is not a series, link, classify, check.
 
 Pure of the database: the caller passes the study ids it knows and stores
-what comes back. Every file comes out of :func:`scan_series_file` as exactly
-one :class:`ScannedSeries` or one :class:`QuarantineEntry`; a bad file never
-raises.
+what comes back. :func:`skipped_series_files` first sets aside, by name only,
+the files that are not series (segmentations, labels, single phases cut from
+a cine in the same folder); every other file comes out of
+:func:`scan_series_file` as exactly one :class:`ScannedSeries` or one
+:class:`QuarantineEntry`; a bad file never raises. Files whose voxels look
+like a label map are quarantined whatever their name.
 
 Where the facts come from, first source wins:
 
@@ -28,16 +31,21 @@ from typing import cast
 from pydantic import BaseModel, ConfigDict
 
 from qaforge.domain.quarantine import QuarantineEntry, excerpt
-from qaforge.domain.series import SEQUENCES, VIEWS, ScannedSeries, Sequence, View
+from qaforge.domain.series import SEQUENCES, VIEWS, Phase, ScannedSeries, Sequence, View
 from qaforge.errors import InputFileError
 from qaforge.ingest.nifti import (
     FileDigest,
     NiftiHeader,
     UnreadableSeriesError,
+    VoxelSample,
     digest_and_verify,
     read_nifti_header,
 )
-from qaforge.ingest.series_mapping import SeriesMapping, normalise_series_name
+from qaforge.ingest.series_mapping import (
+    SeriesMapping,
+    normalise_file_name,
+    normalise_series_name,
+)
 
 STAGE = "ingest_series"
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
@@ -45,6 +53,13 @@ MANIFEST_REQUIRED = ("path", "study_id")
 MANIFEST_OPTIONAL = ("sequence", "view")
 SIDECAR_KEYS = ("SeriesDescription", "sequence", "view", "study_id")
 MAX_FOLDERS_LISTED = 8
+SINGLE_PHASE_REASON = "single phase of a cine in the same folder"
+# Most distinct values a label map has. Public CMR segmentations use 2 to 6
+# (UK Biobank, ACDC, M&Ms: background, LV, myocardium, RV; MyoPS and
+# CineMyoPS add scar and oedema); 16 leaves room for richer label sets. Real
+# MR series show hundreds in a sample (the flattest bundled phantom, a uint8
+# T2 stack, shows 96), so an image is not mistaken for one.
+LABEL_MAP_MAX_VALUES = 16
 _MAPPING_HINT = "add a rule to a mapping file and pass it with --mapping"
 
 
@@ -91,6 +106,24 @@ class SeriesManifest(BaseModel):
     def row_for(self, relative_path: str) -> ManifestRow | None:
         """The row for a file's path relative to the scanned folder, if any."""
         return self.rows.get(relative_path)
+
+
+class SkippedSeriesFile(BaseModel):
+    """A file that is not a series, set aside by its name without being read.
+
+    Attributes:
+        path: Path relative to the scanned folder, POSIX separators.
+        reason: What it is counted under, e.g. ``"segmentation or label file"``
+            or :data:`SINGLE_PHASE_REASON`.
+        detail: Why this file, e.g. ``"single phase of ukbb-1/la_2ch.nii.gz"`` or
+            ``"mapping skip rule 2 (\\bgt\\b)"``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
+    detail: str
 
 
 def find_series_files(root: Path) -> list[Path]:
@@ -303,6 +336,62 @@ def unmatched_manifest_rows(
     ]
 
 
+def skipped_series_files(
+    files: Collection[Path],
+    *,
+    root: Path,
+    mapping: SeriesMapping,
+    manifest: SeriesManifest | None = None,
+) -> dict[Path, SkippedSeriesFile]:
+    """Set aside, by name only, the files that are not series.
+
+    A file is skipped if its name (see
+    :func:`~qaforge.ingest.series_mapping.normalise_file_name`) matches one of
+    the mapping's ``skip`` rules, or if it is a single phase (its name matches
+    one of the ``phases`` rules) and the cine it was cut from is in the same
+    folder: a file that has no phase token, is not skipped, and has the same
+    :meth:`~qaforge.ingest.series_mapping.SeriesMapping.cine_key`. A file named
+    in the manifest is never skipped: the manifest says it is a series.
+
+    Args:
+        files: The files found by :func:`find_series_files` under ``root``.
+        root: The scanned folder.
+        mapping: The mapping, with its skip and phase rules.
+        manifest: The manifest, if one was given.
+
+    Returns:
+        The skipped files, each with why.
+    """
+    relatives = {file: file.relative_to(root).as_posix() for file in files}
+    names = {file: normalise_file_name(relative) for file, relative in relatives.items()}
+    listed = set(manifest.rows) if manifest is not None else set()
+    skipped: dict[Path, SkippedSeriesFile] = {}
+    for file, relative in relatives.items():
+        found = mapping.match_skip(names[file]) if relative not in listed else None
+        if found is not None:
+            skipped[file] = SkippedSeriesFile(
+                path=relative, reason=found.value, detail=found.decided_by
+            )
+    cines: dict[tuple[str, str], str] = {}
+    for file, relative in relatives.items():
+        if file not in skipped and mapping.match_phase(names[file]) is None:
+            cines.setdefault(_cine_slot(relative, names[file], mapping), relative)
+    for file, relative in relatives.items():
+        if file in skipped or relative in listed or mapping.match_phase(names[file]) is None:
+            continue
+        cine = cines.get(_cine_slot(relative, names[file], mapping))
+        if cine is not None:
+            skipped[file] = SkippedSeriesFile(
+                path=relative, reason=SINGLE_PHASE_REASON, detail=f"single phase of {cine}"
+            )
+    return skipped
+
+
+def _cine_slot(relative: str, name: str, mapping: SeriesMapping) -> tuple[str, str]:
+    """Folder and cine key: a cut phase and its cine share both."""
+    return PurePosixPath(relative).parent.as_posix(), mapping.cine_key(name)
+
+
 def scan_series_file(
     path: Path,
     *,
@@ -314,8 +403,12 @@ def scan_series_file(
     """Read, check, link and classify one NIfTI file.
 
     Reads the optional JSON sidecar (``<name>.json`` beside ``<name>.nii.gz``),
-    the header (without the voxels), then hashes the file and checks it is
-    complete in one pass. Every problem found is reported, joined by ``"; "``.
+    the header (without the voxels), then hashes the file, checks it is
+    complete and samples its voxels in one pass. A file whose sampled voxels
+    are all whole numbers with at most :data:`LABEL_MAP_MAX_VALUES` distinct
+    values is a label map (or blank), not an image series, whatever its name.
+    Every problem found is reported, joined by ``"; "``. A name with a phase
+    token (``sa_ED``) gives the series' ``phase``.
 
     Args:
         path: The file, as found by :func:`find_series_files` under ``root``.
@@ -340,6 +433,9 @@ def scan_series_file(
         file_digest = digest_and_verify(path, header)
     except UnreadableSeriesError as exc:
         problems.append(exc.reason)
+    content = _label_map(file_digest.voxels) if file_digest is not None else None
+    if content is not None:
+        problems.append(content.reason)
     sidecar = _read_sidecar(path)
     row = manifest.row_for(relative) if manifest is not None else None
     if isinstance(sidecar, _Refusal):
@@ -363,7 +459,28 @@ def scan_series_file(
         classified_by=kind.decided_by,
         header=header.series,
         sidecar=sidecar,
+        phase=_phase(relative, mapping),
     )
+
+
+def _label_map(sample: VoxelSample | None) -> _Refusal | None:
+    """Why sampled voxels are not an image series, or None if they may be one."""
+    if sample is None or not sample.integral or sample.distinct > LABEL_MAP_MAX_VALUES:
+        return None
+    if sample.distinct == 1:
+        return _Refusal(
+            f"blank: every sampled voxel is {sample.low:g} ({sample.size} sampled); "
+            "not an image series"
+        )
+    return _Refusal(
+        f"label map: integer voxels with {sample.distinct} distinct values "
+        f"({sample.low:g}\u2013{sample.high:g}); not an image series"
+    )
+
+
+def _phase(relative: str, mapping: SeriesMapping) -> Phase | None:
+    found = mapping.match_phase(normalise_file_name(relative))
+    return found.phase if found is not None else None
 
 
 def sidecar_path(path: Path) -> Path:

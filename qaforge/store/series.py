@@ -101,6 +101,7 @@ def _row_values(item: ScannedSeries) -> dict:
         "dtype": header.dtype,
         "description": header.description,
         "sidecar": item.sidecar,
+        "phase": item.phase,
     }
 
 
