@@ -8,7 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 QuarantineStage = Literal[
-    "ingest_reports", "ingest_series", "extract", "generate", "select", "annotate"
+    "ingest_reports",
+    "ingest_series",
+    "analyse_series",
+    "series_override",
+    "extract",
+    "generate",
+    "select",
+    "annotate",
 ]
 
 RAW_EXCERPT_CHARS = 2000
