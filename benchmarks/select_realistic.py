@@ -5,10 +5,11 @@ the UK Biobank matrix) and a 4-chamber cine of 208 x 210 x 1 x 50, with an
 oblique affine, a beating bright cavity and noise, written as ``.nii.gz``.
 Two figures in the same run, on the same files, one process each:
 
-- qaforge: what ``qaforge select`` does per study once the series are stored:
-  the series analysis (:func:`qaforge.images.series_facts.analyse_stack`:
-  load, display transform, cardiac phases, slice order and LV extent), then
-  :func:`qaforge.images.study_job.run_study_job` (load again, window, pick
+- qaforge, timed in two parts: the series analysis that ``qaforge series``
+  (or the first ``select``) makes once per file
+  (:func:`qaforge.images.series_facts.analyse_stack`: load, display
+  transform, cardiac phases, slice order and LV extent), then what every
+  ``select`` does, :func:`qaforge.images.study_job.run_study_job` (load, window, pick
   K = 16 clinical slices of the short axis and K = 4 of the 4-chamber,
   reorient, enlarge to 256 px where smaller, encode PNG, hash, write);
 - the baseline: ``nibabel.load`` + ``np.asanyarray(dataobj)`` of each file,
@@ -26,7 +27,7 @@ import nibabel as nib
 import numpy as np
 from PIL import Image
 
-from benchmarks.common import print_side_by_side, timed
+from benchmarks.common import Measurement, print_side_by_side, timed
 from qaforge.images.render import PNG_COMPRESS_LEVEL, display_scale
 from qaforge.images.routing import SeriesRef
 from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack
@@ -37,10 +38,20 @@ SHAPE = (208, 210, 12, 50)
 SIZE = 256
 # an oblique short-axis and 4-chamber orientation of the kind scanners write (mm)
 SAX_AFFINE = np.array(
-    [[-1.27, 0.93, -6.44, 5.4], [-1.36, 0.29, 7.35, 91.7], [-0.87, -1.82, -2.12, 220.6], [0, 0, 0, 1]]
+    [
+        [-1.27, 0.93, -6.44, 5.4],
+        [-1.36, 0.29, 7.35, 91.7],
+        [-0.87, -1.82, -2.12, 220.6],
+        [0, 0, 0, 1],
+    ]
 )
 FOUR_CHAMBER_AFFINE = np.array(
-    [[-1.82, 0.06, 0.32, 175.3], [-0.03, -1.74, 2.34, 162.5], [0.09, 0.57, 7.12, -119.0], [0, 0, 0, 1]]
+    [
+        [-1.82, 0.06, 0.32, 175.3],
+        [-0.03, -1.74, 2.34, 162.5],
+        [0.09, 0.57, 7.12, -119.0],
+        [0, 0, 0, 1],
+    ]
 )
 
 
@@ -93,9 +104,9 @@ def write_studies(folder: Path, studies: int) -> list[list[SeriesToAnalyse]]:
     return written
 
 
-def qaforge_select(studies: list[list[SeriesToAnalyse]], images_dir: Path) -> list:
-    """Analyse and select/render every study as ``qaforge select`` does; returns the picks."""
-    picks = []
+def qaforge_analyse(studies: list[list[SeriesToAnalyse]]) -> list[list[SeriesRef]]:
+    """The series analysis of every study, as ``qaforge series`` / the first select runs it."""
+    routed = []
     for series in studies:
         refs = []
         for member in series:
@@ -114,11 +125,19 @@ def qaforge_select(studies: list[list[SeriesToAnalyse]], images_dir: Path) -> li
                     analysed=True,
                 )
             )
+        routed.append(refs)
+    return routed
+
+
+def qaforge_select(routed: list[list[SeriesRef]], images_dir: Path) -> list:
+    """Select and render every study with its stored analysis; returns the picks."""
+    picks = []
+    for index, refs in enumerate(routed):
         requests = (
             SelectionRequest("sax", (refs[0],), "clinical", 16),
             SelectionRequest("4ch", (refs[1],), "clinical", 4),
         )
-        job = StudyJob(series[0].study_id, requests, 0, SIZE, str(images_dir), False)
+        job = StudyJob(f"study{index}", requests, 0, SIZE, str(images_dir), False)
         result = run_study_job(job)
         picks.extend(
             (image.series_id, image.z, image.t)
@@ -163,12 +182,19 @@ def run(studies: int = 6) -> None:
             f"\nselect (realistic): {studies} studies, each a {SHAPE} short-axis cine "
             f"and a 4-chamber cine of {SHAPE[3]} frames; K = 16 + 4, {SIZE} px"
         )
-        candidate, picks = timed(
-            "qaforge analyse + select", studies, lambda: qaforge_select(written, folder / "png")
+        analysis, routed = timed(
+            "qaforge series analysis", studies, lambda: qaforge_analyse(written)
+        )
+        selection, picks = timed(
+            "qaforge select", studies, lambda: qaforge_select(routed, folder / "png")
         )
         bare, encoded = timed("nibabel load + encode", studies, lambda: baseline(written, picks))
         assert encoded == len(picks) == studies * 20
-        print_side_by_side("select at realistic sizes (one process)", "studies", candidate, bare)
+        both = Measurement(
+            "qaforge analysis + select", studies, analysis.seconds + selection.seconds
+        )
+        print_side_by_side("select, analysis stored (one process)", "studies", selection, bare)
+        print_side_by_side("first select: analysis + select", "studies", both, bare)
 
 
 if __name__ == "__main__":
