@@ -16,8 +16,9 @@ separate the ventricles from the atria:
 3. **Which group is the ventricle**: on short-axis stacks the group with the
    larger swing (the stack cuts the ventricles, the atria only at the base);
    on long-axis views the group whose emptying (systole) is shorter than its
-   filling (diastole), as in every heart at rest, with the swing as a weak
-   second cue.
+   filling (diastole), as in every heart at rest; the swing only breaks
+   near-ties there, since the atria of a long-axis plane can swing as much
+   as the ventricles.
 4. **ED** is the frame of largest ventricular blood; when the frame timing
    is known (a plausible frame interval in the header, or trigger times in a
    sidecar) the cine is ECG-gated from the R wave, and the trigger frame is
@@ -211,7 +212,7 @@ def _ventricle_sign(groups: _Groups, view: str) -> tuple[int, float]:
         if view == "sax":
             scores[sign] = swing_share + 0.25 * shorter_systole
         else:
-            scores[sign] = shorter_systole + 0.25 * swing_share
+            scores[sign] = shorter_systole + 0.05 * swing_share  # swing only breaks near-ties
     sign = 1 if scores[1] >= scores[-1] else -1
     return sign, float(min(1.0, abs(scores[1] - scores[-1]) * 2.0))
 
