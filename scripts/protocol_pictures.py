@@ -4,7 +4,8 @@
 
 Writes the sample data to a temporary folder, routes two subtasks of study
 STU-0003 (the cine LV-size question and the diagnosis question) and saves
-the contact sheet of each protocol at K = 16.
+the contact sheet of each protocol at K = 16, with each series analysed as
+``qaforge series`` does (phases, slice order, LV extent, display).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from qaforge.images.routing import SeriesRef, route
+from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
 from qaforge.sample import write_sample_data
 
@@ -28,6 +30,36 @@ PROTOCOLS = ("random", "clinical", "data-driven")
 BUDGET = 16
 
 
+def _analysed_ref(record: dict, sample: Path) -> SeriesRef:
+    """A sample series with the facts ``qaforge series`` would store for it."""
+    path = sample / "series" / record["path"]
+    member = SeriesToAnalyse(
+        series_id=record["path"],
+        study_id=record["study_id"],
+        sequence=record["sequence"],
+        view=record["view"],
+        path=str(path),
+        sha256="",
+        phase=None,
+        shape=(),  # shape and affine only pair phase files; the voxels are read from path
+        affine=(),
+    )
+    [facts], _ = analyse_stack([member])
+    return SeriesRef(
+        record["path"],
+        record["sequence"],
+        record["view"],
+        str(path),
+        "",
+        ed_frame=facts.ed_frame,
+        es_frame=facts.es_frame,
+        peak_frames=facts.peak_frames,
+        slice_order=facts.slice_order,
+        lv_slices=facts.lv_slices,
+        analysed=True,
+    )
+
+
 def main(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -36,11 +68,7 @@ def main(outdir: Path) -> None:
         records = [
             json.loads(line) for line in (sample / "series_truth.jsonl").read_text().splitlines()
         ]
-        refs = [
-            SeriesRef(r["path"], r["sequence"], r["view"], str(sample / "series" / r["path"]), "")
-            for r in records
-            if r["study_id"] == STUDY
-        ]
+        refs = [_analysed_ref(r, sample) for r in records if r["study_id"] == STUDY]
         for name, (sequence, views) in SUBTASKS.items():
             routing = route(sequence, views, refs)
             requests = tuple(
