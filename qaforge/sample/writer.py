@@ -4,7 +4,12 @@ Layout under ``outdir``::
 
     reports.jsonl          one report record per line
     series/<study_id>/...  the NIfTI series, in one of three naming styles
-    series_truth.jsonl     what each phantom file shows (frames, lesions, geometry)
+    series_truth.jsonl     what each phantom file shows (frames, slices, lesions, geometry)
+
+Each series is stored in its study's storage order (one of the 8 in-plane
+orders, short-axis stacks of three studies apex first; see
+:mod:`qaforge.sample.phantoms`), and its truth line is indexed like the file:
+``slice_order``, ``lv_slices``, lesion ``z_ranges`` are file slice indices.
 
 Everything is a pure function of the seed: writing twice gives byte-identical
 files, so content-addressed ingest sees the same series.
@@ -19,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from qaforge.sample.cases import SAMPLE_CASES, SampleCase, SeriesKey, series_kind
-from qaforge.sample.phantoms import build_phantom, encode_nifti_gz
+from qaforge.sample.phantoms import build_phantom, encode_nifti_gz, store
 
 NamingStyle = Literal["A", "B", "C"]
 
@@ -63,8 +68,6 @@ SERIES_DESCRIPTIONS: dict[SeriesKey, str] = {
 }
 SIDECAR_STUDIES = frozenset({"STU-0002", "STU-0011"})
 """Style-B studies whose series get a JSON sidecar."""
-FLIPPED_STUDIES = frozenset({"STU-0009", "STU-0016", "STU-0020"})
-"""Studies whose series are saved with the x axis reversed (orientation tests)."""
 
 
 class SampleDataSummary(BaseModel):
@@ -80,7 +83,8 @@ class SampleDataSummary(BaseModel):
         n_studies: Studies with series.
         n_series: NIfTI files written.
         n_sidecars: JSON sidecars written.
-        n_flipped: Series saved with a flipped x axis.
+        n_reordered: Series stored in an in-plane order other than the drawing's.
+        n_apex_first: Short-axis series stored apex first.
         total_bytes: Size of everything written.
     """
 
@@ -95,7 +99,8 @@ class SampleDataSummary(BaseModel):
     n_studies: int
     n_series: int
     n_sidecars: int
-    n_flipped: int
+    n_reordered: int
+    n_apex_first: int
     total_bytes: int
 
 
@@ -167,15 +172,16 @@ def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
         reports_path, "".join(_json_line(c.record()) for c in SAMPLE_CASES).encode("utf-8")
     )
     truth_lines: list[str] = []
-    n_series = n_sidecars = n_flipped = 0
+    n_series = n_sidecars = n_reordered = n_apex_first = 0
     for case in SAMPLE_CASES:
-        flipped = case.study_id in FLIPPED_STUDIES
         for key in case.truth.series:
             phantom = build_phantom(case, key, seed=seed)
             relpath = series_relpath(case, key)
-            total += _write(series_dir / relpath, encode_nifti_gz(phantom, flipped=flipped))
+            content = encode_nifti_gz(phantom, storage=phantom.storage)
+            total += _write(series_dir / relpath, content)
             n_series += 1
-            n_flipped += flipped
+            n_reordered += any(phantom.storage.in_plane().values())
+            n_apex_first += phantom.storage.apex_first
             if case.study_id in SIDECAR_STUDIES:
                 sidecar = series_dir / relpath.removesuffix(".nii.gz")
                 content = json.dumps(_sidecar(key), indent=2) + "\n"
@@ -185,8 +191,7 @@ def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
                 "study_id": case.study_id,
                 "report_id": case.report_id,
                 "path": relpath,
-                "flipped": flipped,
-                **phantom.truth,
+                **store(phantom, phantom.storage).truth,
             }
             truth_lines.append(_json_line(record))
     total += _write(truth_path, "".join(truth_lines).encode("utf-8"))
@@ -200,6 +205,7 @@ def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
         n_studies=len(SAMPLE_CASES),
         n_series=n_series,
         n_sidecars=n_sidecars,
-        n_flipped=n_flipped,
+        n_reordered=n_reordered,
+        n_apex_first=n_apex_first,
         total_bytes=total,
     )

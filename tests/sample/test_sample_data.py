@@ -1,14 +1,16 @@
 """The bundled sample data: reports, phantom series and their truth agree and are reproducible.
 
 The sample is written once per module; the image checks measure the written
-files (reoriented to RAS) against ``series_truth.jsonl``, using the angle
+files, shown by the display convention (:func:`qaforge.images.display.display_orientation`
+read from each file's affine), against ``series_truth.jsonl``, using the angle
 convention documented in :mod:`qaforge.sample.phantoms`, recomputed here
-rather than imported.
+rather than imported. Slice indices in the truth are the file's.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -21,11 +23,13 @@ import pytest
 from pydantic import ValidationError
 
 from qaforge.domain.reports import ReportRecord
+from qaforge.images.display import APEX_TO_BASE, display_orientation
 from qaforge.sample import SampleDataSummary, write_sample_data
 from qaforge.sample.cases import SAMPLE_CASES, CaseTruth, Region, case_by_study
-from qaforge.sample.phantoms import build_phantom
+from qaforge.sample.phantoms import Phantom, build_phantom
 
 CASES = {case.study_id: case for case in SAMPLE_CASES}
+LEVEL_NAMES = ("basal", "mid", "apical")
 SECTORS = {
     "anterior": (330, 30),
     "anterolateral": (30, 90),
@@ -55,9 +59,27 @@ def truth(sample: SampleDataSummary) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
-def load_canonical(sample: SampleDataSummary, line: dict[str, Any]) -> np.ndarray:
-    image = nib.as_closest_canonical(nib.load(sample.series_dir / line["path"]))
-    return np.asarray(image.dataobj).astype(float)
+def load_displayed(sample: SampleDataSummary, line: dict[str, Any]) -> np.ndarray:
+    """The file's voxels with every slice shown by the display convention, file slice order."""
+    image = nib.load(sample.series_dir / line["path"])
+    data = np.asarray(image.dataobj).astype(float)
+    return np.array(display_orientation(image.affine, line["view"]).apply(data))
+
+
+def as_4d(array: np.ndarray) -> np.ndarray:
+    return array.reshape(array.shape + (1,) * (4 - array.ndim))
+
+
+def phantom_of(line: dict[str, Any]) -> Phantom:
+    key = f"{line['sequence']}_{line['view']}"
+    return build_phantom(case_by_study(line["study_id"]), key, seed=0)  # type: ignore[arg-type]
+
+
+def lv_file_slices(line: dict[str, Any]) -> list[int]:
+    """File slices holding LV, from the base to the apex."""
+    first, last = line["lv_slices"]
+    slices = list(range(first, last + 1))
+    return slices if line["slice_order"] == "base_first" else slices[::-1]
 
 
 def digests(root: Path) -> dict[str, str]:
@@ -78,14 +100,19 @@ def polar(line: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def wall_depth(line: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Depth in the wall (0 endocardium, 1 epicardium) per slice and pixel, and the angles."""
+    """Depth in the wall (0 endocardium, 1 epicardium) per file slice and pixel, and the angles.
+
+    Slices without LV get NaN (every comparison with it is false).
+    """
     rho, theta = polar(line)
     geometry = line["myocardium"]
-    depth = []
-    for endo, epi_by_angle in zip(geometry["r_endo_px"], geometry["r_epi_px"], strict=True):
+    depth = np.full((line["shape"][2], *rho.shape), np.nan)
+    first = line["lv_slices"][0]
+    radii = zip(geometry["r_endo_px"], geometry["r_epi_px"], strict=True)
+    for z, (endo, epi_by_angle) in enumerate(radii, start=first):
         epi = np.interp(theta, geometry["angles_deg"], epi_by_angle, period=360)
-        depth.append((rho - endo) / (epi - endo))
-    return np.stack(depth), theta
+        depth[z] = (rho - endo) / (epi - endo)
+    return depth, theta
 
 
 def in_sector(theta: np.ndarray, start: float, end: float, margin: float) -> np.ndarray:
@@ -294,18 +321,34 @@ def test_every_series_loads_with_the_expected_dimensions(
         shape = image.shape
         assert list(shape) == line["shape"]
         assert image.header["descrip"].item() == b"qaforge synthetic phantom"
+        assert image.get_data_dtype() == np.uint8
         zooms = image.header.get_zooms()
-        assert zooms[:3] == pytest.approx((2.0, 2.0, 8.0))
+        assert zooms == pytest.approx(tuple(line["spacing"]), abs=1e-3)
+        assert zooms[:2] == pytest.approx((2.0, 2.0), abs=1e-3)
         if line["sequence"] == "cine" and line["view"] == "sax":
-            assert len(shape) == 4 and 6 <= shape[2] <= 10 and 16 <= shape[3] <= 25
+            assert len(shape) == 4 and 6 <= shape[2] <= 11 and 16 <= shape[3] <= 25
         elif line["sequence"] == "cine":
             assert len(shape) == 4 and shape[2] == 1 and 16 <= shape[3] <= 25
         elif line["sequence"] == "perfusion":
             assert len(shape) == 4 and shape[2] == 3 and 25 <= shape[3] <= 35
         else:
-            assert len(shape) == 3 and 6 <= shape[2] <= 10
+            assert len(shape) == 3 and 6 <= shape[2] <= 11
+        if line["sequence"] != "perfusion":
+            assert zooms[2] == pytest.approx(8.0, abs=1e-3)
         if len(shape) == 4:
             assert zooms[3] > 0 and image.header.get_xyzt_units() == ("mm", "msec")
+
+
+def test_every_series_is_noisy_uint8_with_many_distinct_values(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """No phantom looks like a label map (integer images with few distinct values)."""
+    for line in truth:
+        data = np.asarray(nib.load(sample.series_dir / line["path"]).dataobj)
+        assert data.dtype == np.uint8
+        assert len(np.unique(data)) > 40, line["path"]
+        first = data[..., 0, 0] if data.ndim == 4 else data[..., 0]
+        assert len(np.unique(first)) > 16, line["path"]
 
 
 def test_writing_twice_gives_byte_identical_files(
@@ -322,34 +365,180 @@ def test_the_seed_changes_the_phantoms() -> None:
     a = build_phantom(case, "cine_sax", seed=0)
     b = build_phantom(case, "cine_sax", seed=1)
     assert not np.array_equal(a.array, b.array)
+    assert not np.allclose(a.affine, b.affine)
+
+
+# --- truth records: frames and slices -----------------------------------------
+
+
+def test_every_record_carries_frames_slice_order_and_lv_slices(
+    truth: list[dict[str, Any]],
+) -> None:
+    for line in truth:
+        sax, cine = line["view"] == "sax", line["sequence"] == "cine"
+        assert {"ed_frame", "es_frame", "slice_order", "lv_slices", "storage"} <= set(line)
+        assert set(line["storage"]) == {"transpose", "flip_rows", "flip_cols"}
+        if cine:
+            frames = line["shape"][3]
+            assert 0 <= line["ed_frame"] < frames and 0 <= line["es_frame"] < frames
+        else:
+            assert line["ed_frame"] is None and line["es_frame"] is None
+        if sax:
+            assert line["slice_order"] in ("base_first", "apex_first")
+            first, last = line["lv_slices"]
+            assert 0 <= first < last < line["shape"][2]
+            assert len(line["myocardium"]["r_endo_px"]) == last - first + 1
+        else:
+            assert line["slice_order"] is None and line["lv_slices"] is None
+
+
+def test_a_study_shares_one_cardiac_cycle_and_one_stack_layout(
+    truth: list[dict[str, Any]],
+) -> None:
+    by_study: dict[str, list[dict[str, Any]]] = {}
+    for line in truth:
+        by_study.setdefault(line["study_id"], []).append(line)
+    for lines in by_study.values():
+        cines = [line for line in lines if line["sequence"] == "cine"]
+        assert len({(c["ed_frame"], c["es_frame"], c["shape"][3]) for c in cines}) == 1
+        stacks = [
+            line for line in lines if line["view"] == "sax" and line["sequence"] != "perfusion"
+        ]
+        assert len({(s["slice_order"], tuple(s["lv_slices"]), s["shape"][2]) for s in stacks}) == 1
+        assert len({line["slice_order"] for line in lines if line["view"] == "sax"}) == 1
+
+
+def test_end_diastole_is_often_not_the_first_frame_and_es_follows_realistically(
+    truth: list[dict[str, Any]],
+) -> None:
+    sax = [line for line in truth if line["sequence"] == "cine" and line["view"] == "sax"]
+    ed = [(line["ed_frame"], line["shape"][3]) for line in sax]
+    assert sum(e == 0 for e, _ in ed) >= 5
+    assert sum(1 <= e <= 3 for e, _ in ed) >= 3  # a few frames into the cycle
+    assert sum(2 <= n - e <= 5 for e, n in ed) >= 3  # a few frames before its end
+    assert len({line["shape"][3] for line in sax}) >= 3
+    for line in truth:
+        if line["sequence"] == "cine":
+            frames = line["shape"][3]
+            offset = (line["es_frame"] - line["ed_frame"]) % frames
+            assert 0.35 <= offset / frames <= 0.45, line["path"]
+
+
+def test_some_stacks_are_apex_first_and_some_hold_slices_beyond_the_lv(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    sax = [line for line in truth if line["sequence"] == "cine" and line["view"] == "sax"]
+    apex_first = {line["study_id"] for line in sax if line["slice_order"] == "apex_first"}
+    assert len(apex_first) >= 2
+    assert sample.n_apex_first == sum(
+        line["slice_order"] == "apex_first" for line in truth if line["view"] == "sax"
+    )
+
+    def beyond(line: dict[str, Any]) -> tuple[int, int]:
+        """(slices above the base, slices below the apex) of a record."""
+        first, last = line["lv_slices"]
+        after = line["shape"][2] - 1 - last
+        return (first, after) if line["slice_order"] == "base_first" else (after, first)
+
+    assert sum(beyond(line)[0] >= 1 for line in sax) >= 5
+    assert sum(beyond(line)[0] == 2 for line in sax) >= 2
+    assert sum(beyond(line)[1] >= 1 for line in sax) >= 3
+    assert sum(beyond(line) == (0, 0) for line in sax) >= 3
+
+
+def test_the_slice_axis_points_as_the_slice_order_says(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """Base first: slice index grows towards the apex (left, anterior, inferior)."""
+    for line in (t for t in truth if t["view"] == "sax"):
+        affine = nib.load(sample.series_dir / line["path"]).affine
+        step = affine[:3, 2] / np.linalg.norm(affine[:3, 2])
+        towards_base = float(step @ APEX_TO_BASE)
+        assert abs(towards_base) > 0.8, line["path"]
+        assert (towards_base < 0) == (line["slice_order"] == "base_first"), line["path"]
+
+
+def cavity_radius(plane: np.ndarray, centre: tuple[float, float]) -> float:
+    """Mean distance from the LV centre to the first non-bright pixel, over 8 directions."""
+    row, col = (round(v) for v in centre)
+    steps = []
+    for d_row, d_col in itertools.product((-1, 0, 1), repeat=2):
+        if (d_row, d_col) == (0, 0):
+            continue
+        k = 0
+        while plane[row + k * d_row, col + k * d_col] > 160:
+            k += 1
+        steps.append(k * float(np.hypot(d_row, d_col)))
+    return float(np.mean(steps))
+
+
+def test_the_lv_is_on_the_lv_slices_and_nowhere_else(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """A myocardial ring on every LV slice and on no other slice (the ring of the nearest
+    LV slice is looked for); the cavity narrows from the base to the apex in record order."""
+    for line in (t for t in truth if t["sequence"] == "cine" and t["view"] == "sax"):
+        data = load_displayed(sample, line)[..., line["ed_frame"]]
+        geometry = line["myocardium"]
+        rho, _ = polar(line)
+        first, last = line["lv_slices"]
+        for z in range(data.shape[2]):
+            nearest = min(max(z, first), last) - first
+            endo = geometry["r_endo_px"][nearest]
+            epi = min(geometry["r_epi_px"][nearest])
+            ring = (rho > endo + 1.0) & (rho < epi - 1.0)
+            fraction = float((np.abs(data[..., z][ring] - 90.0) < 20.0).mean())
+            if first <= z <= last:
+                assert fraction > 0.9, (line["path"], z)
+            else:
+                assert fraction < 0.3, (line["path"], z)
+        centre = line["myocardium"]["center_rc"]
+        radii = [cavity_radius(data[..., z], centre) for z in lv_file_slices(line)]
+        assert all(b <= a + 0.5 for a, b in itertools.pairwise(radii)), (line["path"], radii)
+        assert radii[0] - radii[-1] >= 3.0, (line["path"], radii)
+
+
+def test_drawn_and_file_slices_map_through_the_phantom(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """``Phantom.file_slice`` finds each drawn slice in the written file, both slice orders."""
+    orders = set()
+    for line in (t for t in truth if t["view"] == "sax"):
+        phantom = phantom_of(line)
+        data = as_4d(load_displayed(sample, line))
+        drawn = as_4d(phantom.array)
+        n_slices = drawn.shape[2]
+        orders.add(line["slice_order"])
+        assert phantom.storage.apex_first == (line["slice_order"] == "apex_first")
+        for z in range(n_slices):
+            k = phantom.file_slice(z)
+            assert phantom.drawn_slice(k) == z
+            np.testing.assert_array_equal(data[:, :, k], drawn[:, :, z], err_msg=line["path"])
+        drawn_lv = phantom.truth["lv_slices"]
+        assert sorted(phantom.file_slice(z) for z in drawn_lv) == line["lv_slices"]
+    assert orders == {"base_first", "apex_first"}
 
 
 # --- cine ----------------------------------------------------------------------
-
-
-def test_end_diastole_is_not_always_the_first_frame(truth: list[dict[str, Any]]) -> None:
-    cines = [line for line in truth if line["sequence"] == "cine"]
-    assert len({line["ed_frame"] for line in cines}) > 3
-    for line in cines:
-        frames = line["shape"][3]
-        offset = (line["es_frame"] - line["ed_frame"]) % frames
-        assert 0.35 <= offset / frames <= 0.40
 
 
 def test_cine_blood_pool_is_largest_at_ed_and_smallest_at_es(
     sample: SampleDataSummary, truth: list[dict[str, Any]]
 ) -> None:
     for line in (t for t in truth if t["sequence"] == "cine" and t["view"] == "sax"):
-        data = load_canonical(sample, line)
+        data = load_displayed(sample, line)
         depth, _ = wall_depth(line)
         geometry = line["myocardium"]
         rho, _ = polar(line)
-        ed = line["ed_frame"]
-        base_blood = data[..., 0, ed][rho < 0.5 * geometry["r_endo_px"][0]]
-        base_myo = data[..., 0, ed][(depth[0] > 0.3) & (depth[0] < 0.7)]
+        ed, base = line["ed_frame"], lv_file_slices(line)[0]
+        base_endo = geometry["r_endo_px"][base - line["lv_slices"][0]]
+        base_blood = data[..., base, ed][rho < 0.5 * base_endo]
+        base_myo = data[..., base, ed][(depth[base] > 0.3) & (depth[base] < 0.7)]
         threshold = (np.median(base_blood) + np.median(base_myo)) / 2.0
         # the ED endocardial disc: it holds the LV blood at every frame, never RV or effusion
-        roi = np.stack([rho <= endo for endo in geometry["r_endo_px"]], axis=-1)
+        roi = np.zeros(data.shape[:3], dtype=bool)
+        for z, endo in enumerate(geometry["r_endo_px"], start=line["lv_slices"][0]):
+            roi[..., z] = rho <= endo
         area = ((data > threshold) & roi[..., None]).sum(axis=(0, 1, 2))
         assert np.argmax(area) == ed and np.sum(area == area.max()) == 1, line["path"]
         assert np.argmin(area) == line["es_frame"] and np.sum(area == area.min()) == 1
@@ -362,7 +551,8 @@ def test_septal_thickness_in_the_image_matches_the_report(
 ) -> None:
     for line in (t for t in truth if t["sequence"] == "cine" and t["view"] == "sax"):
         wt = case_by_study(line["study_id"]).truth.wall_thickness
-        data = load_canonical(sample, line)[..., 0, line["ed_frame"]]
+        base = lv_file_slices(line)[0]
+        data = load_displayed(sample, line)[..., base, line["ed_frame"]]
         row, col = (round(v) for v in line["myocardium"]["center_rc"])
         ray = data[row, :col][::-1]  # from the LV centre towards the septum (viewer's left)
         leaving_blood = int(np.argmax(ray < 160))
@@ -370,6 +560,71 @@ def test_septal_thickness_in_the_image_matches_the_report(
         thickness_px = int(np.argmax((septum < 65) | (septum > 160)))
         expected_mm = wt.max_mm if wt.max_mm is not None else 8.0
         assert thickness_px * 2.0 == pytest.approx(expected_mm, abs=3.0), line["path"]
+
+
+def ellipse_mask(
+    shape: tuple[int, int], centre: np.ndarray, axis: np.ndarray, a: float, b: float
+) -> np.ndarray:
+    """Pixels inside an ellipse with semi-axis ``a`` along the unit ``axis`` and ``b`` across."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(float)
+    d_row, d_col = rows - centre[0], cols - centre[1]
+    along = d_row * axis[0] + d_col * axis[1]
+    across = -d_row * axis[1] + d_col * axis[0]
+    return (along / a) ** 2 + (across / b) ** 2 <= 1.0
+
+
+def long_axis_regions(line: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(LV cavity at ED, the region beyond the base) of a long-axis record, as masks."""
+    base, apex = (np.array(line["lv_axis_rc"][k]) for k in ("base", "apex"))
+    axis = (apex - base) / np.linalg.norm(apex - base)
+    a = float(np.linalg.norm(apex - base)) / 2.0
+    shape = tuple(line["shape"][:2])
+    centre = (base + apex) / 2.0
+    half_width = float(line["lv_axis_rc"]["half_width"])
+    cavity = ellipse_mask(shape, centre, axis, a, half_width)  # type: ignore[arg-type]
+    beyond = ellipse_mask(shape, base - 0.55 * a * axis, axis, 0.5 * a, 1.1 * a)  # type: ignore[arg-type]
+    return cavity, beyond & ~cavity
+
+
+def test_long_axis_atria_fill_as_the_ventricle_empties(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """The LV cavity is largest at ED and smallest at ES, the atria beyond the base grow
+    meanwhile, and the whole-image bright area moves only a few per cent (as in scans)."""
+    lines = [t for t in truth if t["sequence"] == "cine" and t["view"] != "sax"]
+    assert {line["view"] for line in lines} == {"2ch", "3ch", "4ch"}
+    for line in lines:
+        data = load_displayed(sample, line)[:, :, 0]
+        ed, es = line["ed_frame"], line["es_frame"]
+        cavity, beyond = long_axis_regions(line)
+        bright = data > 160
+        lv_area = bright[cavity].sum(axis=0)
+        atria = bright[beyond].sum(axis=0)
+        whole = bright.sum(axis=(0, 1))
+        lvef = case_by_study(line["study_id"]).truth.lvef
+        assert abs(int(np.argmax(lv_area)) - ed) <= 1 or lv_area[ed] == lv_area.max(), line["path"]
+        assert lv_area[es] == lv_area.min(), line["path"]
+        assert lv_area[es] < (1.0 - 0.6 * lvef / 100.0) * lv_area[ed], line["path"]
+        assert atria[es] > 1.15 * atria[ed], line["path"]
+        assert whole.max() < 1.15 * whole.min(), line["path"]
+
+
+def test_bright_static_surroundings_besides_the_heart(
+    sample: SampleDataSummary, truth: list[dict[str, Any]]
+) -> None:
+    """Fat stays bright and the liver intermediate at every frame: the heart is not the only
+    bright thing, and what moves is the heart alone."""
+    for line in (t for t in truth if t["sequence"] == "cine"):
+        data = load_displayed(sample, line)
+        z = lv_file_slices(line)[-1] if line["view"] == "sax" else 0
+        movie = data[:, :, z]
+        still = (movie.max(axis=-1) - movie.min(axis=-1)) <= 4
+        bright_still = still & (movie.min(axis=-1) > 180)
+        liver_like = still & (np.abs(movie.mean(axis=-1) - 120.0) < 6)
+        assert bright_still.sum() >= 300, line["path"]
+        assert liver_like.sum() >= 20, line["path"]
+        moving_bright = ~still & (movie.max(axis=-1) > 180)
+        assert moving_bright.sum() >= 30, line["path"]
 
 
 # --- LGE, T2, perfusion ------------------------------------------------------
@@ -398,10 +653,9 @@ DEPTHS = {
 }
 
 
-def expected_z_ranges(levels: tuple[str, ...], n_slices: int) -> list[list[int]]:
-    thirds = dict(
-        zip(("basal", "mid", "apical"), np.array_split(np.arange(n_slices), 3), strict=True)
-    )
+def expected_z_ranges(levels: tuple[str, ...], line: dict[str, Any]) -> list[list[int]]:
+    """File slice runs of the levels: thirds of the LV slices counted from the base."""
+    thirds = dict(zip(LEVEL_NAMES, np.array_split(lv_file_slices(line), 3), strict=True))
     slices = sorted(int(z) for level in levels for z in thirds[level])
     runs: list[list[int]] = []
     for z in slices:
@@ -423,7 +677,7 @@ def test_drawn_lesions_are_the_case_lesions(truth: list[dict[str, Any]]) -> None
             assert drawn["walls"] == list(region.walls)
             assert drawn["sectors_deg"] == [list(SECTORS[w]) for w in region.walls]
             assert drawn["depth"] == pytest.approx(DEPTHS[region.pattern], abs=1e-3)
-            assert drawn["z_ranges"] == expected_z_ranges(region.levels, line["shape"][2])
+            assert drawn["z_ranges"] == expected_z_ranges(region.levels, line)
 
 
 @pytest.mark.parametrize(("sequence", "ratio"), [("lge", 3.0), ("t2", 1.8)])
@@ -433,7 +687,7 @@ def test_lesions_are_bright_exactly_where_the_truth_puts_them(
     lines = [t for t in truth if t["sequence"] == sequence and t["lesions"]]
     assert lines
     for line in lines:
-        cores, remote, _ = lesion_and_remote(load_canonical(sample, line), line)
+        cores, remote, _ = lesion_and_remote(load_displayed(sample, line), line)
         assert remote.size >= 20, line["path"]
         for core in cores:
             assert core.size >= 5, line["path"]
@@ -447,12 +701,13 @@ def test_a_study_without_lge_has_no_bright_myocardium(
     lines = [t for t in truth if t["sequence"] == "lge" and not t["lesions"]]
     assert len(lines) >= 5
     for line in lines:
-        data = load_canonical(sample, line)
+        data = load_displayed(sample, line)
         depth, _ = wall_depth(line)
         rho, _ = polar(line)
         stack = np.moveaxis(data, -1, 0)
         myocardium = stack[(depth > 0.1) & (depth < 0.9)]
-        blood = stack[:, rho < 0.5 * line["myocardium"]["r_endo_px"][-1]]
+        lv = lv_file_slices(line)
+        blood = stack[lv][:, rho < 0.5 * min(line["myocardium"]["r_endo_px"])]
         assert myocardium.max() < blood.mean(), line["path"]
 
 
@@ -462,7 +717,7 @@ def test_perfusion_defects_stay_dark_at_peak_myocardial_enhancement(
     lines = [t for t in truth if t["sequence"] == "perfusion"]
     assert any(line["lesions"] for line in lines)
     for line in lines:
-        data = load_canonical(sample, line)
+        data = load_displayed(sample, line)
         depth, _ = wall_depth(line)
         rho, _ = polar(line)
         myo_curve = [
@@ -477,26 +732,36 @@ def test_perfusion_defects_stay_dark_at_peak_myocardial_enhancement(
             assert core.mean() < 0.6 * remote.mean(), line["path"]
 
 
-# --- orientation ---------------------------------------------------------------
+# --- storage orders --------------------------------------------------------------
 
 
-def test_flipped_series_hold_the_same_world_content(
+def test_series_are_stored_in_several_orders_holding_the_same_world_content(
     sample: SampleDataSummary, truth: list[dict[str, Any]]
 ) -> None:
-    flipped = [line for line in truth if line["flipped"]]
-    assert 2 <= len({line["study_id"] for line in flipped}) <= 3
+    """Every file, shown by the convention, is the drawing; every voxel keeps its world place."""
+    orders = {tuple(line["storage"].values()) for line in truth}
+    assert len(orders) == 8
+    assert sample.n_reordered == sum(any(line["storage"].values()) for line in truth)
     for line in truth:
         image = nib.load(sample.series_dir / line["path"])
-        assert nib.aff2axcodes(image.affine) == (
-            ("L", "A", "S") if line["flipped"] else ("R", "A", "S")
-        )
-    for line in flipped:
-        image = nib.load(sample.series_dir / line["path"])
-        key = f"{line['sequence']}_{line['view']}"
-        expected = build_phantom(case_by_study(line["study_id"]), key, seed=0)
-        assert image.affine[0, 0] < 0
-        assert not np.array_equal(np.asarray(image.dataobj), expected.array)
-        canonical = nib.as_closest_canonical(image)
-        assert np.array_equal(np.asarray(canonical.dataobj), expected.array)
-        assert np.allclose(canonical.affine, expected.affine)
-        assert np.allclose(image.header.get_qform(), image.affine)
+        phantom = phantom_of(line)
+        assert phantom.storage.in_plane() == line["storage"]
+        assert np.allclose(image.header.get_qform(), image.affine, atol=1e-4)
+        stored = np.asarray(image.dataobj)
+        drawn = phantom.array
+        if any(line["storage"].values()) and stored.shape == drawn.shape:
+            assert not np.array_equal(stored, drawn), line["path"]
+        shown = load_displayed(sample, line)
+        n_slices = drawn.shape[2]
+        for z in range(n_slices):
+            np.testing.assert_array_equal(
+                shown[:, :, phantom.file_slice(z)], drawn[:, :, z], err_msg=line["path"]
+            )
+        # a voxel of the file and the drawn voxel shown in its place are at one world point
+        orientation = display_orientation(image.affine, line["view"])
+        for row, col, z in [(0, 0, 0), (5, 40, n_slices - 1), (63, 17, n_slices // 2)]:
+            i, j = orientation.stored_index(row, col, stored.shape[:2])
+            k = phantom.file_slice(z)
+            world_file = image.affine @ np.array([i, j, k, 1.0])
+            world_drawn = phantom.affine @ np.array([row, col, z, 1.0])
+            np.testing.assert_allclose(world_file, world_drawn, atol=1e-3, err_msg=line["path"])
