@@ -17,6 +17,7 @@ from qaforge.images.routing import SeriesRef
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
 from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
 from qaforge.pipeline_images import select_images
+from qaforge.pipeline_series import list_series
 from qaforge.sample import write_sample_data
 from qaforge.store.models import ImageSelection, ImageSeries, QAImage, QAItem, QuarantineRow
 
@@ -148,9 +149,18 @@ def test_clinical_cine_items_start_with_the_detected_end_diastole_of_every_slice
         rows = by_item[item_id]
         sax = series[rows[0].series_id]
         assert (sax.sequence, sax.view) == ("cine", "sax")
-        ed = truth[f"{sax.study_id}/{sax.path}"]["ed_frame"]
-        head = [(row.series_id, row.z, row.t) for row in rows[: sax.n_slices]]
-        assert head == [(sax.id, z, ed) for z in range(sax.n_slices)]
+        drawn = truth[f"{sax.study_id}/{sax.path}"]
+        head = rows[: sax.n_slices]
+        assert {row.series_id for row in head} == {sax.id}
+        [ed] = {row.t for row in head}  # one end-diastolic frame for every slice
+        frames = sax.n_frames
+        assert min((ed - drawn["ed_frame"]) % frames, (drawn["ed_frame"] - ed) % frames) <= 1
+        zs = [row.z for row in head]
+        assert sorted(zs) == list(range(sax.n_slices))  # every slice once
+        first, last = drawn["lv_slices"]
+        inner = [z for z in zs if first < z < last]
+        assert set(zs[: len(inner)]) <= set(range(first, last + 1))  # LV slices come first
+        assert inner == sorted(inner, reverse=drawn["slice_order"] == "apex_first")  # base first
 
 
 def test_rerun_changes_nothing_and_a_lost_file_redoes_only_the_selections_using_it(
@@ -317,7 +327,7 @@ def test_an_images_folder_that_cannot_be_made_is_a_clear_error(sqlite_engine, tm
 def test_flipped_and_plain_copies_of_a_study_render_identical_pngs(
     sqlite_engine, sample_subset, tmp_path
 ):
-    """STU-0009 is stored flipped; re-saving its cine unflipped must give the same PNG hashes."""
+    """Re-saving STU-0009's cine with its first axis reversed must give the same PNG hashes."""
     data = prepared(sqlite_engine, sample_subset, tmp_path)
     select_images(
         sqlite_engine, protocols=["clinical"], budgets=[4], images_dir=tmp_path / "a", workers=1
@@ -331,13 +341,13 @@ def test_flipped_and_plain_copies_of_a_study_render_identical_pngs(
                 ImageSeries.view == "sax",
             ),
         )[0]
-    assert cine.affine[0][0] < 0, "the sample stores STU-0009 flipped"
-    hashes = {
-        (r.z, r.t): r.sha256
+    stored_rows = [
+        r
         for rows in images(sqlite_engine, "clinical", 4).values()
         for r in rows
         if r.series_id == cine.id
-    }
+    ]
+    hashes = {(r.z, r.t): r.sha256 for r in stored_rows}
     assert hashes
     image = nib.load(cine.absolute_path)
     array = image.get_fdata(dtype="float32")[::-1].round().astype("uint8")
@@ -345,7 +355,21 @@ def test_flipped_and_plain_copies_of_a_study_render_identical_pngs(
     affine[:, 3] = affine[:, 3] + affine[:, 0] * (array.shape[0] - 1)
     affine[:, 0] = -affine[:, 0]
     nib.save(nib.Nifti1Image(array, affine), data / "unflipped.nii.gz")
-    ref = SeriesRef(cine.id, "cine", "sax", str(data / "unflipped.nii.gz"), "x")
+    [facts] = [
+        f for f in list_series(sqlite_engine, study_ids=["STU-0009"]) if f.series_id == cine.id
+    ]
+    ref = SeriesRef(
+        cine.id,
+        "cine",
+        "sax",
+        str(data / "unflipped.nii.gz"),
+        "x",
+        ed_frame=facts.ed_frame,
+        es_frame=facts.es_frame,
+        slice_order=facts.slice_order,
+        lv_slices=facts.lv_slices,
+        analysed=True,
+    )
     result = run_study_job(
         StudyJob(
             "STU-0009",
@@ -358,4 +382,6 @@ def test_flipped_and_plain_copies_of_a_study_render_identical_pngs(
     rendered = {(i.z, i.t): i.sha256 for i in result.selections[0].images}
     assert len(rendered) == 4 and rendered.keys() <= hashes.keys()
     assert rendered == {key: hashes[key] for key in rendered}
-    assert result.selections[0].images[0].windowing["orientation"] == "none"
+    # the display transform changed with the storage order, and compensated for it
+    copied = result.selections[0].images[0].windowing["display"]
+    assert copied != stored_rows[0].windowing["display"]

@@ -94,9 +94,11 @@ def test_every_protocol_is_covered_and_gives_images(study_refs, tmp_path):
     result = run_study_job(_job(study_refs, tmp_path))
     protocols = {s.key.split("-", 1)[1].rsplit("-", 1)[0] for s in result.selections}
     assert protocols == set(PROTOCOLS)
+    lge = next(ref for ref in study_refs if ref.sequence == "lge")
+    lge_slices = nib.load(lge.path).shape[2]
     for selection in result.selections:
         budget = int(selection.key.rsplit("-", 1)[1])
-        expected = 6 if selection.key.startswith("lge-") else budget  # 6 LGE slices
+        expected = lge_slices if selection.key.startswith("lge-") else budget
         assert len(selection.images) == min(budget, expected), selection.key
         assert [image.rank for image in selection.images] == list(range(len(selection.images)))
         assert selection.unreadable == ()
@@ -146,20 +148,28 @@ def test_rendered_pixels_are_the_windowed_plane(study_refs, tmp_path):
             window = robust_window(volume.data)
             expected = apply_window(volume.plane(image.z, image.t), window)
             np.testing.assert_array_equal(_decode(tmp_path / image.path), expected)
+            stored_shape = volume.data.shape[:2]
             assert image.windowing == {
                 **window.as_record(),
-                "orientation": "none",
+                "orientation": volume.orientation.describe(),
+                "display": volume.orientation.as_record(stored_shape),
                 "size": None,
+                "scale": 1.0,
             }
+            # the recorded transform maps a displayed pixel back to its voxel
+            row, col = expected.shape[0] - 1, 0
+            i, j = volume.orientation.stored_index(row, col, stored_shape)
+            assert volume.data[i, j, image.z, image.t] == volume.plane(image.z, image.t)[row, col]
             checked += 1
     assert checked > 20
 
 
-def test_rendering_at_a_size_scales_the_longer_side(study_refs, tmp_path):
+def test_rendering_at_a_size_enlarges_the_short_side(study_refs, tmp_path):
     result = run_study_job(_job(study_refs, tmp_path, size=96))
     image = result.selections[0].images[0]
-    assert _decode(tmp_path / image.path).shape == (96, 96)
+    assert min(_decode(tmp_path / image.path).shape) == 96
     assert image.windowing["size"] == 96
+    assert image.windowing["scale"] == 96 / 64
 
 
 def test_a_second_run_in_the_same_folder_writes_nothing(study_refs, tmp_path):
