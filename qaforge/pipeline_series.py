@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from qaforge.images.series_facts import (
     SeriesFacts,
     SeriesToAnalyse,
     analyse_stack,
+    lv_slices_by_position,
     stacks_to_analyse,
 )
 from qaforge.pipeline import NoProgress, Progress
@@ -86,8 +88,17 @@ def analyse_series(
     progress.start("Analysing series", len(stacks) or None)
     pending: list[dict[str, Any]] = []
     entries: list[QuarantineEntry] = []
+    cine_lv = _cine_lv_by_study(rows)
+    by_id = {row.series_id: row for row in rows}
+    # cines first, so a static stack of the same study can take its LV extent from them
+    stacks.sort(key=lambda stack: stack[0].sequence != "cine")
     for done, stack in enumerate(stacks, start=1):
         facts, problems = analyse_stack(stack)
+        for item in facts:
+            row = by_id[item.series_id]
+            if row.sequence == "cine" and row.view == "sax" and item.lv_slices:
+                cine_lv.setdefault(row.study_id, (row.affine, row.shape, item.lv_slices))
+        facts = [_with_lv_from_cine(item, by_id[item.series_id], cine_lv) for item in facts]
         pending.extend(_analysis_row(item) for item in facts)
         summary.analysed += len(facts)
         summary.unreadable += len(problems)
@@ -107,6 +118,42 @@ def analyse_series(
         progress.advance()
     _store(engine, pending, entries)
     return summary
+
+
+def _cine_lv_by_study(rows: Sequence[SeriesRow]) -> dict[str, tuple]:
+    """The stored LV extent of each study's short-axis cine (geometry and slices)."""
+    found: dict[str, tuple] = {}
+    for row in rows:
+        analysis = row.analysis if _is_current(row) else None
+        if (
+            row.sequence == "cine"
+            and row.view == "sax"
+            and analysis
+            and analysis["lv_first"] is not None
+        ):
+            found.setdefault(
+                row.study_id, (row.affine, row.shape, (analysis["lv_first"], analysis["lv_last"]))
+            )
+    return found
+
+
+def _with_lv_from_cine(
+    facts: SeriesFacts, row: SeriesRow, cine_lv: dict[str, tuple]
+) -> SeriesFacts:
+    """A static short-axis stack without an LV extent takes it from its study's cine by position."""
+    if (
+        row.sequence == "cine"
+        or row.view != "sax"
+        or facts.lv_slices
+        or row.study_id not in cine_lv
+    ):
+        return facts
+    affine, shape, lv = cine_lv[row.study_id]
+    found = lv_slices_by_position(row.affine, row.shape, affine, shape, lv)
+    if found is None:
+        return facts
+    note = "LV slices placed from the study's short-axis cine by slice position"
+    return replace(facts, lv_slices=found, notes=(*facts.notes, note))
 
 
 def _is_current(row: SeriesRow) -> bool:

@@ -3,7 +3,7 @@
 .venv/bin/python scripts/protocol_pictures.py [OUTDIR]   (default docs/img)
 
 Writes the sample data to a temporary folder, routes two subtasks of study
-STU-0003 (the cine LV-size question and the diagnosis question) and saves
+STU-0022 (the cine LV-size question and the diagnosis question) and saves
 the contact sheet of each protocol at K = 16, with each series analysed as
 ``qaforge series`` does (phases, slice order, LV extent, display).
 """
@@ -14,14 +14,16 @@ import json
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from qaforge.images.routing import SeriesRef, route
-from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack
+from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack, lv_slices_by_position
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
+from qaforge.images.volume import load_volume
 from qaforge.sample import write_sample_data
 
-STUDY = "STU-0003"
+STUDY = "STU-0022"
 SUBTASKS = {
     "cine": ("cine", ("sax", "4ch", "2ch")),
     "diagnosis": ("overall", ("sax", "4ch", "2ch", "3ch")),
@@ -60,6 +62,31 @@ def _analysed_ref(record: dict, sample: Path) -> SeriesRef:
     )
 
 
+def _with_lv_from_cine(refs: list[SeriesRef]) -> list[SeriesRef]:
+    """Static short-axis stacks take their LV slices from the cine, as ``qaforge series`` does."""
+    cine = next(r for r in refs if r.sequence == "cine" and r.view == "sax")
+    reference = load_volume(Path(cine.path), "sax")
+    placed = []
+    for ref in refs:
+        if (
+            ref.view == "sax"
+            and ref.sequence != "cine"
+            and ref.lv_slices is None
+            and cine.lv_slices
+        ):
+            volume = load_volume(Path(ref.path), "sax")
+            found = lv_slices_by_position(
+                volume.affine,
+                volume.data.shape,
+                reference.affine,
+                reference.data.shape,
+                cine.lv_slices,
+            )
+            ref = replace(ref, lv_slices=found)
+        placed.append(ref)
+    return placed
+
+
 def main(outdir: Path) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +95,9 @@ def main(outdir: Path) -> None:
         records = [
             json.loads(line) for line in (sample / "series_truth.jsonl").read_text().splitlines()
         ]
-        refs = [_analysed_ref(r, sample) for r in records if r["study_id"] == STUDY]
+        refs = _with_lv_from_cine(
+            [_analysed_ref(r, sample) for r in records if r["study_id"] == STUDY]
+        )
         for name, (sequence, views) in SUBTASKS.items():
             routing = route(sequence, views, refs)
             requests = tuple(

@@ -267,3 +267,49 @@ def _analyse_phase_pair(
             )
         )
     return facts
+
+
+def lv_slices_by_position(
+    affine: Sequence[Sequence[float]],
+    shape: Sequence[int],
+    reference_affine: Sequence[Sequence[float]],
+    reference_shape: Sequence[int],
+    reference_lv: tuple[int, int],
+) -> tuple[int, int] | None:
+    """The slices of a static stack (LGE, T2, perfusion) that lie within a cine's LV extent.
+
+    A stack without motion cannot show where the LV is; the study's short-axis
+    cine can. Each slice's centre is placed along the cine's slice normal and
+    kept when it falls within the cine's LV slices (half a cine slice of margin
+    at each end).
+
+    Args:
+        affine: The static stack's affine.
+        shape: Its shape.
+        reference_affine: The cine's affine.
+        reference_shape: The cine's shape.
+        reference_lv: The cine's LV slices ``(first, last)``.
+
+    Returns:
+        ``(first, last)`` of the static stack's slices inside the LV, or None
+        when none is (the stacks do not overlap).
+    """
+    matrix, reference = np.asarray(affine, dtype=float), np.asarray(reference_affine, dtype=float)
+    spacing = float(np.linalg.norm(reference[:3, 2]))
+    if spacing <= 0 or len(shape) < 3:
+        return None
+    normal = reference[:3, 2] / spacing
+
+    def centre(of: np.ndarray, of_shape: Sequence[int], k: float) -> np.ndarray:
+        return (of @ np.array([(of_shape[0] - 1) / 2, (of_shape[1] - 1) / 2, k, 1.0]))[:3]
+
+    origin = centre(reference, reference_shape, 0.0)
+    low, high = (value * spacing for value in sorted(reference_lv))
+    inside = [
+        k
+        for k in range(int(shape[2]))
+        if low - spacing / 2
+        <= float((centre(matrix, shape, k) - origin) @ normal)
+        <= high + spacing / 2
+    ]
+    return (inside[0], inside[-1]) if inside else None
