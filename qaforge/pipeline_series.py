@@ -75,6 +75,7 @@ def analyse_series(
         Counts of analysed, current and unreadable series.
     """
     progress = progress or NoProgress()
+    require_current_schema(engine)
     with engine.connect() as connection:
         rows = list_series_rows(connection, study_ids=study_ids)
     summary = AnalysisSummary()

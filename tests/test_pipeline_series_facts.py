@@ -129,3 +129,22 @@ def test_a_readers_override_wins_and_bad_rows_are_quarantined(listed, tmp_path):
     row = after["ukbb-demo-1/la_4ch.nii.gz"]
     assert (row["ed_frame"], row["es_frame"], row["phase_method"]) == (1, 23, "override")
     assert row["override_source"] == str(corrections)
+
+
+def test_series_on_an_uninitialised_database_is_a_clean_user_error(tmp_path):
+    result = runner.invoke(app, ["--db", f"sqlite:///{tmp_path / 'empty.db'}", "series"])
+    assert result.exit_code != 0
+    assert "E304" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_override_file_with_unknown_columns_is_refused_before_anything_is_stored(
+    listed, tmp_path
+):
+    db, _ = listed
+    corrections = tmp_path / "bad.csv"
+    corrections.write_text("series,ed\nabc,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["--db", db, "series", "--override", str(corrections)])
+    assert result.exit_code != 0
+    assert "E611" in result.output
+    assert "Traceback" not in result.output
