@@ -30,7 +30,7 @@ from PIL import Image
 from benchmarks.common import Measurement, print_side_by_side, timed
 from qaforge.images.render import PNG_COMPRESS_LEVEL, display_scale
 from qaforge.images.routing import SeriesRef
-from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack
+from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack, routed_ref
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -111,20 +111,7 @@ def qaforge_analyse(studies: list[list[SeriesToAnalyse]]) -> list[list[SeriesRef
         refs = []
         for member in series:
             [facts], _ = analyse_stack([member])
-            refs.append(
-                SeriesRef(
-                    member.series_id,
-                    "cine",
-                    member.view,
-                    member.path,
-                    "",
-                    ed_frame=facts.ed_frame,
-                    es_frame=facts.es_frame,
-                    slice_order=facts.slice_order,
-                    lv_slices=facts.lv_slices,
-                    analysed=True,
-                )
-            )
+            refs.append(routed_ref(member, facts))
         routed.append(refs)
     return routed
 

@@ -18,7 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from qaforge.images.routing import SeriesRef, route
-from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack, lv_slices_by_position
+from qaforge.images.series_facts import (
+    SeriesToAnalyse,
+    analyse_stack,
+    lv_slices_by_position,
+    routed_ref,
+)
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
 from qaforge.images.volume import load_volume
 from qaforge.sample import write_sample_data
@@ -47,19 +52,7 @@ def _analysed_ref(record: dict, sample: Path) -> SeriesRef:
         affine=(),
     )
     [facts], _ = analyse_stack([member])
-    return SeriesRef(
-        record["path"],
-        record["sequence"],
-        record["view"],
-        str(path),
-        "",
-        ed_frame=facts.ed_frame,
-        es_frame=facts.es_frame,
-        peak_frames=facts.peak_frames,
-        slice_order=facts.slice_order,
-        lv_slices=facts.lv_slices,
-        analysed=True,
-    )
+    return routed_ref(member, facts)
 
 
 def _with_lv_from_cine(refs: list[SeriesRef]) -> list[SeriesRef]:

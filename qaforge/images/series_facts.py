@@ -27,6 +27,7 @@ from qaforge.images.heart import (
     cardiac_phases,
     slice_geometry,
 )
+from qaforge.images.routing import SeriesRef
 from qaforge.images.volume import Volume, load_volume
 
 ANALYSIS_VERSION = 1
@@ -313,3 +314,20 @@ def lv_slices_by_position(
         <= high + spacing / 2
     ]
     return (inside[0], inside[-1]) if inside else None
+
+
+def routed_ref(member: SeriesToAnalyse, facts: SeriesFacts) -> SeriesRef:
+    """The series as routing and selection see it, with the facts its analysis found."""
+    return SeriesRef(
+        series_id=member.series_id,
+        sequence=member.sequence,
+        view=member.view,
+        path=member.path,
+        sha256=member.sha256,
+        ed_frame=facts.ed_frame,
+        es_frame=facts.es_frame,
+        peak_frames=facts.peak_frames,
+        slice_order=facts.slice_order,
+        lv_slices=facts.lv_slices,
+        analysed=True,
+    )
