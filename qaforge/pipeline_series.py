@@ -22,7 +22,7 @@ from qaforge.domain.series import SeriesListing
 from qaforge.errors import InputFileError
 from qaforge.images.series_facts import (
     ANALYSIS_VERSION,
-    SeriesFacts,
+    AnalysedSeries,
     SeriesToAnalyse,
     analyse_stack,
     lv_slices_by_position,
@@ -139,8 +139,8 @@ def _cine_lv_by_study(rows: Sequence[SeriesRow]) -> dict[str, tuple]:
 
 
 def _with_lv_from_cine(
-    facts: SeriesFacts, row: SeriesRow, cine_lv: dict[str, tuple]
-) -> SeriesFacts:
+    facts: AnalysedSeries, row: SeriesRow, cine_lv: dict[str, tuple]
+) -> AnalysedSeries:
     """A static short-axis stack without an LV extent takes it from its study's cine by position."""
     if (
         row.sequence == "cine"
@@ -187,7 +187,7 @@ def _to_analyse(row: SeriesRow) -> SeriesToAnalyse:
     )
 
 
-def _analysis_row(facts: SeriesFacts) -> dict[str, Any]:
+def _analysis_row(facts: AnalysedSeries) -> dict[str, Any]:
     return {
         "series_id": facts.series_id,
         "sha256": facts.sha256,

@@ -38,7 +38,6 @@ separate the ventricles from the atria:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -341,8 +340,3 @@ def _lv_run(net_emptying: np.ndarray) -> tuple[int, int] | None:
     while last < len(holds_lv) - 1 and holds_lv[last + 1]:
         last += 1
     return first, last
-
-
-def ordered_base_to_apex(slices: Sequence[int], order: SliceOrder | None) -> list[int]:
-    """Slice indices sorted from base to apex (file order when the order is unknown)."""
-    return sorted(slices, reverse=order == "apex_first")

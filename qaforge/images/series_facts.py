@@ -64,7 +64,7 @@ class SeriesToAnalyse:
 
 
 @dataclass(frozen=True)
-class SeriesFacts:
+class AnalysedSeries:
     """What a series' voxels say (the stored analysis).
 
     Attributes:
@@ -141,7 +141,7 @@ def _rounded(affine: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
 
 def analyse_stack(
     stack: Sequence[SeriesToAnalyse],
-) -> tuple[list[SeriesFacts], list[AnalysisProblem]]:
+) -> tuple[list[AnalysedSeries], list[AnalysisProblem]]:
     """Analyse one stack (one series, or the ED and ES files of one short-axis stack).
 
     Args:
@@ -184,7 +184,7 @@ def _trigger_frame(member: SeriesToAnalyse, volume: Volume) -> int | None:
     return None
 
 
-def _analyse_one(member: SeriesToAnalyse, volume: Volume) -> SeriesFacts:
+def _analyse_one(member: SeriesToAnalyse, volume: Volume) -> AnalysedSeries:
     phases: CardiacPhases | None = None
     peaks = None
     geometry: SliceGeometry | None = None
@@ -215,7 +215,7 @@ def _analyse_one(member: SeriesToAnalyse, volume: Volume) -> SeriesFacts:
     method = phases.method if phases else None
     if phases and volume.n_frames == 1 and member.phase:
         method = "file-name"
-    return SeriesFacts(
+    return AnalysedSeries(
         series_id=member.series_id,
         sha256=member.sha256,
         ed_frame=ed,
@@ -233,7 +233,7 @@ def _analyse_one(member: SeriesToAnalyse, volume: Volume) -> SeriesFacts:
 
 def _analyse_phase_pair(
     stack: Sequence[SeriesToAnalyse], volumes: dict[str, Volume]
-) -> list[SeriesFacts]:
+) -> list[AnalysedSeries]:
     ed_member, es_member = stack
     ed_volume, es_volume = volumes[ed_member.series_id], volumes[es_member.series_id]
     if ed_volume.data.shape != es_volume.data.shape or ed_volume.n_frames != 1:
@@ -252,7 +252,7 @@ def _analyse_phase_pair(
         notes = [f"analysed with its other phase file {Path(partner[member.series_id]).name}"]
         notes.extend(geometry.notes if geometry else ())
         facts.append(
-            SeriesFacts(
+            AnalysedSeries(
                 series_id=member.series_id,
                 sha256=member.sha256,
                 ed_frame=ed,
@@ -316,7 +316,7 @@ def lv_slices_by_position(
     return (inside[0], inside[-1]) if inside else None
 
 
-def routed_ref(member: SeriesToAnalyse, facts: SeriesFacts) -> SeriesRef:
+def routed_ref(member: SeriesToAnalyse, facts: AnalysedSeries) -> SeriesRef:
     """The series as routing and selection see it, with the facts its analysis found."""
     return SeriesRef(
         series_id=member.series_id,

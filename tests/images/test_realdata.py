@@ -18,8 +18,7 @@ import pytest
 
 from qaforge.images.display import APEX_TO_BASE, displayed_directions
 from qaforge.images.heart import cardiac_phases
-from qaforge.images.protocols import SeriesFacts as PickFacts
-from qaforge.images.protocols import select_slices
+from qaforge.images.protocols import SeriesFacts, select_slices
 from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack, stacks_to_analyse
 from qaforge.images.volume import load_volume
 
@@ -125,7 +124,7 @@ def test_every_short_axis_pick_shows_lv(realdata, realdata_truth, name, budget):
     facts = _facts(realdata, realdata_truth, files)[files[0]]
     image = nib.load(realdata / files[0])
     frames = image.shape[3] if image.ndim == 4 else 1
-    pick_facts = PickFacts(
+    pick_facts = SeriesFacts(
         files[0],
         "cine",
         "sax",
