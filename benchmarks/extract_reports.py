@@ -21,8 +21,8 @@ from pathlib import Path
 import spacy
 
 from benchmarks.common import Measurement, print_side_by_side, timed
-from qaforge.extract.batch import extract_texts
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.batch import extract_texts
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.sample.cases import SAMPLE_CASES
 
 GOLD_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "gold"

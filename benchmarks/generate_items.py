@@ -20,11 +20,12 @@ from pathlib import Path
 
 from benchmarks.common import print_side_by_side, timed
 from qaforge.domain.qa import GenerationConfig, SourcedFinding, StudyFindings
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.generate.catalogue import load_catalogue
 from qaforge.generate.items import generate_study_items
 from qaforge.generate.letters import LetterPlanner
-from qaforge.pipeline import generate_database, ingest_reports
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.sample.cases import SAMPLE_CASES
 from qaforge.store.engine import create_store_engine
 from qaforge.store.extraction import (

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import print_side_by_side, timed
-from qaforge.pipeline import ingest_reports
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.store.engine import create_store_engine
 from qaforge.store.schema import upgrade_database
 

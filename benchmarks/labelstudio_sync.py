@@ -30,9 +30,11 @@ from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.config import labeling_config
 from qaforge.annotate.tasks import option_value
 from qaforge.domain.qa import GenerationConfig
-from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
-from qaforge.pipeline_annotate import _review_item, pull_verdicts, push_items
-from qaforge.pipeline_images import select_images
+from qaforge.pipeline.annotate import _review_item, pull_verdicts, push_items
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports, ingest_series
+from qaforge.pipeline.select import select_images
 from qaforge.sample import write_sample_data
 from qaforge.store.annotation import review_rows
 from qaforge.store.engine import create_store_engine

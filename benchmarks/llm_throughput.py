@@ -12,7 +12,7 @@ that bound is printed beside the measured rate.
 from __future__ import annotations
 
 from benchmarks.common import Measurement, timed
-from qaforge.extract.llm_extractor import LLMExtractor, LLMReport
+from qaforge.extract.llm.extractor import LLMExtractor, LLMReport
 from qaforge.settings import LLMSettings
 from qaforge.testing.fake_llm_server import FakeLLMServer, answer
 

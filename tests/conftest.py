@@ -9,7 +9,9 @@ where that is a failure: CI must test both backends.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +21,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from qaforge.annotate.server import LabelStudioServerError
+from qaforge.sample import write_sample_data
 from qaforge.store.engine import create_store_engine
 from qaforge.store.schema import upgrade_database
+from qaforge.testing.labelstudio import LabelStudioInstance, start_labelstudio_instance
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "QAFORGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -233,3 +238,49 @@ def realdata_truth(realdata: Path) -> dict:
     import json
 
     return json.loads((realdata / "truth.json").read_text(encoding="utf-8"))
+
+
+# One real Label Studio server for the whole test session. It runs from
+# .venv-labelstudio (made by scripts/ensure-labelstudio.sh) on a free loopback
+# port, with an admin and three annotators (rad1, rad2, adjudicator). A missing
+# install is a failure, never a skip: these tests are the only proof that what
+# we push really works in Label Studio.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LABELSTUDIO_VENV = REPO_ROOT / ".venv-labelstudio"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+STUDIES = ("STU-0001", "STU-0002", "STU-0003")
+
+
+@pytest.fixture(scope="session")
+def labelstudio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioInstance]:
+    """The running server; stopped at the end of the session."""
+    if not (LABELSTUDIO_VENV / "bin" / "label-studio").is_file():
+        pytest.fail(
+            f"Label Studio is not installed in {LABELSTUDIO_VENV}: run scripts/ensure-labelstudio.sh",
+            pytrace=False,
+        )
+    try:
+        instance = start_labelstudio_instance(
+            LABELSTUDIO_VENV, tmp_path_factory.mktemp("labelstudio")
+        )
+    except LabelStudioServerError as exc:
+        pytest.fail(f"{exc}\n{exc.hint}", pytrace=False)
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="session")
+def small_source(tmp_path_factory) -> Path:
+    """Three sample studies (reports and series)."""
+    full = tmp_path_factory.mktemp("annotate-full")
+    write_sample_data(full)
+    out = tmp_path_factory.mktemp("annotate-source")
+    lines = [
+        line
+        for line in (full / "reports.jsonl").read_text().splitlines()
+        if json.loads(line)["study_id"] in STUDIES
+    ]
+    (out / "reports.jsonl").write_text("\n".join(lines) + "\n")
+    for study in STUDIES:
+        shutil.copytree(full / "series" / study, out / "series" / study)
+    return out

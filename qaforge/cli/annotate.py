@@ -128,7 +128,7 @@ def push_command(
     the annotators disagreed on go to an adjudication project. Nothing is
     sent that fails the PHI scan or carries a blocking check flag.
     """
-    from qaforge.pipeline_annotate import push_items
+    from qaforge.pipeline.annotate import push_items
 
     settings = _settings(url, project, media_root)
     with _client(settings) as client, progress_bar() as progress:
@@ -178,7 +178,7 @@ def pull_command(ctx: typer.Context, url: UrlOption = None, project: ProjectOpti
     changes nothing when nothing changed in Label Studio. Exits 1 when an
     annotation could not be read (it is quarantined with its task id).
     """
-    from qaforge.pipeline_annotate import pull_verdicts
+    from qaforge.pipeline.annotate import pull_verdicts
 
     settings = _settings(url, project)
     with _client(settings) as client, progress_bar() as progress:
@@ -207,7 +207,7 @@ def status_command(ctx: typer.Context, project: ProjectOption = None) -> None:
     overall and per subtask. A rating is accept, reject, or correct with
     the corrected answer. Reads only the store; no server needed.
     """
-    from qaforge.pipeline_annotate import annotation_status
+    from qaforge.pipeline.annotate import annotation_status
 
     settings = _settings(None, project)
     status = annotation_status(app_state(ctx).engine(), name=settings.project)

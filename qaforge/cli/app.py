@@ -138,8 +138,10 @@ def demo(
     from qaforge.cli.generate import print_generation_summary
     from qaforge.cli.render import print_report_summary, print_series_summary
     from qaforge.cli.select import print_selection_summary
-    from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
-    from qaforge.pipeline_images import select_images
+    from qaforge.pipeline.extract import extract_database
+    from qaforge.pipeline.generate import generate_database
+    from qaforge.pipeline.ingest import ingest_reports, ingest_series
+    from qaforge.pipeline.select import select_images
     from qaforge.sample import write_sample_data
     from qaforge.store.schema import upgrade_database
 
@@ -191,13 +193,11 @@ def demo(
 def _demo_release(engine, outdir: Path) -> None:
     """Steps 7-11 of the demo: split, check, auto-accept, export, baseline and evaluation."""
     from qaforge.cli.evaluate import print_evaluation_summary
-    from qaforge.pipeline_evaluate import evaluate_benchmark, majority_baseline
-    from qaforge.pipeline_export import (
-        assign_database_splits,
-        check_database,
-        demo_auto_accept,
-        export_database,
-    )
+    from qaforge.pipeline.check import check_database
+    from qaforge.pipeline.demo import demo_auto_accept
+    from qaforge.pipeline.evaluate import evaluate_benchmark, majority_baseline
+    from qaforge.pipeline.export import export_database
+    from qaforge.pipeline.split import assign_database_splits
 
     console.rule("7/12 split")
     splits = assign_database_splits(engine, stratify=True)

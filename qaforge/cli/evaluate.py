@@ -26,7 +26,7 @@ def evaluate_command(
     Free-text outputs are parsed ("B", "Answer: B", "B, C and D", "(c)", the
     option's text); unparseable ones count as wrong and are reported.
     """
-    from qaforge.pipeline_evaluate import evaluate_benchmark
+    from qaforge.pipeline.evaluate import evaluate_benchmark
 
     target = outdir or predictions.with_name(predictions.stem + "-evaluation")
     summary = evaluate_benchmark(benchmark, predictions, target, seed=seed)
@@ -68,7 +68,7 @@ def baseline_command(
     ),
 ) -> None:
     """Write the majority-answer baseline (per subtask, the commonest training answer) as predictions."""
-    from qaforge.pipeline_evaluate import majority_baseline
+    from qaforge.pipeline.evaluate import majority_baseline
 
     lines = majority_baseline(benchmark, output)
     console.print(f"baseline: majority answers for {lines} items written to {output}")
@@ -95,7 +95,7 @@ def run_model_command(
     re-run asks only for what is missing. Exits with 1 when items failed.
     """
     from qaforge.cli.llm import llm_settings
-    from qaforge.pipeline_evaluate import PROMPTS, run_model
+    from qaforge.pipeline.evaluate import PROMPTS, run_model
 
     if prompt not in PROMPTS:
         raise ConfigError(

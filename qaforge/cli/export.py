@@ -32,7 +32,7 @@ def split_command(
     ] = None,
 ) -> None:
     """Assign patient-level splits (every study of a patient in one split) and store them."""
-    from qaforge.pipeline_export import assign_database_splits
+    from qaforge.pipeline.split import assign_database_splits
 
     ratios = None
     if ratio:
@@ -82,7 +82,7 @@ def check_command(
     splits, answer in the question, report text in the question,
     contamination against --reference corpora, blind baselines, PHI.
     """
-    from qaforge.pipeline_export import check_database
+    from qaforge.pipeline.check import check_database
 
     report = check_database(
         app_state(ctx).engine(),
@@ -116,7 +116,7 @@ def export_command(
     budget: Annotated[int, typer.Option(help="Its budget.")] = 16,
 ) -> None:
     """Write verified items with no blocking flag as a benchmark folder (docs/export.md)."""
-    from qaforge.pipeline_export import export_database
+    from qaforge.pipeline.export import export_database
 
     summary = export_database(
         app_state(ctx).engine(),

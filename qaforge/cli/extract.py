@@ -86,7 +86,7 @@ def extract_command(
     report, {"report_id": ..., "findings": [...]}, in input order; refused rows
     go to OUTPUT.quarantine.jsonl with their reason and line.
     """
-    from qaforge.pipeline import extract_database, extract_file
+    from qaforge.pipeline.extract import extract_database, extract_file
 
     if extractor not in ("rules", "llm", "both"):
         raise ConfigError(
@@ -165,7 +165,7 @@ def score_extraction_command(
     segments) and certainty are scored on the matched pairs. Only reports in
     the gold file are scored. See docs/extraction.md.
     """
-    from qaforge.extract.scoring import read_findings_jsonl, score_extraction
+    from qaforge.extract.gold_scoring import read_findings_jsonl, score_extraction
 
     gold_file = read_findings_jsonl(gold)
     pred_file = read_findings_jsonl(pred)

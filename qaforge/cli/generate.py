@@ -55,7 +55,7 @@ def generate_command(
     deleted. Items beyond the majority cap are kept as 'capped'.
     """
     from qaforge.domain.qa import GenerationConfig
-    from qaforge.pipeline import generate_database
+    from qaforge.pipeline.generate import generate_database
 
     state = app_state(ctx)
     config = GenerationConfig(
@@ -145,7 +145,7 @@ def stats_command(
     import json
 
     from qaforge.domain.qa import TIERS
-    from qaforge.pipeline import generation_statistics
+    from qaforge.pipeline.generate import generation_statistics
 
     statistics = generation_statistics(app_state(ctx).engine())
     if not statistics:

@@ -27,7 +27,7 @@ def ingest_reports_command(
     text for a known report_id is stored as a new version. Exits 1 if the file
     holds no valid row at all.
     """
-    from qaforge.pipeline import ingest_reports
+    from qaforge.pipeline.ingest import ingest_reports
 
     state = app_state(ctx)
     engine = state.engine()
@@ -68,7 +68,7 @@ def ingest_series_command(
     studies are quarantined with path and reason; the rest goes on. Exits 1 if
     files other than skipped ones were found and none of them is a valid series.
     """
-    from qaforge.pipeline import ingest_series
+    from qaforge.pipeline.ingest import ingest_series
 
     engine = app_state(ctx).engine()
     with progress_bar() as progress:

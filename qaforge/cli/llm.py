@@ -62,8 +62,12 @@ def run_llm_extraction(
     workers: int,
 ) -> None:
     """Run the LLM (and, with ``both``, the rules and reconciliation); exit 1 if reports failed."""
-    from qaforge.pipeline import extract_database
-    from qaforge.pipeline_llm import extract_database_llm, extract_file_llm, reconcile_database
+    from qaforge.pipeline.extract import extract_database
+    from qaforge.pipeline.extract_llm import (
+        extract_database_llm,
+        extract_file_llm,
+        reconcile_database,
+    )
 
     settings = llm_settings(overrides)
     policy = reconciliation_policy(policy_args)

@@ -6,7 +6,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.pipeline import ReportIngestSummary, SeriesIngestSummary
+from qaforge.pipeline.ingest import ReportIngestSummary, SeriesIngestSummary
 from qaforge.store.engine import Engine
 
 EXAMPLES_SHOWN = 10

@@ -55,7 +55,7 @@ def select_command(
     redoes only selections whose series, settings or files changed. An
     unreadable series is reported with its path and the others go on.
     """
-    from qaforge.pipeline_images import select_images
+    from qaforge.pipeline.select import select_images
 
     state = app_state(ctx)
     with progress_bar() as progress:

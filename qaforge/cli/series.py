@@ -39,7 +39,7 @@ def series_command(
     (docs/images.md). With --override, a reader's corrections are stored
     first; bad rows are quarantined with their line.
     """
-    from qaforge.pipeline_series import analyse_series, apply_series_overrides, list_series
+    from qaforge.pipeline.series import analyse_series, apply_series_overrides, list_series
 
     engine = app_state(ctx).engine()
     if override is not None:

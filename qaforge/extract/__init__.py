@@ -2,9 +2,9 @@
 
 ``assertion_status(text, start, end)`` is the DESIGN.md contract for
 negation / uncertainty / history of any target; :class:`RuleExtractor`
-(``qaforge.extract.rule_extractor``) is the rule-based extractor.
+(``qaforge.extract.rules.extractor``) is the rule-based extractor.
 """
 
-from qaforge.extract.assertion import assertion_status
+from qaforge.extract.rules.assertion import assertion_status
 
 __all__ = ["assertion_status"]

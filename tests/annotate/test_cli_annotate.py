@@ -14,7 +14,7 @@ from qaforge.cli.app import app
 from qaforge.store.engine import create_store_engine
 from qaforge.testing.labelstudio import free_loopback_port
 
-from .test_pipeline_annotate import build, choices  # noqa: TID252
+from ..pipeline.test_annotate import build, choices  # noqa: TID252
 
 runner = CliRunner()
 

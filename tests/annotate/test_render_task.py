@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.tasks import option_value
-from qaforge.pipeline_annotate import push_items
+from qaforge.pipeline.annotate import push_items
 from qaforge.store.models import QAItem
 from qaforge.testing.screenshot import screenshot_task
 
-from .conftest import ARTIFACTS  # noqa: TID252
-from .test_pipeline_annotate import build  # noqa: TID252
+from ..conftest import ARTIFACTS  # noqa: TID252
+from ..pipeline.test_annotate import build  # noqa: TID252
 
 
 def test_pushed_task_shows_question_options_evidence_and_slices(

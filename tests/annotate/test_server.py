@@ -21,7 +21,7 @@ from qaforge.annotate.server import (
 from qaforge.testing.labelstudio import LabelStudioInstance
 from qaforge.testing.screenshot import screenshot_task
 
-from .conftest import ARTIFACTS  # noqa: TID252
+from ..conftest import ARTIFACTS  # noqa: TID252
 
 QUESTION = "Is the LV dilated?"
 LABEL_CONFIG = (

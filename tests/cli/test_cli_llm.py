@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qaforge.cli.app import app
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.testing.fake_llm_server import FakeLLMServer, answer, report_key
 from qaforge.testing.fake_llm_server import stated as stated_findings
 

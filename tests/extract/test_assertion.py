@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qaforge.extract import assertion_status
-from qaforge.extract.assertion import AssertionAnalyzer, load_context_rules, sentence_bounds
-from qaforge.extract.rule_files import RulesError
+from qaforge.extract.rules.assertion import AssertionAnalyzer, load_context_rules, sentence_bounds
+from qaforge.extract.rules.rule_files import RulesError
 
 ANALYZER = AssertionAnalyzer()
 

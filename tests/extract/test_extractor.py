@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 
 EXTRACTOR = RuleExtractor()
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 
 EXTRACTOR = RuleExtractor()
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.rule_extractor import RuleExtractor
-from qaforge.extract.scoring import read_findings_jsonl, score_extraction
+from qaforge.extract.gold_scoring import read_findings_jsonl, score_extraction
+from qaforge.extract.rules.extractor import RuleExtractor
 
 GOLD_DIR = Path(__file__).resolve().parents[1] / "data" / "gold"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qaforge.extract.grounding import locate_quote
-from qaforge.extract.llm_answer import AnswerError, LLMAnswer, parse_answer
-from qaforge.extract.llm_findings import ground_answer
-from qaforge.extract.llm_prompt import Prompt
+from qaforge.extract.llm.answer import AnswerError, LLMAnswer, parse_answer
+from qaforge.extract.llm.findings import ground_answer
+from qaforge.extract.llm.grounding import locate_quote
+from qaforge.extract.llm.prompt import Prompt
 from qaforge.extract.reconcile import ReconciliationPolicy, reconcile, same_statement
 
 REPORT = (
@@ -208,7 +208,7 @@ def _windows_respected(granted, window, requests, tokens):
 def test_the_limiter_never_lets_more_through_in_one_window(requests, tokens):
     import asyncio
 
-    from qaforge.extract.llm_client import MinuteLimiter
+    from qaforge.extract.llm.client import MinuteLimiter
 
     limiter = MinuteLimiter(requests, tokens, window_seconds=0.05)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qaforge.extract.locations import AHA_SEGMENTS, location_chunks
-from qaforge.extract.rule_extractor import build_pipeline
+from qaforge.extract.rules.extractor import build_pipeline
+from qaforge.extract.rules.locations import AHA_SEGMENTS, location_chunks
 
 NLP = build_pipeline()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qaforge.extract.measurements import measurements
+from qaforge.extract.rules.measurements import measurements
 
 
 def values(text: str) -> list[tuple[str, float]]:

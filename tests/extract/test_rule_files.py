@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qaforge.extract.rule_files import (
+from qaforge.extract.rules.rule_files import (
     KNOWN_CONCEPTS,
     RULES_DIR,
     RulesError,
@@ -59,7 +59,7 @@ def test_rules_hash_changes_with_any_rule_file(tmp_path: Path):
 
 
 def test_a_rules_folder_of_your_own_is_used_by_every_component(tmp_path: Path):
-    from qaforge.extract.rule_extractor import RuleExtractor
+    from qaforge.extract.rules.extractor import RuleExtractor
 
     for path in RULES_DIR.glob("*.yaml"):
         (tmp_path / path.name).write_bytes(path.read_bytes())

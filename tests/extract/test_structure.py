@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qaforge.extract.rule_files import load_section_rules
-from qaforge.extract.structure import SectionMatcher, split_sentences
+from qaforge.extract.rules.rule_files import load_section_rules
+from qaforge.extract.rules.structure import SectionMatcher, split_sentences
 
 MATCHER = SectionMatcher(load_section_rules())
 

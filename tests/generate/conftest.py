@@ -7,7 +7,7 @@ import itertools
 
 from qaforge.domain.qa import SourcedFinding, StudyFindings
 from qaforge.domain.vocabulary import Evidence, Finding
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.generate.catalogue import OptionSpec, Subtask
 from qaforge.sample.cases import SAMPLE_CASES
 

@@ -317,6 +317,8 @@ def test_orientation_is_described_for_a_flipped_phantom(phantom, tmp_path):
     flipped_orientation = load_volume(flipped, "sax").orientation
     # a file stored with its x axis reversed needs the opposite flip of that axis
     assert plain_orientation.transpose == flipped_orientation.transpose
-    flips = ("flip_cols", "flip_rows") if plain_orientation.transpose else ("flip_rows", "flip_cols")
+    flips = (
+        ("flip_cols", "flip_rows") if plain_orientation.transpose else ("flip_rows", "flip_cols")
+    )
     assert getattr(plain_orientation, flips[0]) != getattr(flipped_orientation, flips[0])
     assert getattr(plain_orientation, flips[1]) == getattr(flipped_orientation, flips[1])

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from qaforge.cli.app import app
-from qaforge.pipeline import SeriesIngestSummary, ingest_reports, ingest_series
+from qaforge.pipeline.ingest import SeriesIngestSummary, ingest_reports, ingest_series
 from qaforge.store.engine import Engine, create_store_engine
 from qaforge.store.models import ImageSeries
 from qaforge.store.schema import upgrade_database

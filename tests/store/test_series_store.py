@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from qaforge.domain.series import ScannedSeries, SeriesHeader
-from qaforge.pipeline import ingest_reports
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.store.models import ImageSeries
 from qaforge.store.series import count_series_by_sequence, store_series_batch
 

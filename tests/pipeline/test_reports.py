@@ -11,13 +11,13 @@ import time
 
 from sqlalchemy import func, select
 
-from qaforge.pipeline import ingest_reports
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.store.engine import create_store_engine
 from qaforge.store.models import Patient, QuarantineRow, Report, ReportVersion, Study
 from qaforge.store.reports import current_report_text
 from qaforge.store.schema import upgrade_database
 
-from .conftest import GOOD_REPORTS  # noqa: TID252
+from ..conftest import GOOD_REPORTS  # noqa: TID252
 
 
 def count(engine, model) -> int:

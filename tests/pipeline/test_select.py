@@ -15,9 +15,11 @@ from qaforge.domain.qa import GenerationConfig
 from qaforge.errors import ConfigError
 from qaforge.images.routing import SeriesRef
 from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
-from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
-from qaforge.pipeline_images import select_images
-from qaforge.pipeline_series import list_series
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports, ingest_series
+from qaforge.pipeline.select import select_images
+from qaforge.pipeline.series import list_series
 from qaforge.sample import write_sample_data
 from qaforge.store.models import ImageSelection, ImageSeries, QAImage, QAItem, QuarantineRow
 

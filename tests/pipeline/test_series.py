@@ -65,7 +65,7 @@ def test_sample_plus_truncated_and_unknown_files(sample, tmp_path, monkeypatch, 
 def test_sequence_and_view_match_the_phantom_truth(sample, sqlite_engine):
     import json
 
-    from qaforge.pipeline import ingest_reports, ingest_series
+    from qaforge.pipeline.ingest import ingest_reports, ingest_series
 
     ingest_reports(sqlite_engine, sample / "reports.jsonl")
     summary = ingest_series(sqlite_engine, sample / "series")
@@ -85,7 +85,7 @@ def test_sequence_and_view_match_the_phantom_truth(sample, sqlite_engine):
 def test_manifest_links_studies_and_rows_naming_no_file_are_quarantined(
     sample, sqlite_engine, tmp_path
 ):
-    from qaforge.pipeline import ingest_reports, ingest_series
+    from qaforge.pipeline.ingest import ingest_reports, ingest_series
 
     ingest_reports(sqlite_engine, sample / "reports.jsonl")
     flat = tmp_path / "flat"
@@ -142,7 +142,7 @@ def write_reports(path, study_ids):
 
 
 def test_skipped_files_are_counted_per_reason_and_phases_stored(engine, tmp_path):
-    from qaforge.pipeline import ingest_reports, ingest_series
+    from qaforge.pipeline.ingest import ingest_reports, ingest_series
     from qaforge.store.models import IngestRun
 
     ingest_reports(engine, write_reports(tmp_path / "r.jsonl", ["ukbb-1"]))

@@ -28,7 +28,7 @@ from qaforge.images.series_facts import (
     lv_slices_by_position,
     stacks_to_analyse,
 )
-from qaforge.pipeline import NoProgress, Progress
+from qaforge.pipeline.run import NoProgress, Progress
 from qaforge.store.engine import Engine
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.schema import require_current_schema

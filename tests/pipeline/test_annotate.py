@@ -17,10 +17,13 @@ from sqlalchemy import delete, insert, select, update
 from qaforge.annotate.client import LabelStudioClient, LabelStudioUnavailable
 from qaforge.annotate.tasks import option_value
 from qaforge.domain.qa import GenerationConfig
-from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
-from qaforge.pipeline_annotate import annotation_status, pull_verdicts, push_items
-from qaforge.pipeline_export import assign_database_splits, export_database
-from qaforge.pipeline_images import select_images
+from qaforge.pipeline.annotate import annotation_status, pull_verdicts, push_items
+from qaforge.pipeline.export import export_database
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports, ingest_series
+from qaforge.pipeline.select import select_images
+from qaforge.pipeline.split import assign_database_splits
 from qaforge.store.checks import verification_counts
 from qaforge.store.models import (
     AnnotationTask,

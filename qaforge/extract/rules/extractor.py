@@ -7,7 +7,7 @@ components of ours:
   and sentence starts on the tokens so that ``doc.sents`` works);
 - ``qaforge_terms``: the lexicon's concepts, matched by a PhraseMatcher on
   lower-cased tokens, longest match first (``doc._.qaforge_mentions``);
-- ``qaforge_findings``: the recognizers of :mod:`qaforge.extract.findings`,
+- ``qaforge_findings``: the recognizers of :mod:`qaforge.extract.rules.findings`,
   then one finding per distinct statement (ANNOTATION rule 4)
   (``doc._.qaforge_findings``, a list of :class:`~qaforge.domain.vocabulary.Finding`).
 
@@ -31,8 +31,8 @@ from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from qaforge.domain.vocabulary import Evidence, Finding, Level, Wall
-from qaforge.extract.assertion import AssertionAnalyzer, load_context_rules
-from qaforge.extract.findings import (
+from qaforge.extract.rules.assertion import AssertionAnalyzer, load_context_rules
+from qaforge.extract.rules.findings import (
     CERTAINTY_RANK,
     LOCALIZED,
     Candidate,
@@ -40,9 +40,9 @@ from qaforge.extract.findings import (
     ReportState,
     SentenceReader,
 )
-from qaforge.extract.measurements import Measurement, measurements
-from qaforge.extract.rule_files import RULES_DIR, load_lexicon, load_section_rules, rules_hash
-from qaforge.extract.structure import SectionMatcher, Sentence, split_sentences
+from qaforge.extract.rules.measurements import Measurement, measurements
+from qaforge.extract.rules.rule_files import RULES_DIR, load_lexicon, load_section_rules, rules_hash
+from qaforge.extract.rules.structure import SectionMatcher, Sentence, split_sentences
 
 EXTRACTOR_NAME = "rules"
 EXTRACTOR_VERSION = "1.0.0"

@@ -1,18 +1,11 @@
-"""Splits, checks and the export, on the store.
-
-- :func:`assign_database_splits`: patient-level splits from a seed and
-  ratios (optionally stratified by etiology) or from a split file.
-- :func:`check_database`: runs every check of :mod:`qaforge.checks.leakage`,
-  replaces the stored flags, returns (and writes) the leakage report.
-- :func:`export_database`: verified items with no blocking flag (or every
-  item with ``include_unverified``, marked), one JSONL per split, images,
-  provenance apart, the record schema, a manifest with hashes and a dataset
-  card. Deterministic: the same data gives byte-identical files.
+"""Export stage: verified items with no blocking flag (or every item with
+``include_unverified``, marked), one JSONL per split, images, provenance apart,
+the record schema, a manifest with hashes and a dataset card. Deterministic:
+the same data gives byte-identical files.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -20,30 +13,20 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from qaforge.charts import bar_chart
 from qaforge.checks.leakage import (
-    BLOCKING,
     CHECK_NAMES,
-    CheckFlag,
-    CheckItem,
-    run_all,
     scan_phi,
 )
-from qaforge.checks.splits import DEFAULT_RATIOS, assign_splits
 from qaforge.domain.export import SCHEMA_VERSION, ExportRecord, export_record_json_schema
-from qaforge.errors import ConfigError, InputFileError
 from qaforge.store.annotation import stored_outcomes
 from qaforge.store.checks import (
     blocking_item_ids,
     check_rows,
     flag_counts,
     latest_verifications,
-    patient_strata,
-    patients_of_studies,
-    replace_flags,
-    set_splits,
     split_sizes,
     verification_counts,
 )
@@ -51,195 +34,18 @@ from qaforge.store.engine import Engine
 from qaforge.store.schema import require_current_schema
 
 ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected", "demo_accept": "demo_verified"}
+
+
 REVIEWED_STATUSES = {"verified": "verified", "corrected": "corrected"}
+
+
 """Review outcomes that export; rejected and needs_adjudication items stay out."""
-DEMO_ANNOTATOR = "qaforge-demo-auto-accept"
+
+
 EXPORT_FOLDERS = ("data", "images", "card", "schema")
+
+
 """Folders export owns (rewritten each time); other files in OUTDIR are left alone and not in the manifest."""
-EXAMPLES = 5
-
-
-class SplitSummary(BaseModel):
-    """Split sizes after :func:`assign_database_splits`."""
-
-    sizes: dict[str, dict[str, int]]
-    source: str
-    refused_rows: list[str] = Field(default_factory=list)
-
-
-def assign_database_splits(
-    engine: Engine,
-    *,
-    ratios: dict[str, float] | None = None,
-    seed: int = 0,
-    stratify: bool = False,
-    split_file: Path | None = None,
-) -> SplitSummary:
-    """Give every patient (and its studies) a split and store it.
-
-    A split file (CSV or JSONL with ``split`` and ``patient_id`` or
-    ``study_id``) overrides the seeded assignment for what it names; naming
-    studies can put one patient in two splits, which ``check`` blocks.
-
-    Raises:
-        ConfigError: E701 for bad ratios.
-        InputFileError: E702 for a split file that cannot be read.
-    """
-    require_current_schema(engine)
-    ratios = ratios or DEFAULT_RATIOS
-    with engine.begin() as connection:
-        strata = patient_strata(connection)
-        try:
-            patient_splits = assign_splits(
-                [(p, s if stratify else None) for p, s in strata], ratios, seed=seed
-            )
-        except ValueError as error:
-            raise ConfigError(
-                "E701", str(error), "e.g. --ratio train=0.7 --ratio test=0.3"
-            ) from None
-        study_splits: dict[str, str] = {}
-        refused: list[str] = []
-        source = f"seed {seed}, ratios {ratios}" + (", stratified by etiology" if stratify else "")
-        if split_file is not None:
-            source = str(split_file)
-            known_studies = patients_of_studies(connection)
-            known_patients = {p for p, _ in strata}
-            for location, row in _split_rows(split_file):
-                split = str(row.get("split") or "").strip()
-                patient, study = row.get("patient_id"), row.get("study_id")
-                if not split:
-                    refused.append(f"{location}: no split")
-                elif study:
-                    if study in known_studies:
-                        study_splits[str(study)] = split
-                    else:
-                        refused.append(f"{location}: unknown study_id {study!r}")
-                elif patient:
-                    if patient in known_patients:
-                        patient_splits[str(patient)] = split
-                    else:
-                        refused.append(f"{location}: unknown patient_id {patient!r}")
-                else:
-                    refused.append(f"{location}: neither patient_id nor study_id")
-        set_splits(connection, patient_splits=patient_splits, study_splits=study_splits)
-        sizes = split_sizes(connection)
-    return SplitSummary(sizes=sizes, source=source, refused_rows=refused)
-
-
-def _split_rows(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError("E702", f"cannot read the split file {path} ({error})") from None
-    if path.suffix.lower() == ".csv":
-        for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-            yield f"row {number}", row
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            yield f"line {number}", {}
-            continue
-        yield f"line {number}", row if isinstance(row, dict) else {}
-
-
-class CheckReport(BaseModel):
-    """The leakage report: per check, flags by severity, items and examples."""
-
-    items: int
-    blocked_items: int
-    checks: dict[str, dict[str, Any]]
-
-
-def check_database(
-    engine: Engine,
-    *,
-    references: list[Path] | None = None,
-    protocol: str = "clinical",
-    budget: int = 16,
-    json_path: Path | None = None,
-) -> CheckReport:
-    """Run every check over the active items and replace the stored flags.
-
-    Args:
-        engine: The store.
-        references: Text files of reference corpora for the contamination check.
-        protocol: Which image selection the near-duplicate check compares.
-        budget: Its budget.
-        json_path: Also write the report here.
-
-    Returns:
-        The report; flags are in the ``flags`` table.
-    """
-    require_current_schema(engine)
-    corpora = {}
-    for path in references or []:
-        try:
-            corpora[path.name] = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            raise InputFileError(
-                "E703", f"cannot read the reference corpus {path} ({error.strerror})"
-            ) from None
-    with engine.connect() as connection:
-        rows = check_rows(connection, protocol=protocol, budget=budget)
-    items = [_check_item(row) for row in rows]
-    flags = run_all(items, corpora)
-    with engine.begin() as connection:
-        replace_flags(
-            connection,
-            check_names=CHECK_NAMES,
-            flags=[
-                {
-                    "item_id": f.item_id,
-                    "check_name": f.check,
-                    "severity": f.severity,
-                    "detail": f.detail,
-                }
-                for f in flags
-            ],
-        )
-    report = _report(len(items), flags)
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    return report
-
-
-def _check_item(row: dict[str, Any]) -> CheckItem:
-    outgoing = {f"evidence {i}": text for i, text in enumerate(row["evidence"])}
-    outgoing.update({f"series description {sid[:8]}": d for sid, _, d in row["series"] if d})
-    return CheckItem(
-        item_id=row["id"],
-        study_id=row["study_id"],
-        patient_id=row["patient_id"],
-        split=row["split"],
-        subtask_id=row["subtask_id"],
-        question=row["question"],
-        options=row["options"] or {},
-        answer=row["answer"],
-        image_key=tuple(sorted(image["sha256"] for image in row["images"])),
-        series_hashes=tuple(sorted(sha for _, sha, _ in row["series"])),
-        report_texts=tuple(row["report_texts"]),
-        outgoing=outgoing,
-    )
-
-
-def _report(n_items: int, flags: list[CheckFlag]) -> CheckReport:
-    checks: dict[str, dict[str, Any]] = {}
-    for name in CHECK_NAMES:
-        mine = [f for f in flags if f.check == name]
-        checks[name] = {
-            "flags": len(mine),
-            "blocking": sum(f.severity == BLOCKING for f in mine),
-            "warning": sum(f.severity != BLOCKING for f in mine),
-            "items": sorted({f.item_id for f in mine if f.item_id}),
-            "examples": [{"item_id": f.item_id, **f.detail} for f in mine[:EXAMPLES]],
-        }
-    blocked = {f.item_id for f in flags if f.severity == BLOCKING and f.item_id}
-    return CheckReport(items=n_items, blocked_items=len(blocked), checks=checks)
 
 
 class ExportSummary(BaseModel):
@@ -456,18 +262,6 @@ def _write_card(
     else:
         lines += ["`qaforge check` was not run before this export.", ""]
     (outdir / "README.md").write_text("\n".join(lines), encoding="utf-8")
-
-
-def demo_auto_accept(engine: Engine) -> int:
-    """Mark every active item without a verification as ``demo_accept`` (the demo only, never real data).
-
-    The export labels such records ``demo_verified`` and the card says so.
-    """
-    from qaforge.store.checks import add_demo_verifications
-
-    require_current_schema(engine)
-    with engine.begin() as connection:
-        return add_demo_verifications(connection, annotator=DEMO_ANNOTATOR)
 
 
 def _provenance_line(include_unverified: bool, verification: dict[str, int]) -> str:

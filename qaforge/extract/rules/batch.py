@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 
 CHUNK_SIZE = 64
 

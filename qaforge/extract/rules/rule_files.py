@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from qaforge.errors import QaforgeError
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = Path(__file__).parent
 
 SECTION_KINDS = ("excluded", "cine", "lge", "t2", "perfusion", "tissue", "findings", "impression")
 

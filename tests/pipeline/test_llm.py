@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from qaforge.domain.qa import GenerationConfig
-from qaforge.extract.rule_extractor import RuleExtractor
-from qaforge.pipeline import extract_database, generate_database, ingest_reports
-from qaforge.pipeline_llm import extract_database_llm, reconcile_database
+from qaforge.extract.rules.extractor import RuleExtractor
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.extract_llm import extract_database_llm, reconcile_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.sample.cases import SAMPLE_CASES
 from qaforge.settings import LLMSettings
 from qaforge.store.models import (

@@ -1,7 +1,7 @@
 """Turn a validated LLM answer into grounded vocabulary findings, and say why the rest were refused.
 
 Pure. Each stated finding is kept only when its evidence quote is found in
-the report (:mod:`qaforge.extract.grounding`) and its code, value, places
+the report (:mod:`qaforge.extract.llm.grounding`) and its code, value, places
 and certainty fit the vocabulary (:class:`qaforge.domain.vocabulary.Finding`
 validates them). Everything refused becomes a :class:`RejectedFinding` with
 the reason: never silently dropped, never trusted.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from qaforge.domain.vocabulary import Evidence, Finding, load_vocabulary
-from qaforge.extract.grounding import DEFAULT_THRESHOLD, locate_quote
-from qaforge.extract.llm_answer import LLMAnswer, LLMFinding
+from qaforge.extract.llm.answer import LLMAnswer, LLMFinding
+from qaforge.extract.llm.grounding import DEFAULT_THRESHOLD, locate_quote
 
 EXTRACTOR_NAME = "llm"
 

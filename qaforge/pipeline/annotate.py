@@ -44,7 +44,7 @@ from qaforge.checks.phi import scan_phi
 from qaforge.domain.annotation import Evidence, Purpose, Rated, ReviewItem
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import ConfigError
-from qaforge.pipeline import NoProgress, Progress
+from qaforge.pipeline.run import NoProgress, Progress
 from qaforge.store.annotation import (
     add_verifications,
     answer_forms,

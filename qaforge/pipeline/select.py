@@ -31,8 +31,8 @@ from qaforge.images.study_job import (
     StudyResult,
     run_study_jobs,
 )
-from qaforge.pipeline import NoProgress, Progress
-from qaforge.pipeline_series import analyse_series, series_listing
+from qaforge.pipeline.run import NoProgress, Progress
+from qaforge.pipeline.series import analyse_series, series_listing
 from qaforge.store.engine import Engine
 from qaforge.store.images import (
     ItemToRoute,

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qaforge.extract.assertion import Assertion, AssertionAnalyzer, SentenceTriggers
-from qaforge.extract.locations import Chunk, Location, location_chunks
-from qaforge.extract.measurements import Measurement
-from qaforge.extract.structure import Sentence
+from qaforge.extract.rules.assertion import Assertion, AssertionAnalyzer, SentenceTriggers
+from qaforge.extract.rules.locations import Chunk, Location, location_chunks
+from qaforge.extract.rules.measurements import Measurement
+from qaforge.extract.rules.structure import Sentence
 
 # Terms whose mere mention states a finding, negated -> "absent".
 PRESENCE_CODES = {

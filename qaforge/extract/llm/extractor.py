@@ -2,9 +2,9 @@
 
 For each report: a cached answer is used when the cache holds one for the
 same model, prompt, schema, report text and parameters; otherwise one
-request is sent (:class:`qaforge.extract.llm_client.LLMCaller`). The answer
-is validated (:mod:`qaforge.extract.llm_answer`) and grounded
-(:mod:`qaforge.extract.llm_findings`). A report whose request or answer
+request is sent (:class:`qaforge.extract.llm.client.LLMCaller`). The answer
+is validated (:mod:`qaforge.extract.llm.answer`) and grounded
+(:mod:`qaforge.extract.llm.findings`). A report whose request or answer
 fails is an outcome with ``status="failed"``, the reason and the raw
 response: never dropped, and asked again on the next run. Only answers that
 validate are returned for caching.
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Literal
 
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.llm_answer import AnswerError, answer_schema_hash, parse_answer
-from qaforge.extract.llm_client import LLMCaller
-from qaforge.extract.llm_findings import EXTRACTOR_NAME, RejectedFinding, ground_answer
-from qaforge.extract.llm_prompt import Prompt
+from qaforge.extract.llm.answer import AnswerError, answer_schema_hash, parse_answer
+from qaforge.extract.llm.client import LLMCaller
+from qaforge.extract.llm.findings import EXTRACTOR_NAME, RejectedFinding, ground_answer
+from qaforge.extract.llm.prompt import Prompt
 from qaforge.settings import LLMSettings
 
 EXTRACTOR_VERSION = "1"

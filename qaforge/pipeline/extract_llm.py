@@ -21,11 +21,11 @@ from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.llm_extractor import LLMExtractor, LLMOutcome, LLMReport
+from qaforge.extract.llm.extractor import LLMExtractor, LLMOutcome, LLMReport
 from qaforge.extract.reconcile import ReconciliationPolicy, reconcile
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.ingest.reports import count_report_rows, read_report_file
-from qaforge.pipeline import NoProgress, Progress, batches
+from qaforge.pipeline.run import NoProgress, Progress, batches
 from qaforge.settings import LLMSettings
 from qaforge.store.engine import Engine
 from qaforge.store.extraction import (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 import openai
 
-from qaforge.extract.llm_answer import answer_schema
+from qaforge.extract.llm.answer import answer_schema
 from qaforge.settings import LLMSettings
 
 RAW_LIMIT = 20_000

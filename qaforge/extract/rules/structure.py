@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from qaforge.extract.rule_files import SectionRules
+from qaforge.extract.rules.rule_files import SectionRules
 
 # A candidate header: a short phrase at the start of a line (after an optional
 # bullet or number), ending in a colon, a spaced dash, or the end of the line.

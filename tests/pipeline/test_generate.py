@@ -9,7 +9,9 @@ from sqlalchemy import insert, select, update
 
 from qaforge.domain.qa import GenerationConfig
 from qaforge.errors import ConfigError
-from qaforge.pipeline import extract_database, generate_database, ingest_reports
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.store.models import Finding, QAItem, QAItemFinding, QuarantineRow, Verification
 
 REPORTS = [

@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 from qaforge.errors import InputFileError
 from qaforge.evaluate.report import write_report
 from qaforge.evaluate.scoring import score
-from qaforge.extract.llm_client import LLMCaller
-from qaforge.extract.rule_extractor import RuleExtractor
+from qaforge.extract.llm.client import LLMCaller
+from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.settings import LLMSettings
 
 PROMPTS = {

@@ -6,11 +6,12 @@ import json
 
 from sqlalchemy import func, select
 
-from qaforge.extract.rule_extractor import RuleExtractor
-from qaforge.pipeline import extract_database, extract_file, ingest_reports
+from qaforge.extract.rules.extractor import RuleExtractor
+from qaforge.pipeline.extract import extract_database, extract_file
+from qaforge.pipeline.ingest import ingest_reports
 from qaforge.store.models import ExtractedReport, ExtractionRun, Finding
 
-from .conftest import GOOD_REPORTS  # noqa: TID252
+from ..conftest import GOOD_REPORTS  # noqa: TID252
 
 
 def write_jsonl(path, records) -> None:

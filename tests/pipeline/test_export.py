@@ -13,9 +13,13 @@ from sqlalchemy import insert, select, update
 
 from qaforge.domain.export import export_record_json_schema
 from qaforge.domain.qa import GenerationConfig
-from qaforge.pipeline import extract_database, generate_database, ingest_reports, ingest_series
-from qaforge.pipeline_export import assign_database_splits, check_database, export_database
-from qaforge.pipeline_images import select_images
+from qaforge.pipeline.check import check_database
+from qaforge.pipeline.export import export_database
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports, ingest_series
+from qaforge.pipeline.select import select_images
+from qaforge.pipeline.split import assign_database_splits
 from qaforge.resources import resource_dir
 from qaforge.sample import write_sample_data
 from qaforge.store.models import Flag, QAItem, Verification

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qaforge.cli.app import app
-from qaforge.pipeline_evaluate import (
+from qaforge.pipeline.evaluate import (
     evaluate_benchmark,
     item_messages,
     majority_baseline,

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from qaforge.extract.rule_files import RULES_DIR, load_yaml_model
+from qaforge.extract.rules.rule_files import RULES_DIR, load_yaml_model
 
 AssertionStatus = Literal["affirmed", "negated", "possible", "historical", "hypothetical"]
 TriggerCategory = Literal[

@@ -1,0 +1,329 @@
+"""Generate stage: stored findings to QA items, per subtask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
+from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.errors import ConfigError
+from qaforge.generate.balance import capped_item_ids
+from qaforge.generate.catalogue import load_catalogue
+from qaforge.generate.items import generate_study_items
+from qaforge.generate.letters import LetterPlanner
+from qaforge.generate.stats import SubtaskStats, subtask_statistics
+from qaforge.pipeline.run import (
+    NoProgress,
+    Progress,
+)
+from qaforge.store.engine import Engine
+from qaforge.store.extraction import (
+    finding_from_columns,
+)
+from qaforge.store.qa_items import (
+    StudyRecords,
+    count_studies_with_reports,
+    extraction_run_ids,
+    insert_items,
+    item_answer_rows,
+    item_subtasks,
+    latest_finished_run_id,
+    load_study_records,
+    refresh_items,
+    set_item_status,
+    stored_items,
+    study_ids_with_reports,
+)
+from qaforge.store.quarantine import add_quarantine_entries
+from qaforge.store.schema import require_current_schema
+
+
+class SubtaskGenerationSummary(BaseModel):
+    """One subtask's share of a `generate` run.
+
+    Attributes:
+        tier: The subtask's tier.
+        sequence: Its sequence.
+        arisen: Items the current findings make.
+        new: Of those, items stored for the first time.
+        active: Items in use after the majority cap.
+        capped: Items set aside by the majority cap.
+        retired: Items retired by this run (they no longer arise).
+        skipped: Studies whose findings touch the subtask but made no item, per reason.
+    """
+
+    tier: str
+    sequence: str
+    arisen: int = 0
+    new: int = 0
+    active: int = 0
+    capped: int = 0
+    retired: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)
+
+
+class GenerationSummary(BaseModel):
+    """What `generate` did.
+
+    Attributes:
+        run_id: The extraction run whose findings were used.
+        catalogue_sha256: Hash of the catalogue file.
+        studies: Studies with reports.
+        studies_generated: Studies whose items were (re)generated.
+        studies_not_extracted: Studies left untouched because the run has not
+            read a current version of one of their reports.
+        studies_quarantined: Studies left untouched because a stored finding
+            no longer passes the vocabulary (see `qaforge quarantine`).
+        items_new / items_kept / items_reactivated / items_capped / items_retired:
+            Totals over subtasks (kept: arose again with the same id).
+        subtasks: Per subtask, in catalogue order.
+    """
+
+    run_id: str
+    catalogue_sha256: str
+    config: GenerationConfig
+    studies: int = 0
+    studies_generated: int = 0
+    studies_not_extracted: int = 0
+    studies_quarantined: int = 0
+    items_new: int = 0
+    items_kept: int = 0
+    items_reactivated: int = 0
+    items_capped: int = 0
+    items_retired: int = 0
+    subtasks: dict[str, SubtaskGenerationSummary] = Field(default_factory=dict)
+
+    @property
+    def items_active(self) -> int:
+        return sum(subtask.active for subtask in self.subtasks.values())
+
+
+def generate_database(
+    engine: Engine,
+    *,
+    config: GenerationConfig | None = None,
+    catalogue_path: Path | None = None,
+    run_id: str | None = None,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> GenerationSummary:
+    """Make QA items from the stored findings of one extraction run.
+
+    Studies are read in batches (one transaction each): their items are
+    generated, new ones stored, known ones (same id) pointed at the current
+    findings. Then the majority cap is applied over all items, items that
+    arose are made ``active`` or ``capped``, and items of the generated
+    studies that did not arise again are ``retired``. Nothing is deleted, so
+    verifications of unchanged items survive any number of regenerations.
+
+    Args:
+        engine: The store.
+        config: Generation settings; defaults apply when omitted.
+        catalogue_path: A custom catalogue file or folder; the shipped one by default.
+        run_id: The extraction run to read; the latest finished one by default.
+        batch_size: Studies per transaction.
+        progress: Where to report progress.
+
+    Raises:
+        ConfigError: E501 for a bad catalogue, E502 when there is no finished
+            extraction run, E503 when ``run_id`` is unknown or not finished.
+    """
+    config = config or GenerationConfig()
+    progress = progress or NoProgress()
+    require_current_schema(engine)
+    catalogue = load_catalogue(catalogue_path)
+    with engine.connect() as connection:
+        run_id = _generation_run(connection, run_id)
+        total_studies = count_studies_with_reports(connection)
+    summary = GenerationSummary(
+        run_id=run_id, catalogue_sha256=catalogue.sha256, config=config, studies=total_studies
+    )
+    for subtask in catalogue.subtasks:
+        summary.subtasks[subtask.id] = SubtaskGenerationSummary(
+            tier=subtask.tier, sequence=subtask.sequence
+        )
+    # Light records of every item that arose: id -> (subtask id, answer key).
+    arisen: dict[str, tuple[str, str | None]] = {}
+    # Status before this run of every stored item of the generated studies.
+    previously: dict[str, str] = {}
+    letters = LetterPlanner()
+    progress.start("generate QA items", total_studies)
+    after = ""
+    while True:
+        with engine.connect() as connection:
+            study_ids = study_ids_with_reports(connection, after=after, limit=batch_size)
+        if not study_ids:
+            break
+        after = study_ids[-1]
+        with engine.begin() as connection:
+            records = load_study_records(connection, run_id=run_id, study_ids=study_ids)
+            stored = stored_items(connection, study_ids=study_ids)
+            letters.known.update(
+                {
+                    known.content_key: known.answer_position
+                    for known in stored.values()
+                    if known.content_key and known.answer_position is not None
+                }
+            )
+            new_drafts: list[QAItemDraft] = []
+            refreshed: list[QAItemDraft] = []
+            refusals: list[QuarantineEntry] = []
+            generated_studies: set[str] = set()
+            for study_id in study_ids:
+                if records[study_id].unextracted:
+                    summary.studies_not_extracted += 1
+                    continue
+                study = _study_findings(study_id, records[study_id], refusals)
+                if study is None:
+                    summary.studies_quarantined += 1
+                    continue
+                generated_studies.add(study_id)
+                result = generate_study_items(
+                    study, catalogue, config, extraction_run_id=run_id, letters=letters
+                )
+                for (subtask_id, reason), count in result.skipped.items():
+                    skipped = summary.subtasks[subtask_id].skipped
+                    skipped[reason] = skipped.get(reason, 0) + count
+                for draft in result.items:
+                    arisen[draft.id] = (draft.subtask_id, draft.answer_key)
+                    summary.subtasks[draft.subtask_id].arisen += 1
+                    known = stored.get(draft.id)
+                    if known is None:
+                        new_drafts.append(draft)
+                        summary.subtasks[draft.subtask_id].new += 1
+                    elif known.provenance != draft.provenance or known.finding_ids != frozenset(
+                        draft.finding_ids
+                    ):
+                        refreshed.append(draft)
+            insert_items(connection, drafts=new_drafts)
+            refresh_items(connection, drafts=refreshed)
+            if refusals:
+                add_quarantine_entries(connection, entries=refusals)
+            previously.update(
+                {
+                    item_id: known.status
+                    for item_id, known in stored.items()
+                    if known.study_id in generated_studies
+                }
+            )
+        summary.studies_generated += len(generated_studies)
+        progress.advance(len(study_ids))
+    _settle_statuses(engine, summary, arisen, previously, config)
+    return summary
+
+
+def _generation_run(connection, run_id: str | None) -> str:
+    """The extraction run to generate from: the one named, or the latest finished."""
+    if run_id is None:
+        latest = latest_finished_run_id(connection)
+        if latest is None:
+            raise ConfigError(
+                "E502",
+                "no finished extraction run in the database",
+                "run `qaforge extract` first",
+            )
+        return latest
+    runs = extraction_run_ids(connection)
+    matches = [known for known in runs if known.startswith(run_id)]
+    if len(matches) != 1 or runs[matches[0]] != "done":
+        state = "unknown" if not matches else "ambiguous" if len(matches) > 1 else "not finished"
+        raise ConfigError(
+            "E503",
+            f"extraction run {run_id!r} is {state}",
+            "give a finished run's id (or its first characters); `qaforge status` lists runs",
+        )
+    return matches[0]
+
+
+def _study_findings(
+    study_id: str, records: StudyRecords, refusals: list[QuarantineEntry]
+) -> StudyFindings | None:
+    """The study's findings as domain objects; None (and a refusal each) if any fails validation.
+
+    A study with a bad finding is left out whole: generating from the rest
+    could turn a dropped "present" into a wrong "no".
+    """
+    findings: list[SourcedFinding] = []
+    bad = False
+    for row in records.findings:
+        try:
+            finding = finding_from_columns(row)
+        except ValidationError as error:
+            bad = True
+            refusals.append(
+                QuarantineEntry(
+                    stage="generate",
+                    source="findings",
+                    location=f"finding {row['id']} (report version {row['report_version_id']})",
+                    reason=f"stored finding fails the vocabulary: {_validation_reason(error)}",
+                    record_key=study_id,
+                )
+            )
+            continue
+        findings.append(
+            SourcedFinding(
+                finding_id=row["id"], report_version_id=row["report_version_id"], finding=finding
+            )
+        )
+    if bad:
+        return None
+    return StudyFindings(
+        study_id=study_id,
+        findings=tuple(findings),
+        series_views={
+            sequence: frozenset(views) for sequence, views in records.series_views.items()
+        },
+    )
+
+
+def _validation_reason(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return first["msg"].removeprefix("Value error, ")
+
+
+def _settle_statuses(
+    engine: Engine,
+    summary: GenerationSummary,
+    arisen: dict[str, tuple[str, str | None]],
+    previously: dict[str, str],
+    config: GenerationConfig,
+) -> None:
+    """Apply the majority cap, then make arisen items active or capped and retire the rest."""
+    capped = capped_item_ids(
+        ((item_id, subtask_id, key) for item_id, (subtask_id, key) in arisen.items() if key),
+        cap=config.majority_cap,
+        seed=config.seed,
+    )
+    active = [item_id for item_id in arisen if item_id not in capped]
+    vanished = [
+        item_id
+        for item_id, status in previously.items()
+        if item_id not in arisen and status != "retired"
+    ]
+    for item_id in capped:
+        summary.subtasks[arisen[item_id][0]].capped += 1
+    for item_id in active:
+        summary.subtasks[arisen[item_id][0]].active += 1
+        if previously.get(item_id) in ("retired", "capped"):
+            summary.items_reactivated += 1
+    summary.items_new = sum(subtask.new for subtask in summary.subtasks.values())
+    summary.items_kept = len(arisen) - summary.items_new
+    summary.items_capped = len(capped)
+    with engine.begin() as connection:
+        subtask_of = item_subtasks(connection, item_ids=vanished)
+        set_item_status(connection, item_ids=active, status="active")
+        set_item_status(connection, item_ids=capped, status="capped")
+        summary.items_retired = set_item_status(connection, item_ids=vanished, status="retired")
+    for item_id in vanished:
+        subtask = summary.subtasks.get(subtask_of.get(item_id, ""))
+        if subtask is not None:
+            subtask.retired += 1
+
+
+def generation_statistics(engine: Engine) -> list[SubtaskStats]:
+    """Per-subtask counts, answer distributions and letter balance of the stored items."""
+    require_current_schema(engine)
+    with engine.connect() as connection:
+        return subtask_statistics(item_answer_rows(connection))
