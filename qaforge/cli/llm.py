@@ -62,12 +62,9 @@ def run_llm_extraction(
     workers: int,
 ) -> None:
     """Run the LLM (and, with ``both``, the rules and reconciliation); exit 1 if reports failed."""
-    from qaforge.pipeline.extract import extract_database
-    from qaforge.pipeline.extract_llm import (
-        extract_database_llm,
-        extract_file_llm,
-        reconcile_database,
-    )
+    from qaforge.pipeline.extract_llm import extract_database_llm
+    from qaforge.pipeline.extract_llm_file import extract_file_llm
+    from qaforge.pipeline.reconcile import extract_database_both
 
     settings = llm_settings(overrides)
     policy = reconciliation_policy(policy_args)
@@ -78,42 +75,50 @@ def run_llm_extraction(
             )
         print_llm_summary(summary, settings.model)
         console.print(f"findings written to {output}")
-    else:
+    elif both:
         state = app_state(ctx)
-        engine = state.engine()
-        if both:
-            with progress_bar() as progress:
-                rules = extract_database(
-                    engine,
-                    workers=workers,
-                    batch_size=state.settings().batch_size,
-                    progress=progress,
-                )
-            console.print(
-                f"rules: run {rules.run_id[:12]}: {rules.extracted} report versions read, "
-                f"{rules.findings} findings stored"
-            )
         with progress_bar() as progress:
-            summary = extract_database_llm(engine, settings, refresh=refresh, progress=progress)
+            result = extract_database_both(
+                state.engine(),
+                settings,
+                policy=policy,
+                workers=workers,
+                batch_size=state.settings().batch_size,
+                refresh=refresh,
+                progress=progress,
+            )
+        print_both_summary(result, settings.model)
+        summary = result.llm
+    else:
+        with progress_bar() as progress:
+            summary = extract_database_llm(
+                app_state(ctx).engine(), settings, refresh=refresh, progress=progress
+            )
         print_llm_summary(summary, settings.model)
-        if both:
-            reconciled = reconcile_database(
-                engine, rules_run_id=rules.run_id, llm_run_id=summary.run_id, policy=policy
-            )
-            states = ", ".join(
-                f"{s} {reconciled.states.get(s, 0)}"
-                for s in ("agree", "rules_only", "llm_only", "conflict")
-            )
-            console.print(
-                f"reconcile: run {reconciled.run_id[:12]}: {reconciled.reconciled} report versions, "
-                f"{reconciled.kept} findings kept; groups: {states}"
-            )
     if summary.failed:
         console.print(
             f"[yellow]{summary.failed} reports failed[/] and were recorded with their reason; "
             "run the same command again to retry only them"
         )
         raise typer.Exit(1)
+
+
+def print_both_summary(result, model: str) -> None:
+    """The rules run, the LLM run and the reconciliation of ``extract --extractor both``."""
+    rules, reconciled = result.rules, result.reconciled
+    console.print(
+        f"rules: run {rules.run_id[:12]}: {rules.extracted} report versions read, "
+        f"{rules.findings} findings stored"
+    )
+    print_llm_summary(result.llm, model)
+    states = ", ".join(
+        f"{s} {reconciled.states.get(s, 0)}"
+        for s in ("agree", "rules_only", "llm_only", "conflict")
+    )
+    console.print(
+        f"reconcile: run {reconciled.run_id[:12]}: {reconciled.reconciled} report versions, "
+        f"{reconciled.kept} findings kept; groups: {states}"
+    )
 
 
 def print_llm_summary(summary, model: str) -> None:

@@ -16,6 +16,8 @@ from qaforge.ingest.reports import count_report_rows, read_report_file
 from qaforge.pipeline.run import (
     NoProgress,
     Progress,
+    begin_stage,
+    extraction_run,
     note_refusals,
 )
 from qaforge.store.engine import Engine
@@ -25,11 +27,9 @@ from qaforge.store.extraction import (
     count_pending_reports,
     ensure_extraction_run,
     extraction_run_id,
-    finish_extraction_run,
     pending_reports,
     store_extracted_batch,
 )
-from qaforge.store.schema import require_current_schema
 
 
 class FileExtractionSummary(BaseModel):
@@ -150,8 +150,7 @@ def extract_database(
     nothing; a changed report text (a new version) or changed rules are read
     anew. One transaction per batch.
     """
-    progress = progress or NoProgress()
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     extractor = RuleExtractor()
     signature = extractor.signature
     run_id = extraction_run_id(
@@ -175,32 +174,27 @@ def extract_database(
         already_extracted=total_reports - pending,
     )
     progress.start("extract findings", pending)
-    status = "failed"
     after_id = 0
-    try:
-        with ExtractionPool(workers, extractor=extractor) as pool:
-            while True:
-                with engine.connect() as connection:
-                    batch = pending_reports(
-                        connection, run_id=run_id, after_id=after_id, limit=batch_size
-                    )
-                if not batch:
-                    break
-                findings = pool.extract([item.text for item in batch])
-                results = list(
-                    zip([item.report_version_id for item in batch], findings, strict=True)
+    with (
+        extraction_run(engine, run_id=run_id),
+        ExtractionPool(workers, extractor=extractor) as pool,
+    ):
+        while True:
+            with engine.connect() as connection:
+                batch = pending_reports(
+                    connection, run_id=run_id, after_id=after_id, limit=batch_size
                 )
-                with engine.begin() as connection:
-                    summary.findings += store_extracted_batch(
-                        connection, run_id=run_id, results=results
-                    )
-                summary.extracted += len(batch)
-                after_id = batch[-1].report_version_id
-                progress.advance(len(batch))
-        status = "done"
-    finally:
-        with engine.begin() as connection:
-            finish_extraction_run(connection, run_id=run_id, status=status)
+            if not batch:
+                break
+            findings = pool.extract([item.text for item in batch])
+            results = list(zip([item.report_version_id for item in batch], findings, strict=True))
+            with engine.begin() as connection:
+                summary.findings += store_extracted_batch(
+                    connection, run_id=run_id, results=results
+                )
+            summary.extracted += len(batch)
+            after_id = batch[-1].report_version_id
+            progress.advance(len(batch))
     with engine.connect() as connection:
         summary.findings_by_code = count_findings_by_code(connection, run_id=run_id)
     return summary

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -19,18 +20,10 @@ from qaforge.ingest.series import (
     unmatched_manifest_rows,
 )
 from qaforge.ingest.series_mapping import load_series_mapping
-from qaforge.pipeline.run import (
-    NoProgress,
-    Progress,
-    batches,
-    note_refusals,
-    summary_counts,
-)
+from qaforge.pipeline.run import Progress, batches, begin_stage, ingest_run, note_refusals
 from qaforge.store.engine import Engine
-from qaforge.store.ingest_runs import finish_ingest_run, start_ingest_run
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.reports import list_study_ids, store_report_batch
-from qaforge.store.schema import require_current_schema
 from qaforge.store.series import store_series_batch
 
 
@@ -115,16 +108,12 @@ def ingest_reports(
         InputFileError: If the file as a whole cannot be read.
         StoreError: If the database is not initialised.
     """
-    progress = progress or NoProgress()
     total = count_report_rows(path)  # checks the file before the database: the cheaper mistake
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     source = str(path)
     summary = ReportIngestSummary(source=source)
-    with engine.begin() as connection:
-        run_id = start_ingest_run(connection, stage="ingest_reports", source=source)
-    progress.start(f"ingest reports from {path.name}", total)
-    status = "failed"
-    try:
+    with ingest_run(engine, stage="ingest_reports", source=source, summary=summary):
+        progress.start(f"ingest reports from {path.name}", total)
         for batch in batches(read_report_file(path), batch_size):
             good = [(row.record, row.location) for row in batch if isinstance(row, LocatedReport)]
             refused = [row for row in batch if isinstance(row, QuarantineEntry)]
@@ -138,12 +127,6 @@ def ingest_reports(
             summary.unchanged += outcome.unchanged
             note_refusals(summary, refused)
             progress.advance(len(batch))
-        status = "done"
-    finally:
-        with engine.begin() as connection:
-            finish_ingest_run(
-                connection, run_id=run_id, counts=summary_counts(summary), status=status
-            )
     return summary
 
 
@@ -178,8 +161,7 @@ def ingest_series(
         ConfigError: If the mapping file is invalid.
         StoreError: If the database is not initialised.
     """
-    progress = progress or NoProgress()
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     mapping = load_series_mapping(mapping_path)
     files = find_series_files(root)
     manifest = None
@@ -188,46 +170,54 @@ def ingest_series(
     if manifest_path is not None:
         manifest, refused_manifest_rows = read_series_manifest(manifest_path)
         refused_manifest_rows += unmatched_manifest_rows(manifest, files, root)
-    with engine.begin() as connection:
-        run_id = start_ingest_run(connection, stage="ingest_series", source=str(root))
-        known_study_ids = list_study_ids(connection)
-        add_quarantine_entries(connection, entries=refused_manifest_rows)
-    note_refusals(summary, refused_manifest_rows)
-    skipped = skipped_series_files(files, root=root, mapping=mapping, manifest=manifest)
-    _note_skipped(summary, skipped.values())
-    progress.start(f"ingest series from {root.name or root}", len(files))
-    progress.advance(len(skipped))
-    status = "failed"
-    try:
-        for batch_files in batches((file for file in files if file not in skipped), batch_size):
-            scanned: list[ScannedSeries] = []
-            refused: list[QuarantineEntry] = []
-            for file in batch_files:
-                result = scan_series_file(
-                    file,
-                    root=root,
-                    mapping=mapping,
-                    known_study_ids=known_study_ids,
-                    manifest=manifest,
-                )
-                (scanned if isinstance(result, ScannedSeries) else refused).append(result)
-                progress.advance()
-            scanned, clashes = _one_file_per_series(scanned, root)
-            refused += clashes
-            with engine.begin() as connection:
-                outcome = store_series_batch(connection, series=scanned)
-                add_quarantine_entries(connection, entries=refused)
-            summary.new += outcome.new
-            summary.updated += outcome.updated
-            summary.unchanged += outcome.unchanged
-            note_refusals(summary, refused)
-        status = "done"
-    finally:
+    with ingest_run(engine, stage="ingest_series", source=str(root), summary=summary):
         with engine.begin() as connection:
-            finish_ingest_run(
-                connection, run_id=run_id, counts=summary_counts(summary), status=status
+            known_study_ids = list_study_ids(connection)
+            add_quarantine_entries(connection, entries=refused_manifest_rows)
+        note_refusals(summary, refused_manifest_rows)
+        skipped = skipped_series_files(files, root=root, mapping=mapping, manifest=manifest)
+        _note_skipped(summary, skipped.values())
+        progress.start(f"ingest series from {root.name or root}", len(files))
+        progress.advance(len(skipped))
+        scan = functools.partial(
+            scan_series_file,
+            root=root,
+            mapping=mapping,
+            known_study_ids=known_study_ids,
+            manifest=manifest,
+        )
+        for batch_files in batches((file for file in files if file not in skipped), batch_size):
+            _store_series_batch(
+                engine, summary, batch_files, scan=scan, root=root, progress=progress
             )
     return summary
+
+
+def _store_series_batch(
+    engine: Engine,
+    summary: SeriesIngestSummary,
+    files: list[Path],
+    *,
+    scan: Callable[[Path], ScannedSeries | QuarantineEntry],
+    root: Path,
+    progress: Progress,
+) -> None:
+    """Scan one batch of files and store it in one transaction, counting into ``summary``."""
+    scanned: list[ScannedSeries] = []
+    refused: list[QuarantineEntry] = []
+    for file in files:
+        result = scan(file)
+        (scanned if isinstance(result, ScannedSeries) else refused).append(result)
+        progress.advance()
+    scanned, clashes = _one_file_per_series(scanned, root)
+    refused += clashes
+    with engine.begin() as connection:
+        outcome = store_series_batch(connection, series=scanned)
+        add_quarantine_entries(connection, entries=refused)
+    summary.new += outcome.new
+    summary.updated += outcome.updated
+    summary.unchanged += outcome.unchanged
+    note_refusals(summary, refused)
 
 
 def _one_file_per_series(

@@ -1,4 +1,12 @@
-"""The run lifecycle every stage shares: progress reporting and batching.
+"""The run lifecycle every stage shares, written once.
+
+- :func:`begin_stage`: the schema check and the progress default every stage
+  starts with;
+- :func:`ingest_run` and :func:`extraction_run`: a stored run that is started
+  (or ensured), yields to the stage's work and is finished as ``done``, or as
+  ``failed`` when the work raises, whatever happens;
+- :func:`batches`: the batching of records into transactions;
+- :func:`note_refusals` and :func:`summary_counts`: the counts every summary keeps.
 
 Each stage function reads what earlier stages stored, runs one stage, and
 writes its rows in one transaction per batch: a killed run loses at most the
@@ -10,12 +18,17 @@ free of terminal code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.store.engine import Engine
+from qaforge.store.extraction import finish_extraction_run
+from qaforge.store.ingest_runs import finish_ingest_run, start_ingest_run
+from qaforge.store.schema import require_current_schema
 
 T = TypeVar("T")
 
@@ -36,6 +49,59 @@ class NoProgress:
 
     def advance(self, amount: int = 1) -> None:
         pass
+
+
+def begin_stage(engine: Engine, progress: Progress | None) -> Progress:
+    """Start a stage: check the database schema, and give the progress to report to.
+
+    Args:
+        engine: The store.
+        progress: The caller's progress, or None for none shown.
+
+    Returns:
+        ``progress``, or a :class:`NoProgress` when it is None.
+
+    Raises:
+        StoreError: If the database is not initialised or its schema is out of date.
+    """
+    require_current_schema(engine)
+    return progress or NoProgress()
+
+
+@contextmanager
+def ingest_run(engine: Engine, *, stage: str, source: str, summary: BaseModel) -> Iterator[str]:
+    """A stored ingest run around the body: started first, finished whatever happens.
+
+    Yields the run id. When the body returns, the run is finished as ``done``;
+    when it raises, as ``failed`` (and the error goes on). Either way the run
+    stores the integer counts of ``summary`` as they are at that moment.
+    """
+    with engine.begin() as connection:
+        run_id = start_ingest_run(connection, stage=stage, source=source)
+    status = "failed"
+    try:
+        yield run_id
+        status = "done"
+    finally:
+        with engine.begin() as connection:
+            finish_ingest_run(
+                connection, run_id=run_id, counts=summary_counts(summary), status=status
+            )
+
+
+@contextmanager
+def extraction_run(engine: Engine, *, run_id: str) -> Iterator[None]:
+    """Finish the (already ensured) extraction run ``run_id`` after the body.
+
+    ``done`` when the body returns, ``failed`` when it raises (the error goes on).
+    """
+    status = "failed"
+    try:
+        yield
+        status = "done"
+    finally:
+        with engine.begin() as connection:
+            finish_extraction_run(connection, run_id=run_id, status=status)
 
 
 def summary_counts(summary: BaseModel) -> dict[str, int]:
