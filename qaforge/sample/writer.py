@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -171,30 +171,13 @@ def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
     total = _write(
         reports_path, "".join(_json_line(c.record()) for c in SAMPLE_CASES).encode("utf-8")
     )
-    truth_lines: list[str] = []
-    n_series = n_sidecars = n_reordered = n_apex_first = 0
-    for case in SAMPLE_CASES:
-        for key in case.truth.series:
-            phantom = build_phantom(case, key, seed=seed)
-            relpath = series_relpath(case, key)
-            content = encode_nifti_gz(phantom, storage=phantom.storage)
-            total += _write(series_dir / relpath, content)
-            n_series += 1
-            n_reordered += any(phantom.storage.in_plane().values())
-            n_apex_first += phantom.storage.apex_first
-            if case.study_id in SIDECAR_STUDIES:
-                sidecar = series_dir / relpath.removesuffix(".nii.gz")
-                content = json.dumps(_sidecar(key), indent=2) + "\n"
-                total += _write(sidecar.with_name(sidecar.name + ".json"), content.encode())
-                n_sidecars += 1
-            record = {
-                "study_id": case.study_id,
-                "report_id": case.report_id,
-                "path": relpath,
-                **store(phantom, phantom.storage).truth,
-            }
-            truth_lines.append(_json_line(record))
-    total += _write(truth_path, "".join(truth_lines).encode("utf-8"))
+    written = [
+        _write_series(series_dir, case, key, seed=seed)
+        for case in SAMPLE_CASES
+        for key in case.truth.series
+    ]
+    total += sum(series.n_bytes for series in written)
+    total += _write(truth_path, "".join(series.truth_line for series in written).encode("utf-8"))
     return SampleDataSummary(
         outdir=outdir,
         reports_path=reports_path,
@@ -203,9 +186,54 @@ def write_sample_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
         n_reports=len(SAMPLE_CASES),
         n_patients=len({c.patient_id for c in SAMPLE_CASES}),
         n_studies=len(SAMPLE_CASES),
-        n_series=n_series,
-        n_sidecars=n_sidecars,
-        n_reordered=n_reordered,
-        n_apex_first=n_apex_first,
+        n_series=len(written),
+        n_sidecars=sum(series.sidecar for series in written),
+        n_reordered=sum(series.reordered for series in written),
+        n_apex_first=sum(series.apex_first for series in written),
         total_bytes=total,
+    )
+
+
+class _WrittenSeries(NamedTuple):
+    """One series file written, with its sidecar if it has one.
+
+    Attributes:
+        n_bytes: Bytes written (the NIfTI file and the sidecar).
+        truth_line: Its line of ``series_truth.jsonl``.
+        sidecar: Whether a JSON sidecar was written.
+        reordered: Whether it is stored in an in-plane order other than the drawing's.
+        apex_first: Whether it is a short-axis stack stored apex first.
+    """
+
+    n_bytes: int
+    truth_line: str
+    sidecar: bool
+    reordered: bool
+    apex_first: bool
+
+
+def _write_series(
+    series_dir: Path, case: SampleCase, key: SeriesKey, *, seed: int
+) -> _WrittenSeries:
+    """Draw one series of a case, write it (and its sidecar) under ``series_dir``."""
+    phantom = build_phantom(case, key, seed=seed)
+    relpath = series_relpath(case, key)
+    n_bytes = _write(series_dir / relpath, encode_nifti_gz(phantom, storage=phantom.storage))
+    sidecar = case.study_id in SIDECAR_STUDIES
+    if sidecar:
+        path = series_dir / relpath.removesuffix(".nii.gz")
+        content = json.dumps(_sidecar(key), indent=2) + "\n"
+        n_bytes += _write(path.with_name(path.name + ".json"), content.encode())
+    record = {
+        "study_id": case.study_id,
+        "report_id": case.report_id,
+        "path": relpath,
+        **store(phantom, phantom.storage).truth,
+    }
+    return _WrittenSeries(
+        n_bytes=n_bytes,
+        truth_line=_json_line(record),
+        sidecar=sidecar,
+        reordered=any(phantom.storage.in_plane().values()),
+        apex_first=bool(phantom.storage.apex_first),
     )
