@@ -7,7 +7,7 @@ from rich.table import Table
 from qaforge.cli.console import console
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.pipeline.ingest import ReportIngestSummary, SeriesIngestSummary
-from qaforge.store.engine import Engine
+from qaforge.pipeline.status import DatabaseStatus, SelectionCount
 
 EXAMPLES_SHOWN = 10
 
@@ -61,48 +61,46 @@ def _print_examples(examples: list[QuarantineEntry], total: int) -> None:
         console.print(f"... and {total - EXAMPLES_SHOWN} more")
 
 
-def print_status(engine: Engine) -> None:
+def print_status(status: DatabaseStatus) -> None:
     """Print row counts per table, series per sequence/view, refusals per stage, recent runs."""
-    from qaforge.store.images import count_selections
-    from qaforge.store.quarantine import count_quarantine
-    from qaforge.store.schema import require_current_schema
-    from qaforge.store.series import count_series_by_sequence
-    from qaforge.store.status import count_rows_per_table, latest_ingest_runs
-
-    require_current_schema(engine)
-    with engine.connect() as connection:
-        tables = count_rows_per_table(connection)
-        series = count_series_by_sequence(connection)
-        refusals = count_quarantine(connection)
-        runs = latest_ingest_runs(connection)
-        selections = count_selections(connection)
-
     table = Table(title="rows per table", title_justify="left")
     table.add_column("table")
     table.add_column("rows", justify="right")
-    for name, count in tables.items():
+    for name, count in status.tables.items():
         table.add_row(name, str(count))
     console.print(table)
-
-    if series:
+    if status.series:
         by_sequence = Table(title="series per sequence and view", title_justify="left")
         by_sequence.add_column("sequence")
         by_sequence.add_column("view")
         by_sequence.add_column("series", justify="right")
-        for (sequence, view), count in sorted(series.items()):
+        for sequence, view, count in status.series:
             by_sequence.add_row(sequence, view, str(count))
         console.print(by_sequence)
+    if status.selections:
+        _print_selections(status.selections)
+    _print_stages(status)
+    if status.runs:
+        recent = Table(title="latest ingest runs", title_justify="left")
+        for column in ("stage", "source", "status", "counts"):
+            recent.add_column(column, overflow="fold")
+        for run in status.runs:
+            counts = ", ".join(f"{k}={v}" for k, v in run.counts.items())
+            recent.add_row(run.stage, run.source, run.status, counts)
+        console.print(recent)
 
-    if selections:
-        selected = Table(title="image selections of active items", title_justify="left")
-        for column in ("protocol", "budget", "status", "items", "images"):
-            selected.add_column(
-                column, justify="left" if column in ("protocol", "status") else "right"
-            )
-        for protocol, budget, status, items, images in selections:
-            selected.add_row(protocol, str(budget), status, str(items), str(images))
-        console.print(selected)
 
+def _print_selections(selections: list[SelectionCount]) -> None:
+    selected = Table(title="image selections of active items", title_justify="left")
+    for column in ("protocol", "budget", "status", "items", "images"):
+        selected.add_column(column, justify="left" if column in ("protocol", "status") else "right")
+    for row in selections:
+        selected.add_row(row.protocol, str(row.budget), row.status, str(row.items), str(row.images))
+    console.print(selected)
+
+
+def _print_stages(status: DatabaseStatus) -> None:
+    tables, refusals = status.tables, status.refusals
     stages = Table(title="per stage", title_justify="left")
     stages.add_column("stage")
     stages.add_column("stored", justify="right")
@@ -117,12 +115,3 @@ def print_status(engine: Engine) -> None:
     )
     stages.add_row("select", f"{tables['qa_images']} images", str(refusals.get("select", 0)))
     console.print(stages)
-
-    if runs:
-        recent = Table(title="latest ingest runs", title_justify="left")
-        for column in ("stage", "source", "status", "counts"):
-            recent.add_column(column, overflow="fold")
-        for run in runs:
-            counts = ", ".join(f"{k}={v}" for k, v in run.counts.items())
-            recent.add_row(run.stage, run.source, run.status, counts)
-        console.print(recent)
