@@ -88,7 +88,9 @@ class QAItemDraft(BaseModel):
             regenerated with the same content key keeps its stored letters.
         finding_ids: The findings the answer rests on.
         option_seed: The seed that ordered the options.
-        provenance: Template, extraction run, answer keys, report versions,
+        provenance: An :class:`~qaforge.domain.items.ItemProvenance` in its
+            stored JSON form (``ItemProvenance.stored()``): template, catalogue
+            hash, extraction run, answer keys, report versions, views,
             generation config; for open items also the reference findings.
     """
 

@@ -16,12 +16,16 @@ import string
 from collections import Counter
 from dataclasses import dataclass, field
 
+from qaforge.domain.items import ItemProvenance, ReferenceFinding, TemplateRef
 from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
 from qaforge.generate.answers import DerivedAnswer, SkipReason, derive_answer
 from qaforge.generate.catalogue import Catalogue, OptionSpec, Subtask
 from qaforge.generate.letters import LetterPlanner
+from qaforge.generate.questions import QuestionTemplate
 
 LETTERS = string.ascii_uppercase
+REFERENCE_FIELDS = ("code", "value", "levels", "walls", "segments", "certainty")
+"""What :func:`finding_content` lists, by name (an open item's reference findings)."""
 
 
 @dataclass
@@ -106,6 +110,23 @@ def _has_series(subtask: Subtask, series_views: dict[str, frozenset[str]] | None
     return bool(series_views.get(subtask.sequence, frozenset()) & wanted)
 
 
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An item's options and answer as shown, and what ordered them.
+
+    Attributes:
+        options: Letter -> option text (empty for open items).
+        answer: The letter, the letters, or the reference text.
+        answer_key: The answer as option keys joined by ``|`` (``None`` for open items).
+        option_seed: The seed that ordered the options (``None`` for open items).
+    """
+
+    options: dict[str, str]
+    answer: str | list[str]
+    answer_key: str | None
+    option_seed: int | None
+
+
 def build_item(
     subtask: Subtask,
     derived: DerivedAnswer,
@@ -121,83 +142,34 @@ def build_item(
         (finding_content(item) for item in derived.findings),
         key=lambda content: json.dumps(content),
     )
-    stable = json.dumps([config.seed, subtask.id, subtask.version, study_id, contents])
-    seed = int.from_bytes(hashlib.sha256(stable.encode()).digest()[:8], "big") >> 1
+    stable = [config.seed, subtask.id, subtask.version, study_id, contents]
+    seed = int.from_bytes(hashlib.sha256(json.dumps(stable).encode()).digest()[:8], "big") >> 1
     paraphrases = catalogue.questions[subtask.id]
     template = paraphrases[(seed >> 32) % len(paraphrases)]
-    provenance: dict = {
-        "template": {
-            "id": template.template_id,
-            "version": subtask.version,
-            "source_sha256": template.source_sha256,
-        },
-        "catalogue_sha256": catalogue.sha256,
-        "extraction_run": extraction_run_id,
-        "answer_keys": list(derived.keys),
-        "report_versions": sorted({item.report_version_id for item in derived.findings}),
-        "views": list(subtask.views),
-        "config": config.model_dump(),
-    }
+    # The content key leaves out the letters, so a regenerated item can keep its stored ones.
     content_key = hashlib.sha256(
-        json.dumps(
-            [
-                config.seed,
-                subtask.id,
-                subtask.version,
-                study_id,
-                contents,
-                template.text,
-                derived.keys,
-            ],
-            ensure_ascii=False,
-        ).encode()
+        json.dumps([*stable, template.text, derived.keys], ensure_ascii=False).encode()
     ).hexdigest()
+    reference: list[ReferenceFinding] | None = None
     if subtask.answer_type == "open_text":
-        options: dict[str, str] = {}
-        answer: str | list[str] = reference_text(derived.findings)
-        answer_key = None
-        option_seed = None
-        provenance["reference_findings"] = [
-            dict(
-                zip(
-                    ("code", "value", "levels", "walls", "segments", "certainty"),
-                    content,
-                    strict=True,
-                )
-            )
+        shown = ShownAnswer({}, reference_text(derived.findings), None, None)
+        reference = [
+            ReferenceFinding(**dict(zip(REFERENCE_FIELDS, content, strict=True)))
             for content in contents
         ]
     else:
-        position = None
-        if subtask.option_order == "shuffled" and subtask.answer_type == "single_choice":
-            position = letters.position(
-                subtask_id=subtask.id,
-                content_key=content_key,
-                option_count=len(subtask.options),
-                seed=seed,
-            )
-        ordered = order_options(subtask, derived.keys, seed, answer_position=position)
-        options = {LETTERS[index]: option.text for index, option in enumerate(ordered)}
-        answer_letters = [
-            LETTERS[index] for index, option in enumerate(ordered) if option.key in derived.keys
-        ]
-        answer = answer_letters[0] if subtask.answer_type == "single_choice" else answer_letters
-        answer_key = "|".join(derived.keys)
-        option_seed = seed
-    identity = json.dumps(
-        [
-            subtask.id,
-            subtask.version,
-            study_id,
-            contents,
-            template.text,
-            list(options.items()),
-            answer,
-        ],
-        ensure_ascii=False,
+        shown = choice_answer(subtask, derived.keys, seed, content_key=content_key, letters=letters)
+    provenance = item_provenance(
+        subtask,
+        derived,
+        template,
+        catalogue=catalogue,
+        config=config,
+        extraction_run_id=extraction_run_id,
+        reference_findings=reference,
     )
     return QAItemDraft(
-        id=hashlib.sha256(identity.encode()).hexdigest(),
+        id=item_id(subtask, study_id, contents, template.text, shown),
         study_id=study_id,
         subtask_id=subtask.id,
         subtask_version=subtask.version,
@@ -205,16 +177,90 @@ def build_item(
         sequence=subtask.sequence,
         answer_type=subtask.answer_type,
         question=template.text,
-        options=options,
-        answer=answer,
-        answer_key=answer_key,
+        options=shown.options,
+        answer=shown.answer,
+        answer_key=shown.answer_key,
         content_key=content_key,
         template_id=template.template_id,
         template_version=subtask.version,
-        option_seed=option_seed,
+        option_seed=shown.option_seed,
         finding_ids=tuple(sorted({item.finding_id for item in derived.findings})),
-        provenance=provenance,
+        provenance=provenance.stored(),
     )
+
+
+def item_provenance(
+    subtask: Subtask,
+    derived: DerivedAnswer,
+    template: QuestionTemplate,
+    *,
+    catalogue: Catalogue,
+    config: GenerationConfig,
+    extraction_run_id: str,
+    reference_findings: list[ReferenceFinding] | None,
+) -> ItemProvenance:
+    """What an item records of where it comes from (see :class:`ItemProvenance`)."""
+    return ItemProvenance(
+        template=TemplateRef(
+            id=template.template_id, version=subtask.version, source_sha256=template.source_sha256
+        ),
+        catalogue_sha256=catalogue.sha256,
+        extraction_run=extraction_run_id,
+        answer_keys=list(derived.keys),
+        report_versions=sorted({item.report_version_id for item in derived.findings}),
+        views=list(subtask.views),
+        config=config,
+        reference_findings=reference_findings,
+    )
+
+
+def choice_answer(
+    subtask: Subtask,
+    answer_keys: tuple[str, ...],
+    seed: int,
+    *,
+    content_key: str,
+    letters: LetterPlanner,
+) -> ShownAnswer:
+    """The lettered options of a choice item and its answer letter(s).
+
+    A shuffled single-choice item asks ``letters`` where its answer goes
+    (which balances positions across a run); other items order by ``seed``.
+    """
+    position = None
+    if subtask.option_order == "shuffled" and subtask.answer_type == "single_choice":
+        position = letters.position(
+            subtask_id=subtask.id,
+            content_key=content_key,
+            option_count=len(subtask.options),
+            seed=seed,
+        )
+    ordered = order_options(subtask, answer_keys, seed, answer_position=position)
+    options = {LETTERS[index]: option.text for index, option in enumerate(ordered)}
+    answer_letters = [
+        LETTERS[index] for index, option in enumerate(ordered) if option.key in answer_keys
+    ]
+    answer = answer_letters[0] if subtask.answer_type == "single_choice" else answer_letters
+    return ShownAnswer(options, answer, "|".join(answer_keys), seed)
+
+
+def item_id(
+    subtask: Subtask, study_id: str, contents: list[list], question: str, shown: ShownAnswer
+) -> str:
+    """An item's id: the hash of everything it shows and rests on (not of its provenance)."""
+    identity = json.dumps(
+        [
+            subtask.id,
+            subtask.version,
+            study_id,
+            contents,
+            question,
+            list(shown.options.items()),
+            shown.answer,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def order_options(
