@@ -9,10 +9,13 @@ figures are what ``qaforge annotate status`` prints.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from qaforge.annotate.outcome import rated_verdict
 
 
 class Rating(BaseModel):
@@ -202,6 +205,35 @@ def disagreements(ratings: Iterable[Rating]) -> dict[str, dict[str, str]]:
         for item, by in sorted(labels.items())
         if len(by) >= 2 and len(set(by.values())) > 1
     }
+
+
+def review_ratings(verdicts: Iterable[Mapping[str, Any]]) -> list[Rating]:
+    """The review verdicts among stored verdicts, as ratings (adjudications are left out).
+
+    Args:
+        verdicts: Current verdicts in the order given (``purpose``,
+            ``item_id``, ``subtask_id``, ``annotator``, ``verdict``,
+            ``corrected_answer``).
+
+    Returns:
+        One rating per review verdict, in input order; its label is the
+        verdict's (``accept``, ``reject`` or ``correct:<answer>``).
+    """
+    return [
+        Rating(
+            item_id=row["item_id"],
+            subtask_id=row["subtask_id"],
+            annotator=row["annotator"],
+            label=rated_verdict(row).label,
+        )
+        for row in verdicts
+        if row["purpose"] == "review"
+    ]
+
+
+def annotator_counts(ratings: Iterable[Rating]) -> dict[str, int]:
+    """Ratings per annotator, annotators sorted."""
+    return dict(sorted(Counter(rating.annotator for rating in ratings).items()))
 
 
 def _latest_ratings(ratings: Iterable[Rating]) -> list[Rating]:

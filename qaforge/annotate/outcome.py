@@ -3,17 +3,22 @@
 One verdict per annotator counts (their latest). An adjudicator's verdict,
 when there is one, decides. Otherwise annotators who all give the same
 label (accept, reject, or correct with the same answer) decide; any
-difference sends the item to adjudication.
+difference sends the item to adjudication. :func:`outcome_rows` applies
+the rule to every item with current verdicts and says which stored
+outcomes change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from qaforge.domain.annotation import Outcome, Rated
 from qaforge.domain.qa import Answer
 
 STATUS_OF_VERDICT = {"accept": "verified", "correct": "corrected", "reject": "rejected"}
+OUTCOME_KEYS = ("status", "answer", "decided_by", "provenance")
 
 
 def decide(
@@ -53,3 +58,83 @@ def _from(rated: Rated, proposed: Answer, annotators: tuple[str, ...]) -> Outcom
     if status == "rejected":
         return Outcome(status="rejected", decided_by=annotators)
     return Outcome(status="verified", answer=proposed, decided_by=annotators)
+
+
+def rated_verdict(row: Mapping[str, Any]) -> Rated:
+    """A stored verdict (``annotator``, ``verdict``, ``corrected_answer``) as the rule reads it."""
+    return Rated(
+        annotator=row["annotator"],
+        verdict=row["verdict"],
+        corrected_answer=row["corrected_answer"],
+    )
+
+
+def outcome_rows(
+    verdicts: Iterable[Mapping[str, Any]], before: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every reviewed item's outcome, recomputed from its current verdicts.
+
+    Args:
+        verdicts: The current verdicts, oldest first (``item_id``,
+            ``annotator``, ``verdict``, ``corrected_answer``, ``answer`` (the
+            proposed one), ``purpose``, ``adjudicator``, ``external_task_id``,
+            ``external_annotation_id``); a later verdict of an annotator wins.
+        before: Item id -> its stored outcome row.
+
+    Returns:
+        Outcome rows (``item_id``, ``status``, ``answer``, ``decided_by``,
+        ``provenance``) in item id order, only those that differ from
+        ``before``; an item with a stored outcome and no verdict left goes
+        back to ``pending``.
+    """
+    reviews: dict[str, dict[str, Rated]] = defaultdict(dict)
+    adjudications: dict[str, Rated] = {}
+    sources: dict[str, list[dict[str, int]]] = defaultdict(list)
+    proposed: dict[str, Any] = {}
+    for row in verdicts:
+        item_id = row["item_id"]
+        proposed[item_id] = row["answer"]
+        if row["purpose"] == "adjudication":
+            if row["adjudicator"] and row["annotator"] != row["adjudicator"]:
+                continue
+            adjudications[item_id] = rated_verdict(row)
+        else:
+            reviews[item_id][row["annotator"]] = rated_verdict(row)
+        sources[item_id].append(
+            {"task": row["external_task_id"], "annotation": row["external_annotation_id"]}
+        )
+    rows = []
+    for item_id in sorted(set(proposed) | set(before)):
+        if item_id in proposed:
+            rated = list(reviews[item_id].values())
+            outcome = decide(proposed[item_id], rated, adjudications.get(item_id))
+            row = _outcome_row(item_id, outcome, rated, sources[item_id])
+        else:
+            row = _outcome_row(item_id, Outcome(status="pending"), [], None)
+        old = before.get(item_id)
+        if old is None or any(old[k] != row[k] for k in OUTCOME_KEYS):
+            rows.append(row)
+    return rows
+
+
+def _outcome_row(
+    item_id: str,
+    outcome: Outcome,
+    rated: Sequence[Rated],
+    sources: Sequence[dict[str, int]] | None,
+) -> dict[str, Any]:
+    """A stored outcome row; its provenance names the annotations (empty without verdicts)."""
+    provenance: dict[str, Any] = {}
+    if sources is not None:
+        provenance = {
+            "source": "label_studio",
+            "annotations": list(sources),
+            "verdicts": [{"annotator": r.annotator, "label": r.label} for r in rated],
+        }
+    return {
+        "item_id": item_id,
+        "status": outcome.status,
+        "answer": outcome.answer,
+        "decided_by": list(outcome.decided_by),
+        "provenance": provenance,
+    }

@@ -64,6 +64,11 @@ def evidence_texts(item: ReviewItem) -> list[str]:
     return texts
 
 
+def shown_texts(item: ReviewItem) -> list[str]:
+    """Every text the item's task shows: question, options, answer and evidence sentences."""
+    return [item.question, *item.options.values(), str(item.answer), *evidence_texts(item)]
+
+
 def evidence_html(item: ReviewItem) -> str:
     """The evidence sentences as escaped HTML with each finding's span in ``<mark>``."""
     parts = []

@@ -8,7 +8,7 @@ import secrets
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.table import Table
@@ -16,6 +16,9 @@ from rich.table import Table
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
 from qaforge.errors import ConfigError, QaforgeError
+
+if TYPE_CHECKING:
+    from qaforge.pipeline.annotate import PushSummary
 
 app = typer.Typer(
     help=(
@@ -144,6 +147,11 @@ def push_command(
             batch_size=batch_size,
             progress=progress,
         )
+    _print_push(summary)
+
+
+def _print_push(summary: PushSummary) -> None:
+    """The push's table of projects and its one-line summary."""
     table = Table(title="annotate push", title_justify="left")
     for column in ("project", "id", "imported", "updated", "retired", "unchanged"):
         table.add_column(column, justify="left" if column == "project" else "right")
