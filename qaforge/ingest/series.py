@@ -48,11 +48,8 @@ from qaforge.ingest.series_files import (
     find_series_files,
     skipped_series_files,
 )
-from qaforge.ingest.series_mapping import (
-    SeriesMapping,
-    normalise_file_name,
-    normalise_series_name,
-)
+from qaforge.ingest.series_mapping import SeriesMapping
+from qaforge.ingest.series_names import normalise_file_name, normalise_series_name
 from qaforge.ingest.sidecar import read_sidecar, sidecar_value
 
 __all__ = [

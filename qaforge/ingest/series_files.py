@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from qaforge.errors import InputFileError
 from qaforge.ingest.manifest import SeriesManifest
-from qaforge.ingest.series_mapping import SeriesMapping, normalise_file_name
+from qaforge.ingest.series_mapping import SeriesMapping
+from qaforge.ingest.series_names import normalise_file_name
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 SINGLE_PHASE_REASON = "single phase of a cine in the same folder"
@@ -95,7 +96,7 @@ def skipped_series_files(
     """Set aside, by name only, the files that are not series.
 
     A file is skipped if its name (see
-    :func:`~qaforge.ingest.series_mapping.normalise_file_name`) matches one of
+    :func:`~qaforge.ingest.series_names.normalise_file_name`) matches one of
     the mapping's ``skip`` rules, or if it is a single phase (its name matches
     one of the ``phases`` rules) and the cine it was cut from is in the same
     folder: a file that has no phase token, is not skipped, and has the same

@@ -2,13 +2,14 @@
 
 A mapping file (YAML) holds ordered rules. Each rule has a regular expression
 ``pattern``, searched case-insensitively in the series' normalised name (see
-:func:`normalise_series_name`), and sets ``sequence``, ``view`` or both. The
-first matching rule that sets a field decides that field; sequence and view
-are decided independently. ``default_view`` gives the view of a sequence when
+:func:`~qaforge.ingest.series_names.normalise_series_name`), and sets
+``sequence``, ``view`` or both. The first matching rule that sets a field
+decides that field; sequence and view are decided independently. ``default_view`` gives the view of a sequence when
 no rule gives one.
 
 Two more lists look at the file's own name only (normalised the same way,
-without its folders; see :func:`normalise_file_name`):
+without its folders; see
+:func:`~qaforge.ingest.series_names.normalise_file_name`):
 
 - ``skip``: names of files that are not series (segmentations, labels); the
   first matching rule's ``reason`` is counted, the file is not read;
@@ -42,8 +43,6 @@ Example::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -56,124 +55,22 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
-    model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails
 
-from qaforge.domain.series import SEQUENCES, VIEWS, Phase, Sequence, View
+from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
 from qaforge.errors import ConfigError
+from qaforge.ingest.mapping_rules import (
+    REGEX_ERROR,
+    MappingRule,
+    PhaseRule,
+    RuleMatch,
+    SkipRule,
+    check_pattern,
+)
 
 DEFAULT_MAPPING_RESOURCE = "default_series_mapping.yaml"
 DEFAULT_MAPPING_LABEL = f"default mapping (qaforge/ingest/{DEFAULT_MAPPING_RESOURCE})"
-DESCRIPTION_SEPARATOR = " | "
-
-_NII_SUFFIX = re.compile(r"\.nii(\.gz)?$", re.IGNORECASE)
-# ``_`` is a word character for ``\w`` but a separator in series names.
-_SEPARATORS = re.compile(r"(?:[^\w/]|_)+")
-_SEPARATORS_AND_SLASH = re.compile(r"(?:[^\w]|_)+")
-_SPACED_SLASH = re.compile(r" ?/ ?")
-_REGEX_ERROR = "bad_regex"
-
-
-def _check_pattern(pattern: str) -> str:
-    """A pattern that compiles and can match a normalised name, or a pydantic error saying why not."""
-    try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise PydanticCustomError(
-            _REGEX_ERROR,
-            "'{pattern}' is not a valid regular expression ({problem})",
-            {"pattern": pattern, "problem": str(exc)},
-        ) from None
-    if "_" in pattern:
-        # Names never contain "_" (it is normalised to a space), so such a
-        # rule would silently never match.
-        raise PydanticCustomError(
-            _REGEX_ERROR,
-            "'{pattern}' contains '_', which never occurs in a normalised name "
-            "(write a space instead, e.g. 'mag ir')",
-            {"pattern": pattern},
-        )
-    return pattern
-
-
-class _PatternRule(BaseModel):
-    """A rule whose ``pattern`` is searched case-insensitively in a normalised name."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    pattern: str = Field(min_length=1)
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_compiles(cls, pattern: str) -> str:
-        return _check_pattern(pattern)
-
-    @cached_property
-    def regex(self) -> re.Pattern[str]:
-        """The compiled, case-insensitive pattern."""
-        return re.compile(self.pattern, re.IGNORECASE)
-
-
-class MappingRule(_PatternRule):
-    """One rule: names matching ``pattern`` are of this sequence and/or view.
-
-    Attributes:
-        pattern: Python regular expression, searched case-insensitively in the
-            normalised series name.
-        sequence: The sequence it sets, if any.
-        view: The view it sets, if any.
-    """
-
-    sequence: Sequence | None = None
-    view: View | None = None
-
-    @model_validator(mode="after")
-    def _sets_something(self) -> MappingRule:
-        if self.sequence is None and self.view is None:
-            raise ValueError("a rule must set sequence, view or both")
-        return self
-
-
-class SkipRule(_PatternRule):
-    """Files whose name matches ``pattern`` are not series: skipped, counted under ``reason``.
-
-    Attributes:
-        pattern: Python regular expression, searched case-insensitively in the
-            normalised file name (no folders).
-        reason: Why such files are skipped, as counted in the summary, e.g.
-            ``"segmentation or label file"``.
-    """
-
-    reason: str = Field(min_length=1, max_length=100)
-
-
-class PhaseRule(_PatternRule):
-    """Files whose name matches ``pattern`` hold one cardiac phase cut from a cine.
-
-    Attributes:
-        pattern: Python regular expression, searched case-insensitively in the
-            normalised file name (no folders); the matched words are the phase token.
-        phase: The phase the token names, or None when it does not say
-            (ACDC's ``frame01`` is ED or ES depending on the patient). Required,
-            so that ``null`` is written on purpose.
-    """
-
-    phase: Phase | None
-
-
-@dataclass(frozen=True)
-class RuleMatch:
-    """A field decided by the mapping, and what decided it.
-
-    Attributes:
-        value: The sequence or view (for a skip rule: its reason).
-        decided_by: ``"mapping rule N (pattern)"`` (N counts from 1 in file
-            order), ``"mapping default_view"`` or ``"mapping skip rule N (pattern)"``.
-    """
-
-    value: str
-    decided_by: str
 
 
 class SeriesMapping(BaseModel):
@@ -204,7 +101,7 @@ class SeriesMapping(BaseModel):
     @field_validator("cine_words")
     @classmethod
     def _cine_words_compile(cls, pattern: str | None) -> str | None:
-        return None if pattern is None else _check_pattern(pattern)
+        return None if pattern is None else check_pattern(pattern)
 
     @property
     def source(self) -> str:
@@ -215,7 +112,7 @@ class SeriesMapping(BaseModel):
         """Find the sequence of a normalised name.
 
         Args:
-            name: A name made by :func:`normalise_series_name`.
+            name: A name made by :func:`~qaforge.ingest.series_names.normalise_series_name`.
 
         Returns:
             The first matching rule's sequence, or None if no rule matches.
@@ -226,7 +123,7 @@ class SeriesMapping(BaseModel):
         """Find the view of a normalised name, falling back to the sequence's default view.
 
         Args:
-            name: A name made by :func:`normalise_series_name`.
+            name: A name made by :func:`~qaforge.ingest.series_names.normalise_series_name`.
             sequence: The series' sequence (from any source), for ``default_view``.
 
         Returns:
@@ -248,7 +145,7 @@ class SeriesMapping(BaseModel):
         """Find why a file is not a series.
 
         Args:
-            file_name: A name made by :func:`normalise_file_name`.
+            file_name: A name made by :func:`~qaforge.ingest.series_names.normalise_file_name`.
 
         Returns:
             The first matching skip rule's reason, or None if the file may be a series.
@@ -262,7 +159,7 @@ class SeriesMapping(BaseModel):
         """Find whether a file holds a single phase, and which.
 
         Args:
-            file_name: A name made by :func:`normalise_file_name`.
+            file_name: A name made by :func:`~qaforge.ingest.series_names.normalise_file_name`.
 
         Returns:
             The first matching phase rule, or None if the name has no phase token.
@@ -276,7 +173,7 @@ class SeriesMapping(BaseModel):
         ``patient001 frame01`` and ``patient001 4d`` have the same key.
 
         Args:
-            file_name: A name made by :func:`normalise_file_name`.
+            file_name: A name made by :func:`~qaforge.ingest.series_names.normalise_file_name`.
 
         Returns:
             The name with the first matching phase rule's token and every cine
@@ -287,51 +184,6 @@ class SeriesMapping(BaseModel):
         if self.cine_words is not None:
             key = re.sub(self.cine_words, " ", key, flags=re.IGNORECASE)
         return " ".join(key.split())
-
-
-def normalise_series_name(relative_path: str, description: str | None = None) -> str:
-    """Build the name that mapping rules are matched against.
-
-    The path loses its ``.nii`` / ``.nii.gz`` suffix and is lower-cased; ``*``
-    becomes the word ``star`` (so ``T2*`` is not ``T2``); every run of
-    characters other than letters, digits and ``/`` (``_``, ``-``, ``.``,
-    spaces...) becomes one space, and ``/`` keeps separating folders. A
-    non-empty description is normalised the same way (its ``/`` become spaces
-    too) and appended after ``" | "``.
-
-    Args:
-        relative_path: The file's path relative to the scanned folder, POSIX separators.
-        description: The sidecar's ``SeriesDescription``, if any.
-
-    Returns:
-        E.g. ``"stu 0001/la 2ch cine"`` or ``"stu 0002/sa cine | sa cine bssfp"``.
-    """
-    path = _NII_SUFFIX.sub("", relative_path.replace("\\", "/"))
-    name = _SPACED_SLASH.sub("/", _words(path, _SEPARATORS)).strip("/ ")
-    if description:
-        described = _words(description, _SEPARATORS_AND_SLASH)
-        if described:
-            name = f"{name}{DESCRIPTION_SEPARATOR}{described}"
-    return name
-
-
-def normalise_file_name(relative_path: str) -> str:
-    """Build the name that skip and phase rules are matched against: the file's own name.
-
-    Normalised as by :func:`normalise_series_name`, without the folders (a
-    study folder's name says nothing about whether a file is a segmentation).
-
-    Args:
-        relative_path: The file's path, POSIX or Windows separators.
-
-    Returns:
-        E.g. ``"seg la 2ch ed"`` for ``ukbb-1/seg_la_2ch_ED.nii.gz``.
-    """
-    return normalise_series_name(relative_path.replace("\\", "/").rsplit("/", 1)[-1])
-
-
-def _words(text: str, separators: re.Pattern[str]) -> str:
-    return separators.sub(" ", text.lower().replace("*", " star ")).strip()
 
 
 def load_series_mapping(path: Path | None = None) -> SeriesMapping:
@@ -350,15 +202,20 @@ def load_series_mapping(path: Path | None = None) -> SeriesMapping:
     """
     if path is None:
         source = DEFAULT_MAPPING_LABEL
-        text = (
-            resources.files("qaforge.ingest")
-            .joinpath(DEFAULT_MAPPING_RESOURCE)
-            .read_text(encoding="utf-8")
-        )
+        text = _default_mapping_text()
     else:
         source = f"mapping file {path}"
         text = _read_mapping_text(path)
     return parse_series_mapping(text, source=source)
+
+
+def _default_mapping_text() -> str:
+    """The YAML text of the shipped default mapping."""
+    return (
+        resources.files("qaforge.ingest")
+        .joinpath(DEFAULT_MAPPING_RESOURCE)
+        .read_text(encoding="utf-8")
+    )
 
 
 def parse_series_mapping(text: str, *, source: str) -> SeriesMapping:
@@ -425,7 +282,7 @@ def _read_mapping_text(path: Path) -> str:
 def _config_error(source: str, exc: ValidationError) -> ConfigError:
     """Turn pydantic's errors into one ConfigError naming each bad place and value."""
     errors = exc.errors(include_url=False)
-    code = "E204" if any(error["type"] == _REGEX_ERROR for error in errors) else "E203"
+    code = "E204" if any(error["type"] == REGEX_ERROR for error in errors) else "E203"
     problems = "; ".join(_describe(error) for error in errors)
     return ConfigError(code, f"{source}: {problems}", _FORMAT_HINT)
 

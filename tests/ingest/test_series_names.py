@@ -16,13 +16,8 @@ from qaforge.ingest.series import (
     scan_series_file,
     skipped_series_files,
 )
-from qaforge.ingest.series_mapping import (
-    SeriesMapping,
-    load_series_mapping,
-    normalise_file_name,
-    normalise_series_name,
-    parse_series_mapping,
-)
+from qaforge.ingest.series_mapping import SeriesMapping, load_series_mapping, parse_series_mapping
+from qaforge.ingest.series_names import normalise_file_name, normalise_series_name
 from qaforge.store.models import ImageSeries
 
 STUDY = "STU-0001"

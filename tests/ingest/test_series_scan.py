@@ -34,9 +34,9 @@ from qaforge.ingest.series_mapping import (
     DEFAULT_MAPPING_LABEL,
     SeriesMapping,
     load_series_mapping,
-    normalise_series_name,
     parse_series_mapping,
 )
+from qaforge.ingest.series_names import normalise_series_name
 
 STUDY = "STU-0001"
 KNOWN = frozenset({"STU-0001", "STU-0002"})
