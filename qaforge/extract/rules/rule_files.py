@@ -17,113 +17,93 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from qaforge.errors import QaforgeError
+from qaforge.errors import ConfigError
 
 RULES_DIR = Path(__file__).parent
 
 SECTION_KINDS = ("excluded", "cine", "lge", "t2", "perfusion", "tissue", "findings", "impression")
 
-# Every concept a recognizer in findings.py knows. A lexicon key outside this
-# set is a typo that would silently match nothing, so it is refused.
+# Every concept a recognizer knows, as family -> kinds ("lge" -> "term" is
+# the concept "lge.term"). A lexicon key outside these is a typo that would
+# silently match nothing, and a decision table naming a family or kind outside
+# them would never apply, so both are refused.
+CONCEPT_KINDS: dict[str, tuple[str, ...]] = {
+    "anchor": ("lv", "rv", "biv", "other"),
+    "attr": ("size", "function", "wall_thickness", "wall_motion", "t2", "perfusion", "valves"),
+    "value": (
+        "normal",
+        "preserved",
+        "impaired",
+        "hyperdynamic",
+        "dilated",
+        "small",
+        "elevated",
+        "thickened",
+        "thinned",
+        "hypokinetic",
+        "akinetic",
+        "dyskinetic",
+        "rwma",
+        "resolved",
+    ),
+    "severity": ("mild", "moderate", "severe", "mild_moderate", "moderate_severe"),
+    "thickness_pattern": ("uniform", "heterogeneous"),
+    "lge": ("term", "spared"),
+    "papillary": ("term",),
+    "depth": ("subendocardial", "midwall", "subepicardial", "transmural"),
+    "distribution": ("focal", "patchy", "linear", "diffuse", "rv_insertion_point"),
+    "edema": ("term",),
+    "perfusion": ("term", "stress", "rest", "stress_and_rest", "resolves_at_rest"),
+    "territory": ("lad", "lcx", "rca"),
+    "effusion": ("term",),
+    "thrombus": ("term",),
+    "lvot": ("term",),
+    "valve": (
+        "mitral",
+        "aortic",
+        "tricuspid",
+        "pulmonary",
+        "regurgitation",
+        "mitral_regurgitation",
+        "aortic_regurgitation",
+        "tricuspid_regurgitation",
+        "pulmonary_regurgitation",
+        "any",
+    ),
+    "level": ("basal", "mid", "apical", "apex"),
+    "wall": (
+        "anterior",
+        "anteroseptal",
+        "inferoseptal",
+        "inferior",
+        "inferolateral",
+        "anterolateral",
+        "septal",
+        "lateral",
+    ),
+    "dx": (
+        "ischemic",
+        "hcm",
+        "dcm",
+        "myocarditis",
+        "amyloidosis",
+        "sarcoidosis",
+        "arvc",
+        "lvnc",
+        "fabry",
+        "other",
+        "nicm",
+        "normal",
+        "pattern_only",
+    ),
+    "mask": ("other",),
+}
 KNOWN_CONCEPTS = frozenset(
-    [
-        "anchor.lv",
-        "anchor.rv",
-        "anchor.biv",
-        "anchor.other",
-        "attr.size",
-        "attr.function",
-        "attr.wall_thickness",
-        "attr.wall_motion",
-        "attr.t2",
-        "attr.perfusion",
-        "attr.valves",
-        "value.normal",
-        "value.preserved",
-        "value.impaired",
-        "value.hyperdynamic",
-        "value.dilated",
-        "value.small",
-        "value.elevated",
-        "value.thickened",
-        "value.thinned",
-        "value.hypokinetic",
-        "value.akinetic",
-        "value.dyskinetic",
-        "value.rwma",
-        "value.resolved",
-        "severity.mild",
-        "severity.moderate",
-        "severity.severe",
-        "severity.mild_moderate",
-        "severity.moderate_severe",
-        "thickness_pattern.uniform",
-        "thickness_pattern.heterogeneous",
-        "lge.term",
-        "lge.spared",
-        "papillary.term",
-        "depth.subendocardial",
-        "depth.midwall",
-        "depth.subepicardial",
-        "depth.transmural",
-        "distribution.focal",
-        "distribution.patchy",
-        "distribution.linear",
-        "distribution.diffuse",
-        "distribution.rv_insertion_point",
-        "edema.term",
-        "perfusion.term",
-        "perfusion.stress",
-        "perfusion.rest",
-        "perfusion.stress_and_rest",
-        "perfusion.resolves_at_rest",
-        "territory.lad",
-        "territory.lcx",
-        "territory.rca",
-        "effusion.term",
-        "thrombus.term",
-        "lvot.term",
-        "valve.mitral",
-        "valve.aortic",
-        "valve.tricuspid",
-        "valve.pulmonary",
-        "valve.regurgitation",
-        "valve.mitral_regurgitation",
-        "valve.aortic_regurgitation",
-        "valve.tricuspid_regurgitation",
-        "valve.pulmonary_regurgitation",
-        "valve.any",
-        "level.basal",
-        "level.mid",
-        "level.apical",
-        "level.apex",
-        "wall.anterior",
-        "wall.anteroseptal",
-        "wall.inferoseptal",
-        "wall.inferior",
-        "wall.inferolateral",
-        "wall.anterolateral",
-        "wall.septal",
-        "wall.lateral",
-        "dx.ischemic",
-        "dx.hcm",
-        "dx.dcm",
-        "dx.myocarditis",
-        "dx.amyloidosis",
-        "dx.sarcoidosis",
-        "dx.arvc",
-        "dx.lvnc",
-        "dx.fabry",
-        "dx.other",
-        "dx.nicm",
-        "dx.normal",
-        "dx.pattern_only",
-        "mask.other",
-    ]
+    f"{family}.{kind}" for family, kinds in CONCEPT_KINDS.items() for kind in kinds
 )
 
 
-class RulesError(QaforgeError):
+class RulesError(ConfigError):
     """A rule file is missing or invalid."""
 
     def __init__(self, path: Path, problem: str) -> None:
@@ -202,7 +182,8 @@ def load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise RulesError(path, f"{where}: {first['msg']}") from None
+        problem = f"{where}: {first['msg']}" if where else first["msg"]
+        raise RulesError(path, problem) from None
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:

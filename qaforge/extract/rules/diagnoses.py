@@ -1,0 +1,59 @@
+"""The overall diagnosis: etiology and NICM subtype (ANNOTATION rule 8).
+
+Read only where the report states its diagnosis (the impression, or the
+closing sentence of an unheaded narrative: the caller decides). A named
+cardiomyopathy of ``nicm_subtypes`` gives its subtype and ``non_ischemic``;
+negated diagnoses give nothing.
+"""
+
+from __future__ import annotations
+
+from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
+
+
+def diagnosis_candidates(context: SentenceContext) -> list[Candidate]:
+    """``overall.etiology`` and ``overall.nicm_subtype`` candidates of the sentence.
+
+    Args:
+        context: The sentence being read (one that may state a diagnosis).
+
+    Returns:
+        The candidates of each affirmed or possible diagnosis, in text order.
+    """
+    found: list[Candidate] = []
+    subtypes = context.decisions.nicm_subtypes
+    for mention in context.mentions:
+        kind = _diagnosis_kind(context, mention)
+        if kind is None:
+            continue
+        assertion = context.assertion(mention)
+        if assertion.status == "historical":
+            # "consistent with prior infarction" in an impression is a diagnosis.
+            assertion = context.assess(mention.start, mention.end, ignore=("historical",))
+        if assertion.status not in ("affirmed", "possible"):
+            continue
+        certainty = assertion.certainty
+        if kind in subtypes:
+            found.append(
+                context.candidate("overall.etiology", "non_ischemic", certainty, mention.start)
+            )
+            found.append(context.candidate("overall.nicm_subtype", kind, certainty, mention.start))
+        elif kind == "nicm":
+            found.append(
+                context.candidate("overall.etiology", "non_ischemic", certainty, mention.start)
+            )
+        elif kind in ("ischemic", "normal"):
+            found.append(context.candidate("overall.etiology", kind, certainty, mention.start))
+    return found
+
+
+def _diagnosis_kind(context: SentenceContext, mention: Mention) -> str | None:
+    """The diagnosis a mention names: a dx kind, or "ischemic" for an ischaemia term."""
+    if mention.family == "perfusion" and mention.kind == "term":
+        words = context.text[mention.start : mention.end].lower()
+        if "ischaem" not in words and "ischem" not in words:
+            return None
+        return "ischemic"
+    if mention.family == "dx" and mention.kind not in ("pattern_only",):
+        return mention.kind
+    return None
