@@ -1,9 +1,9 @@
 """A small HTTP client for the parts of Label Studio's REST API that qaforge uses.
 
 The server runs from its own virtual environment (its pins clash with
-ours), so qaforge talks to it over HTTP with httpx rather than importing
-the SDK. The token is sent as ``Authorization: Token ...`` and appears in
-no message, log line or exception this module raises.
+ours), so qaforge talks to it over HTTP (:mod:`qaforge.libs.http`) rather
+than importing the SDK. The token is sent as ``Authorization: Token ...``
+and appears in no message, log line or exception this module raises.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import httpx
+from qaforge.libs.http import HttpClient, HttpResponse, HttpUnavailable
 
 PAGE_SIZE = 500
 READ_RETRIES = 3
@@ -45,10 +45,8 @@ class LabelStudioClient:
 
     def __init__(self, url: str, token: str, *, timeout: float = 120.0) -> None:
         self.url = url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Token {token}"},
-            timeout=timeout,
+        self._http = HttpClient(
+            self.url, headers={"Authorization": f"Token {token}"}, timeout=timeout
         )
 
     def close(self) -> None:
@@ -63,16 +61,7 @@ class LabelStudioClient:
 
     def _request(self, method: str, path: str, *, retries: int = 0, **kwargs: Any) -> Any:
         """One call; GETs are retried on connection errors, writes never are."""
-        for attempt in range(retries + 1):
-            try:
-                response = self._http.request(method, path, **kwargs)
-                break
-            except httpx.TransportError as error:
-                if attempt == retries:
-                    raise LabelStudioUnavailable(
-                        f"Label Studio at {self.url} did not answer ({type(error).__name__})"
-                    ) from None
-                time.sleep(0.5 * 2**attempt)
+        response = self._send(method, path, retries=retries, **kwargs)
         if response.status_code == 401:
             raise LabelStudioError(
                 f"Label Studio at {self.url} refused the token (401); check QAFORGE_LS_TOKEN",
@@ -87,6 +76,20 @@ class LabelStudioClient:
         if not response.content:
             return None
         return response.json()
+
+    def _send(self, method: str, path: str, *, retries: int, **kwargs: Any) -> HttpResponse:
+        """The server's answer, after up to ``retries`` more tries with backoff if none came."""
+        for attempt in range(retries):
+            try:
+                return self._http.request(method, path, **kwargs)
+            except HttpUnavailable:
+                time.sleep(0.5 * 2**attempt)
+        try:
+            return self._http.request(method, path, **kwargs)
+        except HttpUnavailable as error:
+            raise LabelStudioUnavailable(
+                f"Label Studio at {self.url} did not answer ({error.kind})"
+            ) from None
 
     def whoami(self) -> dict[str, Any]:
         """The token's user (id, email, ...)."""

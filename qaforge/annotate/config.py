@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from functools import cache
-
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
 
 from qaforge.domain.annotation import REJECT_REASONS, Purpose
 from qaforge.domain.qa import AnswerType
+from qaforge.libs.templating import template_from_folder
 from qaforge.resources import resource_dir
 
 TEMPLATE = "review.xml.j2"
-
-
-@cache
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        loader=FileSystemLoader(resource_dir("annotation")),
-        undefined=StrictUndefined,
-        autoescape=True,
-        keep_trailing_newline=True,
-    )
 
 
 def labeling_config(answer_type: AnswerType, purpose: Purpose = "review") -> str:
@@ -32,7 +19,9 @@ def labeling_config(answer_type: AnswerType, purpose: Purpose = "review") -> str
     multi-select, open items a text box for the corrected answer; an
     adjudication project also shows the verdicts being adjudicated.
     """
-    template = _environment().get_template(TEMPLATE)
+    template = template_from_folder(
+        resource_dir("annotation"), TEMPLATE, autoescape=True, keep_trailing_newline=True
+    )
     return template.render(answer_type=answer_type, purpose=purpose, reject_reasons=REJECT_REASONS)
 
 

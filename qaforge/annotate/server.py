@@ -3,7 +3,7 @@
 Label Studio pins libraries that conflict with ours (see STACK.md), so it runs
 from its own virtual environment (``.venv-labelstudio``, made by
 ``scripts/ensure-labelstudio.sh``) as a child process, and qaforge talks to it
-over HTTP only. The server listens on loopback, keeps everything (SQLite
+over HTTP only (:mod:`qaforge.libs.http`). The server listens on loopback, keeps everything (SQLite
 database, uploads, its own config) under one data directory, and serves
 images from ``media_root`` through local-files storage.
 """
@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from qaforge.errors import QaforgeError
+from qaforge.libs.http import HttpClient, HttpUnavailable
 
 INSTALL_HINT = "run scripts/ensure-labelstudio.sh"
 # Label Studio reads its settings from LABEL_STUDIO_*, HEARTEX_* and these bare
@@ -154,6 +153,22 @@ def start_server(
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.media_root.mkdir(parents=True, exist_ok=True)
+    process = _launch(executable, settings, log_path)
+    try:
+        wait_until_healthy(settings.url, timeout=timeout, process=process)
+    except LabelStudioServerError as exc:
+        kill_server(process)
+        raise LabelStudioServerError(
+            "E952", exc.message, f"read {log_path}; its last lines:\n{_tail(log_path)}"
+        ) from None
+    except BaseException:
+        kill_server(process)
+        raise
+    return process
+
+
+def _launch(executable: Path, settings: ServerSettings, log_path: Path) -> subprocess.Popen[bytes]:
+    """Run ``label-studio start`` in its own process group, its output appended to the log."""
     command = [
         str(executable),
         "start",
@@ -166,7 +181,7 @@ def start_server(
         str(settings.data_dir.resolve()),
     ]
     with log_path.open("ab") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -175,17 +190,6 @@ def start_server(
             cwd=settings.data_dir,
             start_new_session=True,
         )
-    try:
-        wait_until_healthy(settings.url, timeout=timeout, process=process)
-    except LabelStudioServerError as exc:
-        kill_server(process)
-        raise LabelStudioServerError(
-            "E952", exc.message, f"read {log_path}; its last lines:\n{_tail(log_path)}"
-        ) from None
-    except BaseException:
-        kill_server(process)
-        raise
-    return process
 
 
 def wait_until_healthy(
@@ -202,7 +206,7 @@ def wait_until_healthy(
         LabelStudioServerError: E952 if the process exits or time runs out.
     """
     deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=5) as client:
+    with HttpClient(timeout=5) as client:
         while True:
             if process is not None and process.poll() is not None:
                 raise LabelStudioServerError(
@@ -212,7 +216,7 @@ def wait_until_healthy(
             try:
                 if client.get(f"{url}/health").status_code == 200:
                     return
-            except httpx.TransportError:
+            except HttpUnavailable:
                 pass  # not listening yet
             if time.monotonic() >= deadline:
                 raise LabelStudioServerError(
@@ -267,6 +271,28 @@ def add_user(settings: ServerSettings, *, email: str, password: str, token: str)
         raise LabelStudioServerError(
             "E954", f"the token for {email} is too short", "use 6+ characters"
         )
+    _run_init(settings, email=email, password=password, token=token)
+    try:
+        user = whoami(settings.url, token)
+    except LabelStudioServerError as exc:
+        raise LabelStudioServerError(
+            "E954",
+            f"the new token of {email} is not accepted: {exc.message}",
+            "if the user existed already, its password and token were kept",
+        ) from None
+    if user.get("email") != email:
+        raise LabelStudioServerError(
+            "E954", f"the new token of {email} authenticates as {user.get('email')!r}"
+        )
+
+
+def _run_init(settings: ServerSettings, *, email: str, password: str, token: str) -> None:
+    """Run ``label-studio init`` for one user.
+
+    Raises:
+        LabelStudioServerError: E954 if it fails; the hint holds the end of its
+            output, with the password and token masked.
+    """
     env = server_environment(settings)
     # Password and token go through the environment, not argv: argv is
     # visible to every user of the machine in the process list.
@@ -298,18 +324,6 @@ def add_user(settings: ServerSettings, *, email: str, password: str, token: str)
             f"label-studio init for {email} exited with code {result.returncode}",
             "its last lines:\n" + "\n".join(output.splitlines()[-20:]),
         )
-    try:
-        user = whoami(settings.url, token)
-    except LabelStudioServerError as exc:
-        raise LabelStudioServerError(
-            "E954",
-            f"the new token of {email} is not accepted: {exc.message}",
-            "if the user existed already, its password and token were kept",
-        ) from None
-    if user.get("email") != email:
-        raise LabelStudioServerError(
-            "E954", f"the new token of {email} authenticates as {user.get('email')!r}"
-        )
 
 
 def whoami(url: str, token: str) -> dict[str, Any]:
@@ -327,12 +341,9 @@ def whoami(url: str, token: str) -> dict[str, Any]:
             not answer 200.
     """
     try:
-        response = httpx.get(
-            f"{url}/api/current-user/whoami",
-            headers={"Authorization": f"Token {token}"},
-            timeout=30,
-        )
-    except httpx.TransportError as exc:
+        with HttpClient(url, headers={"Authorization": f"Token {token}"}, timeout=30) as client:
+            response = client.get("/api/current-user/whoami")
+    except HttpUnavailable as exc:
         raise LabelStudioServerError("E955", f"cannot reach Label Studio at {url}: {exc}") from None
     if response.status_code != 200:
         raise LabelStudioServerError(

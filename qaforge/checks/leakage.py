@@ -26,9 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from qaforge.checks.phi import scan_phi
+from qaforge.libs import fuzzy as fuzz
 
 BLOCKING = "blocking"
 WARNING = "warning"

@@ -11,10 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from qaforge.libs.templating import TemplateRenderError, template_from_string
 
-_ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _SPACES = re.compile(r"\s+")
 
 
@@ -52,8 +50,8 @@ def compile_question(
         ValueError: The template does not parse, uses an unknown name, or renders empty.
     """
     try:
-        text = _ENVIRONMENT.from_string(source).render(**context)
-    except TemplateError as error:
+        text = template_from_string(source).render(**context)
+    except TemplateRenderError as error:
         raise ValueError(f"question {template_id} does not render: {error}") from None
     text = _SPACES.sub(" ", text).strip()
     if not text:

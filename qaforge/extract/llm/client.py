@@ -17,10 +17,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-import httpx
 import openai
 
 from qaforge.extract.llm.answer import answer_schema
+from qaforge.libs.http import HttpResponse, async_http_client
 from qaforge.settings import LLMSettings
 
 RAW_LIMIT = 20_000
@@ -101,12 +101,8 @@ class LLMCaller:
             api_key=key,
             max_retries=0,
             timeout=settings.timeout_seconds,
-            http_client=httpx.AsyncClient(
-                limits=httpx.Limits(
-                    max_connections=settings.concurrency,
-                    max_keepalive_connections=settings.concurrency,
-                ),
-                timeout=settings.timeout_seconds,
+            http_client=async_http_client(
+                max_connections=settings.concurrency, timeout=settings.timeout_seconds
             ),
         )
         self.semaphore = asyncio.Semaphore(settings.concurrency)
@@ -159,10 +155,11 @@ class LLMCaller:
                     )
                 except openai.APIStatusError as failure:
                     status = failure.status_code
-                    error, raw = f"HTTP {status} from the server", _body(failure.response)
+                    answer = HttpResponse(failure.response)
+                    error, raw = f"HTTP {status} from the server", _body(answer)
                     if status != 429 and status < 500 and status != 408:
                         break
-                    delay = _retry_after(failure.response)
+                    delay = _retry_after(answer)
                 except openai.APITimeoutError:
                     error, raw = f"timed out after {settings.timeout_seconds:g} s", None
                 except openai.APIConnectionError as failure:
@@ -191,7 +188,7 @@ class LLMCaller:
         return delay
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: HttpResponse) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
         return None
@@ -201,12 +198,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _body(response: httpx.Response) -> str | None:
-    try:
-        text = response.text
-    except (httpx.ResponseNotRead, UnicodeDecodeError):
-        return None
-    return text[:RAW_LIMIT]
+def _body(response: HttpResponse) -> str | None:
+    text = response.text_if_read()
+    return None if text is None else text[:RAW_LIMIT]
 
 
 def _cause(failure: BaseException) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz import fuzz
+from qaforge.libs import fuzzy
 
 DEFAULT_THRESHOLD = 90.0
 MIN_QUOTE_CHARS = 3
@@ -60,10 +60,10 @@ def locate_quote(
     normalised = _normalised_match(report, quote)
     if normalised is not None:
         return normalised
-    alignment = fuzz.partial_ratio_alignment(quote.lower(), report.lower(), score_cutoff=threshold)
+    alignment = fuzzy.best_alignment(quote.lower(), report.lower(), score_cutoff=threshold)
     if alignment is None:
         return None
-    start, end = alignment.dest_start, alignment.dest_end
+    start, end = alignment.start, alignment.end
     # partial_ratio aligns a window of the quote's length; a window that only
     # matches a fraction of a long quote is not that quote
     if (end - start) < 0.8 * len(quote):
@@ -87,7 +87,7 @@ def _same_words(quote: str, span: str) -> bool:
         if len(word) <= 3:
             if word not in span_words:
                 return False
-        elif not any(fuzz.ratio(word, other) >= WORD_SIMILARITY for other in span_words):
+        elif not any(fuzzy.ratio(word, other) >= WORD_SIMILARITY for other in span_words):
             return False
     return True
 

@@ -11,10 +11,8 @@ import functools
 import hashlib
 from pathlib import Path
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from qaforge.domain.vocabulary import load_vocabulary
+from qaforge.libs.templating import template_from_string
 from qaforge.resources import resource_dir
 
 TEMPLATE_NAME = "llm_extraction.j2"
@@ -31,8 +29,7 @@ class Prompt:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_template_path()
         self.source = self.path.read_text(encoding="utf-8")
-        environment = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False)
-        self._template = environment.from_string(self.source)
+        self._template = template_from_string(self.source, keep_trailing_newline=False)
         vocabulary = load_vocabulary()
         self._context = {
             "codes": {code: spec.model_dump() for code, spec in vocabulary.findings.items()},
