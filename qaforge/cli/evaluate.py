@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.errors import ConfigError
+
+if TYPE_CHECKING:
+    from qaforge.pipeline.evaluate import EvaluationSummary
 
 
 @user_errors
@@ -28,12 +31,11 @@ def evaluate_command(
     """
     from qaforge.pipeline.evaluate import evaluate_benchmark
 
-    target = outdir or predictions.with_name(predictions.stem + "-evaluation")
-    summary = evaluate_benchmark(benchmark, predictions, target, seed=seed)
+    summary = evaluate_benchmark(benchmark, predictions, outdir, seed=seed)
     print_evaluation_summary(summary)
 
 
-def print_evaluation_summary(summary) -> None:
+def print_evaluation_summary(summary: EvaluationSummary) -> None:
     """The headline figures and where the report is."""
     result = summary.result
     s = result["summary"]

@@ -9,10 +9,13 @@ as wrong and is reported as unparseable.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
+from qaforge.domain.export import ExportRecord
 from qaforge.evaluate.metrics import (
     accuracy,
     bootstrap_interval,
@@ -25,20 +28,45 @@ from qaforge.evaluate.metrics import (
 from qaforge.evaluate.parsing import parse_choice
 
 FindingsOf = Callable[[str], set[tuple[str, str]]]
+BREAKDOWNS = (("by_tier", "tier"), ("by_sequence", "sequence"), ("by_subtask", "subtask"))
+"""Result key and record field of each accuracy breakdown."""
+
+
+class ScoringRecord(BaseModel):
+    """The fields of an exported record that scoring reads.
+
+    Made from an :class:`~qaforge.domain.export.ExportRecord` or from a JSON
+    object with these keys (other keys are ignored).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore", from_attributes=True)
+
+    id: str
+    tier: str
+    sequence: str
+    subtask: str
+    options: dict[str, str]
+    answer: list[str] | str
+    answer_type: Literal["single_choice", "multiple_choice", "open_text"]
+
+    @property
+    def gold(self) -> frozenset[str]:
+        """The answer's option letters (a choice item's)."""
+        return frozenset(self.answer if isinstance(self.answer, list) else [self.answer])
 
 
 @dataclass(frozen=True)
 class ScoredItem:
-    """One item's outcome."""
+    """One choice item's outcome."""
 
-    record: dict[str, Any]
+    record: ScoringRecord
     output: str | None
     predicted: frozenset[str] | None
     correct: bool
 
 
 def score(
-    records: Sequence[dict[str, Any]],
+    records: Sequence[ExportRecord | Mapping[str, Any]],
     outputs: dict[str, str],
     findings_of: FindingsOf,
     *,
@@ -47,7 +75,7 @@ def score(
     """Every metric of docs/evaluation.md.
 
     Args:
-        records: Exported benchmark records.
+        records: Exported benchmark records (models, or their JSON objects).
         outputs: Item id -> the model's raw output.
         findings_of: Text -> set of (code, value) findings (the rule extractor).
         seed: Bootstrap seed.
@@ -57,54 +85,23 @@ def score(
         ``by_subtask``, ``multiple_choice``, ``diagnosis``, ``report_generation``,
         ``confusion``, ``collapse``.
     """
-    choice, open_items = [], []
-    for record in records:
-        output = outputs.get(record["id"])
-        if record["answer_type"] == "open_text":
-            open_items.append((record, output))
-            continue
-        multiple = record["answer_type"] == "multiple_choice"
-        letters = parse_choice(output or "", record["options"], multiple=multiple)
-        predicted = frozenset(letters) if letters else None
-        gold = frozenset(
-            record["answer"] if isinstance(record["answer"], list) else [record["answer"]]
-        )
-        choice.append(ScoredItem(record, output, predicted, predicted == gold))
+    items = [ScoringRecord.model_validate(record) for record in records]
+    choice = [_scored(r, outputs.get(r.id)) for r in items if r.answer_type != "open_text"]
+    open_items = [(r, outputs.get(r.id)) for r in items if r.answer_type == "open_text"]
     result: dict[str, Any] = {
         "summary": {
-            "items": len(records),
+            "items": len(items),
             "choice_items": len(choice),
             "open_items": len(open_items),
-            "missing_predictions": sum(1 for r in records if r["id"] not in outputs),
+            "missing_predictions": sum(1 for r in items if r.id not in outputs),
             "unparseable": sum(1 for s in choice if s.predicted is None),
             "accuracy": _with_ci([s.correct for s in choice], accuracy, seed),
         }
     }
-    for key, field in (("by_tier", "tier"), ("by_sequence", "sequence"), ("by_subtask", "subtask")):
-        groups: dict[str, list[ScoredItem]] = defaultdict(list)
-        for s in choice:
-            groups[s.record[field]].append(s)
-        result[key] = {
-            name: {
-                "items": len(members),
-                "accuracy": _with_ci([s.correct for s in members], accuracy, seed),
-            }
-            for name, members in sorted(groups.items())
-        }
-    multi = [s for s in choice if s.record["answer_type"] == "multiple_choice"]
-    result["multiple_choice"] = {
-        "items": len(multi),
-        **{
-            k: round(v, 4)
-            for k, v in set_scores([_gold(s) for s in multi], [s.predicted for s in multi]).items()
-        },
-        "micro_f1_ci": bootstrap_interval(
-            multi,
-            lambda xs: set_scores([_gold(s) for s in xs], [s.predicted for s in xs])["micro_f1"],
-            seed=seed,
-        ),
-    }
-    diagnosis = [s for s in choice if s.record["tier"] == "diagnosis"]
+    for key, field in BREAKDOWNS:
+        result[key] = _accuracy_by(choice, field, seed)
+    result["multiple_choice"] = _multiple_choice_scores(choice, seed)
+    diagnosis = [s for s in choice if s.record.tier == "diagnosis"]
     result["diagnosis"] = {
         "items": len(diagnosis),
         "accuracy": _with_ci([s.correct for s in diagnosis], accuracy, seed),
@@ -112,11 +109,7 @@ def score(
     }
     result["report_generation"] = _open_scores(open_items, findings_of, seed)
     result["confusion"], result["collapse"] = {}, {}
-    singles: dict[str, list[ScoredItem]] = defaultdict(list)
-    for s in choice:
-        if s.record["answer_type"] == "single_choice":
-            singles[s.record["subtask"]].append(s)
-    for subtask, members in sorted(singles.items()):
+    for subtask, members in _single_choice_by_subtask(choice).items():
         gold, predicted = _classes(members)
         labels, matrix = confusion(gold, predicted)
         result["confusion"][subtask] = {"labels": labels, "matrix": matrix}
@@ -128,15 +121,62 @@ def score(
     return result
 
 
-def _gold(s: ScoredItem) -> frozenset[str]:
-    answer = s.record["answer"]
-    return frozenset(answer if isinstance(answer, list) else [answer])
+def _scored(record: ScoringRecord, output: str | None) -> ScoredItem:
+    """Parse a choice item's output and compare the letters with the answer's."""
+    multiple = record.answer_type == "multiple_choice"
+    letters = parse_choice(output or "", record.options, multiple=multiple)
+    predicted = frozenset(letters) if letters else None
+    return ScoredItem(record, output, predicted, predicted == record.gold)
+
+
+def _accuracy_by(choice: Sequence[ScoredItem], field: str, seed: int) -> dict[str, Any]:
+    """Items and accuracy per value of a record field (tier, sequence, subtask), sorted by value."""
+    groups: dict[str, list[ScoredItem]] = defaultdict(list)
+    for s in choice:
+        groups[getattr(s.record, field)].append(s)
+    return {
+        name: {
+            "items": len(members),
+            "accuracy": _with_ci([s.correct for s in members], accuracy, seed),
+        }
+        for name, members in sorted(groups.items())
+    }
+
+
+def _multiple_choice_scores(choice: Sequence[ScoredItem], seed: int) -> dict[str, Any]:
+    """Exact match and micro / macro P, R, F1 of the multiple-choice items, micro F1's interval."""
+    multi = [s for s in choice if s.record.answer_type == "multiple_choice"]
+    return {
+        "items": len(multi),
+        **{
+            k: round(v, 4)
+            for k, v in set_scores(
+                [s.record.gold for s in multi], [s.predicted for s in multi]
+            ).items()
+        },
+        "micro_f1_ci": bootstrap_interval(
+            multi,
+            lambda xs: set_scores([s.record.gold for s in xs], [s.predicted for s in xs])[
+                "micro_f1"
+            ],
+            seed=seed,
+        ),
+    }
+
+
+def _single_choice_by_subtask(choice: Sequence[ScoredItem]) -> dict[str, list[ScoredItem]]:
+    """The single-choice items per subtask, sorted by subtask."""
+    singles: dict[str, list[ScoredItem]] = defaultdict(list)
+    for s in choice:
+        if s.record.answer_type == "single_choice":
+            singles[s.record.subtask].append(s)
+    return dict(sorted(singles.items()))
 
 
 def _classes(members: Sequence[ScoredItem]) -> tuple[list[str], list[str | None]]:
-    gold = [s.record["options"][next(iter(_gold(s)))] for s in members]
+    gold = [s.record.options[next(iter(s.record.gold))] for s in members]
     predicted = [
-        s.record["options"].get(next(iter(s.predicted))) if s.predicted else None for s in members
+        s.record.options.get(next(iter(s.predicted))) if s.predicted else None for s in members
     ]
     return gold, predicted
 
@@ -146,11 +186,14 @@ def _macro_f1_of(members: list[ScoredItem]) -> float:
     return macro_f1(gold, predicted)
 
 
-def _open_scores(open_items, findings_of: FindingsOf, seed: int) -> dict[str, Any]:
+def _open_scores(
+    open_items: Sequence[tuple[ScoringRecord, str | None]], findings_of: FindingsOf, seed: int
+) -> dict[str, Any]:
+    """Findings P / R / F1 (micro, with F1's interval) and token F1 of the open items."""
     per_item = []
     overlap = predicted_total = gold_total = 0
     for record, output in open_items:
-        reference = record["answer"] if isinstance(record["answer"], str) else ""
+        reference = record.answer if isinstance(record.answer, str) else ""
         gold = findings_of(reference)
         found = findings_of(output or "")
         hit = len(gold & found)
