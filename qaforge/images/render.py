@@ -1,6 +1,6 @@
 """Encoding images: 8-bit PNGs with content-addressed names, and contact sheets.
 
-The only module of :mod:`qaforge.images` that imports Pillow. File names are
+Pillow does the encoding and drawing (:mod:`qaforge.libs.pictures`). File names are
 the SHA-256 of the PNG bytes (``ab/abcdef....png``), so the same image is
 written once however many items show it, and a name says what it holds.
 """
@@ -8,14 +8,15 @@ written once however many items show it, and a name says what it holds.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+
+from qaforge.libs.pictures import Canvas, resized
+from qaforge.libs.pictures import encode_png as _encode
 
 PNG_COMPRESS_LEVEL = 6
 SHEET_TILE = 128
@@ -69,14 +70,12 @@ def encode_png(pixels: np.ndarray, *, size: int | None = None) -> bytes:
     """
     if pixels.dtype != np.uint8 or pixels.ndim != 2:
         raise ValueError(f"expected 2D uint8 pixels, got {pixels.ndim}D {pixels.dtype}")
-    image = Image.fromarray(pixels)
+    height, width = pixels.shape
     scale = display_scale(pixels.shape, size)
+    new_size = None
     if scale != 1.0:
-        new_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(new_size, Image.Resampling.BILINEAR)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
+        new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return _encode(pixels, compress_level=PNG_COMPRESS_LEVEL, size=new_size)
 
 
 def store_png(png: bytes, images_dir: Path) -> StoredImage:
@@ -132,19 +131,12 @@ def contact_sheet(tiles: Sequence[np.ndarray], labels: Sequence[str]) -> bytes:
     columns = max(1, min(SHEET_COLUMNS, len(tiles)))
     rows = max(1, -(-len(tiles) // columns))
     cell_h = SHEET_TILE + SHEET_LABEL_HEIGHT
-    sheet = Image.new("L", (columns * SHEET_TILE, rows * cell_h), color=0)
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
+    sheet = Canvas(columns * SHEET_TILE, rows * cell_h, mode="L", background=0)
     for index, (pixels, label) in enumerate(zip(tiles, labels, strict=True)):
-        tile = Image.fromarray(pixels)
-        scale = SHEET_TILE / max(tile.size)
-        tile = tile.resize(
-            (max(1, round(tile.width * scale)), max(1, round(tile.height * scale))),
-            Image.Resampling.BILINEAR,
-        )
+        height, width = pixels.shape[:2]
+        scale = SHEET_TILE / max(width, height)
+        tile = resized(pixels, (max(1, round(width * scale)), max(1, round(height * scale))))
         left, top = (index % columns) * SHEET_TILE, (index // columns) * cell_h
         sheet.paste(tile, (left, top))
-        draw.text((left + 2, top + SHEET_TILE), label, fill=255, font=font)
-    buffer = io.BytesIO()
-    sheet.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
+        sheet.text((left + 2, top + SHEET_TILE), label, fill=255)
+    return sheet.png(compress_level=PNG_COMPRESS_LEVEL)
