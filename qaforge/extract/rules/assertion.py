@@ -6,12 +6,13 @@ that ends at the sentence end, at a terminator ("but", "however", "which",
 ...) or after a number of words. Commas do not end a scope, so a coordinated
 list ("No LGE, perfusion defect or oedema") is negated whole. Pseudo-triggers
 ("no change in", "not only") are matched so that the shorter triggers inside
-them do not fire, and assert nothing. All triggers of the rules are compiled
-into one regular expression, longest phrase first, found once per sentence.
+them do not fire, and assert nothing. Triggers are looked up by their word
+tokens, longest phrase first, once per sentence.
 
 :func:`assertion_status` is the DESIGN.md contract, for any target of any
 clinical sentence. When several triggers reach a target the strongest wins:
-hypothetical, then historical, then negated, then possible.
+hypothetical, then historical, then negated, then possible (``precedence``
+in context.yaml).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from qaforge.extract.rules.rule_files import RULES_DIR, load_yaml_model
 
@@ -32,8 +33,7 @@ TriggerCategory = Literal[
 ]
 Direction = Literal["forward", "backward", "both"]
 Certainty = Literal["definite", "probable", "possible"]
-
-_PRECEDENCE = {"hypothetical": 4, "historical": 3, "negated": 2, "possible": 1}
+AssertingCategory = Literal["hypothetical", "historical", "negated", "possible"]
 
 
 class TriggerGroup(BaseModel):
@@ -66,13 +66,35 @@ class ContextDefaults(BaseModel):
 
 
 class ContextRules(BaseModel):
-    """``context.yaml``: trigger groups and the default scope caps."""
+    """``context.yaml``: trigger groups, the default scope caps, and which category wins.
+
+    ``precedence`` lists the asserting categories strongest first: when
+    triggers of several categories reach a target, the first listed decides.
+    The shipped file states it; the default here only spares a minimal
+    trigger file from repeating it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int
     defaults: ContextDefaults = ContextDefaults()
+    precedence: tuple[AssertingCategory, ...] = (
+        "hypothetical",
+        "historical",
+        "negated",
+        "possible",
+    )
     groups: tuple[TriggerGroup, ...]
+
+    @field_validator("precedence")
+    @classmethod
+    def _each_category_once(
+        cls, precedence: tuple[AssertingCategory, ...]
+    ) -> tuple[AssertingCategory, ...]:
+        categories = get_args(AssertingCategory)
+        if sorted(precedence) != sorted(categories):
+            raise ValueError(f"list each of {', '.join(categories)} once, strongest first")
+        return precedence
 
     @model_validator(mode="after")
     def _one_category_per_phrase(self) -> ContextRules:
@@ -152,6 +174,11 @@ class AssertionAnalyzer:
 
     def __init__(self, rules: ContextRules | None = None) -> None:
         rules = rules or load_context_rules()
+        # Rank of each asserting category: the higher wins.
+        self._precedence = {
+            category: len(rules.precedence) - index
+            for index, category in enumerate(rules.precedence)
+        }
         self._triggers: dict[str, Trigger] = {}
         for group in rules.groups:
             default = (
@@ -228,6 +255,7 @@ class AssertionAnalyzer:
         infarction" in an impression as a diagnosis, not as history).
         """
         text = triggers.text
+        precedence = self._precedence
         best: FoundTrigger | None = None
         terminators = [f for f in triggers.found if f.trigger.category == "terminate"]
         for found in triggers.found:
@@ -246,7 +274,7 @@ class AssertionAnalyzer:
                 continue
             if len(_WORD.findall(text, gap_start, gap_end)) > trigger.max_words:
                 continue
-            if best is None or _PRECEDENCE[trigger.category] > _PRECEDENCE[best.trigger.category]:
+            if best is None or precedence[trigger.category] > precedence[best.trigger.category]:
                 best = found
             elif (
                 trigger.category == best.trigger.category == "possible"

@@ -44,11 +44,13 @@ GRADED = "graded"
 CHAMBER_ATTRIBUTES = ("size", "function")
 
 
-def _check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:
+def _check_names(names: Iterable[str], known: Iterable[str], what: str, entry: str = "") -> None:
+    """Raise ValueError naming the first of ``names`` not in ``known`` (and the entry it is in)."""
     allowed = tuple(known)
     for name in names:
         if name not in allowed:
-            raise ValueError(f"{name!r} is not {what} (known: {', '.join(allowed)})")
+            where = f"{entry}: " if entry else ""
+            raise ValueError(f"{where}{name!r} is not {what} (known: {', '.join(allowed)})")
 
 
 def _check_code_value(code: str, value: str, entry: str) -> None:
@@ -113,7 +115,7 @@ class Decisions(BaseModel):
     @field_validator("presence_codes")
     @classmethod
     def _presence(cls, table: dict[str, str]) -> dict[str, str]:
-        _check_names(table, CONCEPT_KINDS, "a term family")
+        _check_names(table, CONCEPT_KINDS, "a concept family")
         for family, code in table.items():
             for value in ("present", "absent"):
                 _check_code_value(code, value, family)
@@ -130,7 +132,7 @@ class Decisions(BaseModel):
     @field_validator("family_sequence")
     @classmethod
     def _family_sequence(cls, table: dict[str, str]) -> dict[str, str]:
-        _check_names(table, CONCEPT_KINDS, "a term family")
+        _check_names(table, CONCEPT_KINDS, "a concept family")
         _check_names(table.values(), _sequences(), "a sequence of the vocabulary")
         return table
 
@@ -148,9 +150,9 @@ class Decisions(BaseModel):
         for sequence, codes in table.items():
             for word, code in codes.items():
                 family, _, kind = word.partition(".")
-                _check_names([family], CONCEPT_KINDS, f"{sequence}: a family")
+                _check_names([family], CONCEPT_KINDS, "a concept family", sequence)
                 kinds = CONCEPT_KINDS[family]
-                _check_names([kind] if kind else [], kinds, f"{sequence}: a kind of {family}")
+                _check_names([kind] if kind else [], kinds, f"a kind of {family}", sequence)
                 for value in [kind] if kind else kinds:
                     _check_code_value(code, value, f"{sequence}.{word}")
         return table
@@ -183,8 +185,8 @@ class Decisions(BaseModel):
     def _negated(cls, table: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         _check_names(table, CONCEPT_KINDS["attr"], "a kind of attr")
         for attribute, values in table.items():
-            _check_names(values, CONCEPT_KINDS["value"], f"{attribute}: a kind of value")
-            _check_names(values.values(), CONCEPT_KINDS["value"], f"{attribute}: a kind of value")
+            _check_names(values, CONCEPT_KINDS["value"], "a kind of value", attribute)
+            _check_names(values.values(), CONCEPT_KINDS["value"], "a kind of value", attribute)
         return table
 
     @field_validator("attribute_codes")
@@ -195,7 +197,7 @@ class Decisions(BaseModel):
         others = [a for a in CONCEPT_KINDS["attr"] if a not in CHAMBER_ATTRIBUTES]
         _check_names(table, others, "an attr kind read without a chamber")
         for attribute, values in table.items():
-            _check_names(values, CONCEPT_KINDS["value"], f"{attribute}: a kind of value")
+            _check_names(values, CONCEPT_KINDS["value"], "a kind of value", attribute)
             for word, (code, value) in values.items():
                 _check_code_value(code, value, f"{attribute}.{word}")
         return table
@@ -220,7 +222,7 @@ class Decisions(BaseModel):
         is_function = info.field_name == "chamber_function"
         suffix = "systolic_function" if is_function else "size"
         for chamber, values in table.items():
-            _check_names(values, CONCEPT_KINDS["value"], f"{chamber}: a kind of value")
+            _check_names(values, CONCEPT_KINDS["value"], "a kind of value", chamber)
             for word, value in values.items():
                 if value == GRADED and is_function and chamber == "lv":
                     continue  # graded by severity or LVEF, which give LV grades only
@@ -250,7 +252,7 @@ class Decisions(BaseModel):
     @field_validator("other_term_families", "descriptive_families", "modifier_families")
     @classmethod
     def _families(cls, families: frozenset[str]) -> frozenset[str]:
-        _check_names(sorted(families), CONCEPT_KINDS, "a term family")
+        _check_names(sorted(families), CONCEPT_KINDS, "a concept family")
         return families
 
     @model_validator(mode="after")
@@ -258,13 +260,15 @@ class Decisions(BaseModel):
         _check_names(
             sorted(self.lv_wall_attributes),
             self.attribute_codes,
-            "lv_wall_attributes: an attribute of attribute_codes",
+            "an attribute of attribute_codes",
+            "lv_wall_attributes",
         )
         for anchor, chambers in self.chambers_of_anchor.items():
             _check_names(
                 chambers,
                 [c for c in self.chamber_size if c in self.chamber_function],
-                f"chambers_of_anchor.{anchor}: a chamber of chamber_size and chamber_function",
+                "a chamber of chamber_size and chamber_function",
+                f"chambers_of_anchor.{anchor}",
             )
         return self
 

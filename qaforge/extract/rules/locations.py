@@ -83,15 +83,40 @@ class Chunk:
     location: Location
 
 
-def location_chunks(
-    text: str, words: list[tuple[int, int, str, str]], start: int, end: int
-) -> list[Chunk]:
+Word = tuple[int, int, str, str]  # (start, end, "level" or "wall", value)
+
+
+def location_chunks(text: str, words: list[Word], start: int, end: int) -> list[Chunk]:
     """Group level/wall words and segment lists of ``text[start:end]`` into chunks.
 
-    ``words`` are (start, end, kind, value) with kind "level" or "wall", sorted.
+    Args:
+        text: The report text.
+        words: The sentence's level and wall words, (start, end, kind, value)
+            with kind "level" or "wall", sorted.
+        start: Start of the sentence in ``text``.
+        end: End of the sentence.
+
+    Returns:
+        The chunks, sorted by start; a segment list next to a word chunk
+        (within 3 characters) is part of it.
     """
+    chunks = [_word_chunk(text, group) for group in _word_groups(text, words)]
+    for segment_chunk in _segment_list_chunks(text, start, end):
+        for chunk in chunks:
+            if chunk.start <= segment_chunk.end + 3 and segment_chunk.start <= chunk.end + 3:
+                chunk.location.update(segment_chunk.location)
+                chunk.start = min(chunk.start, segment_chunk.start)
+                chunk.end = max(chunk.end, segment_chunk.end)
+                break
+        else:
+            chunks.append(segment_chunk)
+    chunks.sort(key=lambda chunk: chunk.start)
+    return chunks
+
+
+def _segment_list_chunks(text: str, start: int, end: int) -> list[Chunk]:
+    """'segments 4, 5 and 10': one chunk per segment list, with the segments' levels and walls."""
     chunks: list[Chunk] = []
-    segment_spans = []
     for match in _SEGMENT_LIST.finditer(text, start, end):
         numbers = _segment_numbers(match.group("numbers"))
         if numbers:
@@ -101,9 +126,13 @@ def location_chunks(
                 location.levels.add(level)
                 if wall:
                     location.walls.add(wall)
-            segment_spans.append(Chunk(match.start(), match.end(), location))
+            chunks.append(Chunk(match.start(), match.end(), location))
+    return chunks
 
-    groups: list[list[tuple[int, int, str, str]]] = []
+
+def _word_groups(text: str, words: list[Word]) -> list[list[Word]]:
+    """Runs of words with only connectors between them ("basal to mid inferior and lateral")."""
+    groups: list[list[Word]] = []
     for word in words:
         if groups:
             previous = groups[-1][-1]
@@ -112,43 +141,30 @@ def location_chunks(
                 groups[-1].append(word)
                 continue
         groups.append([word])
+    return groups
 
-    for group in groups:
-        location = Location()
-        previous_level: tuple[int, str] | None = None
-        for word_start, _word_end, kind, value in group:
-            if kind == "level":
-                if previous_level is not None and _RANGE.search(
-                    text[previous_level[0] : word_start]
-                ):
-                    location.levels.update(_level_range(previous_level[1], value))
-                location.levels.add(value)
-                previous_level = (_word_end, value)
-            else:
-                location.walls.add(value)
-        chunk_end = group[-1][1]
-        single = _SINGLE_SEGMENT_WORD.match(text, chunk_end)
-        if single and len(location.levels) == 1 and len(location.walls) <= 1:
-            key = (next(iter(location.levels)), next(iter(location.walls), None))
-            number = _SEGMENT_OF.get(key)
-            if number is not None:
-                location.segments.add(number)
-            chunk_end = single.end()
-        chunks.append(Chunk(group[0][0], chunk_end, location))
 
-    for segment_chunk in segment_spans:
-        merged = False
-        for chunk in chunks:
-            if chunk.start <= segment_chunk.end + 3 and segment_chunk.start <= chunk.end + 3:
-                chunk.location.update(segment_chunk.location)
-                chunk.start = min(chunk.start, segment_chunk.start)
-                chunk.end = max(chunk.end, segment_chunk.end)
-                merged = True
-                break
-        if not merged:
-            chunks.append(segment_chunk)
-    chunks.sort(key=lambda chunk: chunk.start)
-    return chunks
+def _word_chunk(text: str, group: list[Word]) -> Chunk:
+    """The location of a run of words: level ranges expanded, a single "segment" numbered."""
+    location = Location()
+    previous_level: tuple[int, str] | None = None
+    for word_start, word_end, kind, value in group:
+        if kind == "level":
+            if previous_level is not None and _RANGE.search(text[previous_level[0] : word_start]):
+                location.levels.update(_level_range(previous_level[1], value))
+            location.levels.add(value)
+            previous_level = (word_end, value)
+        else:
+            location.walls.add(value)
+    chunk_end = group[-1][1]
+    single = _SINGLE_SEGMENT_WORD.match(text, chunk_end)
+    if single and len(location.levels) == 1 and len(location.walls) <= 1:
+        key = (next(iter(location.levels)), next(iter(location.walls), None))
+        number = _SEGMENT_OF.get(key)
+        if number is not None:
+            location.segments.add(number)
+        chunk_end = single.end()
+    return Chunk(group[0][0], chunk_end, location)
 
 
 def _level_range(first: str, last: str) -> list[str]:

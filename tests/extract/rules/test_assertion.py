@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from qaforge.extract import assertion_status
 from qaforge.extract.rules.assertion import AssertionAnalyzer, load_context_rules, sentence_bounds
-from qaforge.extract.rules.rule_files import RulesError
+from qaforge.extract.rules.rule_files import RULES_DIR, RulesError
 
 ANALYZER = AssertionAnalyzer()
 
@@ -165,3 +165,23 @@ def test_a_malformed_rules_file_names_the_file(tmp_path: Path):
     )
     with pytest.raises(RulesError, match="'maybe' is both negated and possible"):
         load_context_rules(clash)
+
+
+def test_precedence_is_rule_data(tmp_path: Path):
+    shipped = (RULES_DIR / "context.yaml").read_text()
+    assert "precedence: [hypothetical, historical, negated, possible]" in shipped
+    text = "No history of infarction."
+    start = text.index("infarction")
+    assert ANALYZER.assess_span(text, start, start + 10).status == "historical"
+    reordered = tmp_path / "context.yaml"
+    reordered.write_text(
+        shipped.replace(
+            "precedence: [hypothetical, historical, negated, possible]",
+            "precedence: [hypothetical, negated, historical, possible]",
+        )
+    )
+    analyzer = AssertionAnalyzer(load_context_rules(reordered))
+    assert analyzer.assess_span(text, start, start + 10).status == "negated"
+    reordered.write_text(shipped.replace("historical, negated, possible]", "negated]"))
+    with pytest.raises(RulesError, match="context.yaml.*precedence.*strongest first"):
+        load_context_rules(reordered)
