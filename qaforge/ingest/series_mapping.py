@@ -43,7 +43,6 @@ Example::
 from __future__ import annotations
 
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +67,7 @@ from qaforge.ingest.mapping_rules import (
     SkipRule,
     check_pattern,
 )
+from qaforge.resources import package_data
 
 DEFAULT_MAPPING_RESOURCE = "default_series_mapping.yaml"
 DEFAULT_MAPPING_LABEL = f"default mapping (qaforge/ingest/{DEFAULT_MAPPING_RESOURCE})"
@@ -211,11 +211,7 @@ def load_series_mapping(path: Path | None = None) -> SeriesMapping:
 
 def _default_mapping_text() -> str:
     """The YAML text of the shipped default mapping."""
-    return (
-        resources.files("qaforge.ingest")
-        .joinpath(DEFAULT_MAPPING_RESOURCE)
-        .read_text(encoding="utf-8")
-    )
+    return package_data(f"ingest/{DEFAULT_MAPPING_RESOURCE}").read_text(encoding="utf-8")
 
 
 def parse_series_mapping(text: str, *, source: str) -> SeriesMapping:
