@@ -1,10 +1,13 @@
 """The extractor's rule files: loading, validation and their combined hash.
 
 Rules are data (``qaforge/extract/rules/*.yaml``) so that a department can add
-a term, a header wording or a trigger without touching code. Each file is
-validated by a pydantic model; a bad file raises :class:`RulesError` naming
-the file and the entry. :func:`rules_hash` identifies a set of rules: an
-extraction run records it, so re-running with unchanged rules changes nothing.
+a term, a header wording or a trigger, or change a decision, without touching
+code: ``lexicon.yaml`` and ``sections.yaml`` (models here), ``context.yaml``
+(:mod:`~qaforge.extract.rules.assertion`) and ``decisions.yaml``
+(:mod:`~qaforge.extract.rules.decision_tables`). Each file is validated by a
+pydantic model; a bad file raises :class:`RulesError` (E401) naming the file
+and the entry. :func:`rules_hash` identifies a set of rules: an extraction
+run records it, so re-running with unchanged rules changes nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from qaforge.errors import ConfigError
+from qaforge.resources import package_data
 
-RULES_DIR = Path(__file__).parent
+# The shipped rule files (a rules folder of your own may replace them: RuleExtractor(rules_dir)).
+RULES_DIR = package_data("extract/rules")
 
 SECTION_KINDS = ("excluded", "cine", "lge", "t2", "perfusion", "tissue", "findings", "impression")
 
