@@ -53,13 +53,15 @@ def _check_names(names: Iterable[str], known: Iterable[str], what: str, entry: s
             raise ValueError(f"{where}{name!r} is not {what} (known: {', '.join(allowed)})")
 
 
-def _check_code_value(code: str, value: str, entry: str) -> None:
+def _check_code_value(code: str, value: str, entry: str = "") -> None:
+    """Raise ValueError unless ``value`` is a value of the vocabulary's ``code``."""
+    where = f"{entry}: " if entry else ""
     spec = load_vocabulary().findings.get(code)
     if spec is None:
-        raise ValueError(f"{entry}: {code!r} is not a finding code of the vocabulary")
+        raise ValueError(f"{where}{code!r} is not a finding code of the vocabulary")
     if value not in (spec.values or ()):
         allowed = ", ".join(spec.values or ()) or f"a number ({spec.numeric})"
-        raise ValueError(f"{entry}: {code} has no value {value!r} (allowed: {allowed})")
+        raise ValueError(f"{where}{code} has no value {value!r} (allowed: {allowed})")
 
 
 def _sequences() -> tuple[str, ...]:
@@ -77,7 +79,7 @@ class LvefGrade(BaseModel):
     @field_validator("grade")
     @classmethod
     def _a_function_value(cls, grade: str) -> str:
-        _check_code_value("cine.lv_systolic_function", grade, "grade")
+        _check_code_value("cine.lv_systolic_function", grade)
         return grade
 
 
