@@ -111,9 +111,9 @@ def demo_data(
     Writes OUTDIR/reports.jsonl, OUTDIR/series/<study_id>/*.nii.gz and
     OUTDIR/series_truth.jsonl (the phantoms' ground truth).
     """
-    from qaforge.sample import write_sample_data
+    from qaforge.pipeline.demo import write_demo_data
 
-    summary = write_sample_data(outdir, seed=seed)
+    summary = write_demo_data(outdir, seed=seed)
     console.print(
         f"wrote {summary.n_reports} reports and {summary.n_series} series "
         f"for {summary.n_studies} studies to {outdir}"

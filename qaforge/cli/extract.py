@@ -13,57 +13,66 @@ from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
 from qaforge.errors import ConfigError
 
+# The options of `extract`, named once so the command's signature stays readable.
+InputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        help="Reports file (.jsonl/.csv/.parquet) to extract without a database. Needs --output.",
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", help="Findings JSONL to write, one line per report (with --input)."),
+]
+ExtractorOption = Annotated[
+    str,
+    typer.Option(
+        help="rules, llm (an OpenAI-compatible server, docs/llm.md) or both (then reconciled)."
+    ),
+]
+WorkersOption = Annotated[
+    int, typer.Option(min=1, help="Worker processes for the rules (each builds its own pipeline).")
+]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="LLM server URL (default QAFORGE_LLM_BASE_URL).")
+]
+ModelOption = Annotated[
+    str | None, typer.Option(help="LLM model name (default QAFORGE_LLM_MODEL).")
+]
+ResponseFormatOption = Annotated[
+    str | None,
+    typer.Option(help="json_schema (vLLM, OpenAI) or json_object (llama.cpp, Ollama)."),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="LLM requests in flight (default QAFORGE_LLM_CONCURRENCY)."),
+]
+RefreshOption = Annotated[
+    bool, typer.Option("--refresh", help="Ignore cached LLM answers and ask again.")
+]
+PolicyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Reconciliation policy STATE=DECISION, e.g. llm_only=keep or conflict=rules "
+        "(default: agree=keep, rules_only=keep, llm_only=review, conflict=review)."
+    ),
+]
+
 
 @user_errors
 def extract_command(
     ctx: typer.Context,
-    input_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--input",
-            help="Reports file (.jsonl/.csv/.parquet) to extract without a database. Needs --output.",
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", help="Findings JSONL to write, one line per report (with --input)."
-        ),
-    ] = None,
-    extractor: Annotated[
-        str,
-        typer.Option(
-            help="rules, llm (an OpenAI-compatible server, docs/llm.md) or both (then reconciled)."
-        ),
-    ] = "rules",
-    workers: Annotated[
-        int,
-        typer.Option(min=1, help="Worker processes for the rules (each builds its own pipeline)."),
-    ] = 1,
-    base_url: Annotated[
-        str | None, typer.Option(help="LLM server URL (default QAFORGE_LLM_BASE_URL).")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help="LLM model name (default QAFORGE_LLM_MODEL).")
-    ] = None,
-    response_format: Annotated[
-        str | None,
-        typer.Option(help="json_schema (vLLM, OpenAI) or json_object (llama.cpp, Ollama)."),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(min=1, help="LLM requests in flight (default QAFORGE_LLM_CONCURRENCY)."),
-    ] = None,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ignore cached LLM answers and ask again.")
-    ] = False,
-    policy: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Reconciliation policy STATE=DECISION, e.g. llm_only=keep or conflict=rules "
-            "(default: agree=keep, rules_only=keep, llm_only=review, conflict=review)."
-        ),
-    ] = None,
+    input_file: InputOption = None,
+    output: OutputOption = None,
+    extractor: ExtractorOption = "rules",
+    workers: WorkersOption = 1,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    response_format: ResponseFormatOption = None,
+    concurrency: ConcurrencyOption = None,
+    refresh: RefreshOption = False,
+    policy: PolicyOption = None,
 ) -> None:
     """Extract findings from reports with the rules, an LLM, or both.
 
@@ -86,18 +95,7 @@ def extract_command(
     report, {"report_id": ..., "findings": [...]}, in input order; refused rows
     go to OUTPUT.quarantine.jsonl with their reason and line.
     """
-    from qaforge.pipeline.extract import extract_database, extract_file
-
-    if extractor not in ("rules", "llm", "both"):
-        raise ConfigError(
-            "E004",
-            f"extractor {extractor!r} is not available",
-            "use --extractor rules, llm or both",
-        )
-    if (input_file is None) != (output is None):
-        raise ConfigError(
-            "E005", "--input and --output go together", "give both, or neither to use the database"
-        )
+    _check_choice(extractor, input_file, output)
     if extractor != "rules":
         from qaforge.cli.llm import run_llm_extraction
 
@@ -117,25 +115,54 @@ def extract_command(
             policy_args=policy or [],
             workers=workers,
         )
-        return
-    if input_file is not None and output is not None:
-        with progress_bar() as progress:
-            summary = extract_file(input_file, output, workers=workers, progress=progress)
-        console.print(
-            f"extract: {summary.reports} reports from {summary.source} -> {summary.output}: "
-            f"{summary.findings} findings, {summary.quarantined} rows quarantined"
-            + (f" (see {summary.quarantine_file})" if summary.quarantine_file else "")
+    elif input_file is not None and output is not None:
+        _extract_file(input_file, output, workers)
+    else:
+        _extract_database(ctx, workers)
+
+
+def _check_choice(extractor: str, input_file: Path | None, output: Path | None) -> None:
+    """E004 for an unknown extractor, E005 for --input without --output or the reverse."""
+    if extractor not in ("rules", "llm", "both"):
+        raise ConfigError(
+            "E004",
+            f"extractor {extractor!r} is not available",
+            "use --extractor rules, llm or both",
         )
-        for entry in summary.examples[:10]:
-            console.print(f"  {entry.location}: {entry.reason}")
-        if summary.quarantined and not summary.reports:
-            raise typer.Exit(1)
-        return
+    if (input_file is None) != (output is None):
+        raise ConfigError(
+            "E005", "--input and --output go together", "give both, or neither to use the database"
+        )
+
+
+def _extract_file(input_file: Path, output: Path, workers: int) -> None:
+    """``extract --input --output`` with the rules; exit 1 when no row was valid."""
+    from qaforge.pipeline.extract import extract_file
+
+    with progress_bar() as progress:
+        summary = extract_file(input_file, output, workers=workers, progress=progress)
+    console.print(
+        f"extract: {summary.reports} reports from {summary.source} -> {summary.output}: "
+        f"{summary.findings} findings, {summary.quarantined} rows quarantined"
+        + (f" (see {summary.quarantine_file})" if summary.quarantine_file else "")
+    )
+    for entry in summary.examples[:10]:
+        console.print(f"  {entry.location}: {entry.reason}")
+    if summary.quarantined and not summary.reports:
+        raise typer.Exit(1)
+
+
+def _extract_database(ctx: typer.Context, workers: int) -> None:
+    """``extract`` with the rules on the database, and the run's findings per code."""
+    from qaforge.pipeline.extract import extract_database
+
     state = app_state(ctx)
-    engine = state.engine()
     with progress_bar() as progress:
         result = extract_database(
-            engine, workers=workers, batch_size=state.settings().batch_size, progress=progress
+            state.engine(),
+            workers=workers,
+            batch_size=state.settings().batch_size,
+            progress=progress,
         )
     console.print(
         f"extract: run {result.run_id[:12]} ({'new' if result.new_run else 'known'} rules): "
@@ -165,10 +192,10 @@ def score_extraction_command(
     segments) and certainty are scored on the matched pairs. Only reports in
     the gold file are scored. See docs/extraction.md.
     """
-    from qaforge.extract.gold_scoring import read_findings_jsonl, score_extraction
+    from qaforge.pipeline.extract import score_extraction_files
 
-    gold_file = read_findings_jsonl(gold)
-    pred_file = read_findings_jsonl(pred)
+    scored = score_extraction_files(gold, pred)
+    gold_file, pred_file, score = scored.gold, scored.pred, scored.score
     for name, loaded in (("gold", gold_file), ("pred", pred_file)):
         for problem in loaded.problems[:10]:
             console.print(f"[yellow]{name} line {problem.line} skipped:[/] {problem.reason}")
@@ -176,7 +203,6 @@ def score_extraction_command(
             console.print(
                 f"[yellow]... and {len(loaded.problems) - 10} more {name} lines skipped[/]"
             )
-    score = score_extraction(gold_file.reports, pred_file.reports)
     table = Table(
         title=f"extraction scores over {score.reports_scored} gold reports", title_justify="left"
     )

@@ -11,40 +11,43 @@ from rich.table import Table
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
 
+# The options of `generate`, named once so the command's signature stays readable.
+RunOption = Annotated[
+    str | None,
+    typer.Option(help="Extraction run id (or its first characters); default: the latest finished."),
+]
+CatalogueOption = Annotated[
+    Path | None, typer.Option(help="A custom catalogue YAML (or a folder with catalogue.yaml).")
+]
+MajorityCapOption = Annotated[
+    float,
+    typer.Option(
+        min=0.01, max=1.0, help="Largest share one answer may have in a subtask; 1 turns it off."
+    ),
+]
+IncludePossibleOption = Annotated[
+    bool, typer.Option(help="Let items rest on findings of 'possible' certainty.")
+]
+RequireSeriesOption = Annotated[
+    bool,
+    typer.Option(
+        help="Only ask about a sequence when the study has a series of it in a fitting view."
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed of option order, paraphrase choice and the cap.")
+]
+
 
 @user_errors
 def generate_command(
     ctx: typer.Context,
-    run: Annotated[
-        str | None,
-        typer.Option(
-            help="Extraction run id (or its first characters); default: the latest finished."
-        ),
-    ] = None,
-    catalogue: Annotated[
-        Path | None,
-        typer.Option(help="A custom catalogue YAML (or a folder with catalogue.yaml)."),
-    ] = None,
-    majority_cap: Annotated[
-        float,
-        typer.Option(
-            min=0.01,
-            max=1.0,
-            help="Largest share one answer may have in a subtask; 1 turns it off.",
-        ),
-    ] = 0.5,
-    include_possible: Annotated[
-        bool, typer.Option(help="Let items rest on findings of 'possible' certainty.")
-    ] = False,
-    require_series: Annotated[
-        bool,
-        typer.Option(
-            help="Only ask about a sequence when the study has a series of it in a fitting view."
-        ),
-    ] = True,
-    seed: Annotated[
-        int, typer.Option(help="Seed of option order, paraphrase choice and the cap.")
-    ] = 0,
+    run: RunOption = None,
+    catalogue: CatalogueOption = None,
+    majority_cap: MajorityCapOption = 0.5,
+    include_possible: IncludePossibleOption = False,
+    require_series: RequireSeriesOption = True,
+    seed: SeedOption = 0,
 ) -> None:
     """Make QA items from the stored findings, with the subtask catalogue.
 
@@ -177,19 +180,21 @@ def stats_command(
             shown = ", ".join(f"{key} {count}" for key, count in stats.answers.most_common())
             console.print(f"  {stats.subtask_id}: {shown}")
     if json_output is not None:
-        payload = [
-            {
-                "subtask": stats.subtask_id,
-                "tier": stats.tier,
-                "sequence": stats.sequence,
-                "answer_type": stats.answer_type,
-                "statuses": dict(stats.statuses),
-                "answers": dict(stats.answers),
-                "majority_share": stats.majority_share,
-                "letter_positions": {chr(65 + i): n for i, n in sorted(stats.positions.items())},
-                "letters_p_value": stats.position_p_value,
-            }
-            for stats in statistics
-        ]
+        payload = [_stats_json(stats) for stats in statistics]
         json_output.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         console.print(f"statistics written to {json_output}")
+
+
+def _stats_json(stats) -> dict:
+    """One subtask's statistics as written by `stats --json`."""
+    return {
+        "subtask": stats.subtask_id,
+        "tier": stats.tier,
+        "sequence": stats.sequence,
+        "answer_type": stats.answer_type,
+        "statuses": dict(stats.statuses),
+        "answers": dict(stats.answers),
+        "majority_share": stats.majority_share,
+        "letter_positions": {chr(65 + i): n for i, n in sorted(stats.positions.items())},
+        "letters_p_value": stats.position_p_value,
+    }

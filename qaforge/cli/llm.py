@@ -32,7 +32,7 @@ def llm_settings(overrides: dict[str, Any]):
 
 def reconciliation_policy(arguments: list[str]):
     """A policy from ``STATE=DECISION`` arguments; E007 when one is not understood."""
-    from qaforge.extract.reconcile import ReconciliationPolicy
+    from qaforge.pipeline.reconcile import ReconciliationPolicy
 
     values: dict[str, str] = {}
     for argument in arguments:

@@ -39,20 +39,23 @@ def series_command(
     (docs/images.md). With --override, a reader's corrections are stored
     first; bad rows are quarantined with their line.
     """
-    from qaforge.pipeline.series import analyse_series, apply_series_overrides, list_series
+    from qaforge.pipeline.series import series_report
 
-    engine = app_state(ctx).engine()
-    if override is not None:
-        applied = apply_series_overrides(engine, override)
+    with progress_bar() as progress:
+        report = series_report(
+            app_state(ctx).engine(),
+            study_ids=study or None,
+            override_path=override,
+            progress=progress,
+        )
+    applied, analysis, listings = report.overrides, report.analysis, report.listings
+    if applied is not None:
         for entry in applied.examples:
             error_console.print(f"[yellow]refused[/] {entry.location}: {entry.reason}")
         error_console.print(
             f"overrides: {applied.rows} rows in {applied.source}: {applied.applied} applied, "
             f"{applied.quarantined} quarantined"
         )
-    with progress_bar() as progress:
-        analysis = analyse_series(engine, study_ids=study or None, progress=progress)
-    listings = list_series(engine, study_ids=study or None)
     if as_json:
         for listing in listings:
             typer.echo(json.dumps(listing.model_dump(mode="json"), sort_keys=True))
@@ -63,7 +66,7 @@ def series_command(
         f"{analysis.current} already current, {analysis.unreadable} unreadable"
         + (" (see 'qaforge quarantine')" if analysis.unreadable else "")
     )
-    if analysis.unreadable or (override is not None and applied.quarantined):
+    if analysis.unreadable or (applied is not None and applied.quarantined):
         raise typer.Exit(1)
 
 

@@ -19,6 +19,7 @@ from qaforge.pipeline.select import select_images
 from qaforge.pipeline.split import assign_database_splits
 from qaforge.pipeline.status import database_status
 from qaforge.sample import write_sample_data
+from qaforge.sample.writer import SampleDataSummary
 from qaforge.store.engine import Engine
 from qaforge.store.schema import require_current_schema, upgrade_database
 
@@ -140,3 +141,12 @@ class _Steps:
     def done(self, name: str, result: Any) -> None:
         self.results[name] = result
         self.reporter.show(name, result)
+
+
+def write_demo_data(outdir: Path, *, seed: int = 0) -> SampleDataSummary:
+    """Write the bundled sample (reports, NIfTI phantoms, their truth) into ``outdir``.
+
+    Returns:
+        The sample's counts (reports, series, studies).
+    """
+    return write_sample_data(outdir, seed=seed)

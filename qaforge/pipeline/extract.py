@@ -10,6 +10,12 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.extract.gold_scoring import (
+    ExtractionScore,
+    FindingsFile,
+    read_findings_jsonl,
+    score_extraction,
+)
 from qaforge.extract.rules.batch import ExtractionPool, extract_texts
 from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.ingest.reports import count_report_rows, read_report_file
@@ -152,27 +158,9 @@ def extract_database(
     """
     progress = begin_stage(engine, progress)
     extractor = RuleExtractor()
-    signature = extractor.signature
-    run_id = extraction_run_id(
-        extractor=signature.extractor, version=signature.version, config_hash=signature.rules_hash
-    )
-    with engine.begin() as connection:
-        new_run = ensure_extraction_run(
-            connection,
-            run_id=run_id,
-            extractor=signature.extractor,
-            version=signature.version,
-            config_hash=signature.rules_hash,
-            params={"workers": workers},
-        )
-        pending = count_pending_reports(connection, run_id=run_id)
-        total_reports = count_current_reports(connection)
-    summary = DatabaseExtractionSummary(
-        run_id=run_id,
-        new_run=new_run,
-        reports=total_reports,
-        already_extracted=total_reports - pending,
-    )
+    summary = _ensured_run(engine, extractor, workers=workers)
+    run_id = summary.run_id
+    pending = summary.reports - summary.already_extracted
     progress.start("extract findings", pending)
     after_id = 0
     with (
@@ -198,3 +186,53 @@ def extract_database(
     with engine.connect() as connection:
         summary.findings_by_code = count_findings_by_code(connection, run_id=run_id)
     return summary
+
+
+def _ensured_run(
+    engine: Engine, extractor: RuleExtractor, *, workers: int
+) -> DatabaseExtractionSummary:
+    """Store the rules run of this configuration if it is new; a summary of what is pending."""
+    signature = extractor.signature
+    run_id = extraction_run_id(
+        extractor=signature.extractor, version=signature.version, config_hash=signature.rules_hash
+    )
+    with engine.begin() as connection:
+        new_run = ensure_extraction_run(
+            connection,
+            run_id=run_id,
+            extractor=signature.extractor,
+            version=signature.version,
+            config_hash=signature.rules_hash,
+            params={"workers": workers},
+        )
+        pending = count_pending_reports(connection, run_id=run_id)
+        total_reports = count_current_reports(connection)
+    return DatabaseExtractionSummary(
+        run_id=run_id,
+        new_run=new_run,
+        reports=total_reports,
+        already_extracted=total_reports - pending,
+    )
+
+
+class GoldScoring(BaseModel):
+    """Predicted findings scored against gold, with the lines of either file that were skipped."""
+
+    gold: FindingsFile
+    pred: FindingsFile
+    score: ExtractionScore
+
+
+def score_extraction_files(gold: Path, pred: Path) -> GoldScoring:
+    """Read a gold and a predicted findings JSONL (the stateless extract format) and score them.
+
+    Raises:
+        InputFileError: E107 if either file cannot be read at all.
+    """
+    gold_file = read_findings_jsonl(gold)
+    pred_file = read_findings_jsonl(pred)
+    return GoldScoring(
+        gold=gold_file,
+        pred=pred_file,
+        score=score_extraction(gold_file.reports, pred_file.reports),
+    )

@@ -126,22 +126,9 @@ def extract_database_llm(
     """
     progress = begin_stage(engine, progress)
     extractor = LLMExtractor(settings, prompt_path)
-    run_id = llm_run_id(extractor)
-    signature = extractor.signature
-    with engine.begin() as connection:
-        new_run = ensure_extraction_run(
-            connection,
-            run_id=run_id,
-            extractor=signature.extractor,
-            version=signature.version,
-            config_hash=signature.config_hash,
-            model=signature.model,
-            prompt_hash=signature.prompt_hash,
-            params={**signature.params, "schema_hash": signature.schema_hash},
-        )
-        pending = count_pending_reports(connection, run_id=run_id)
-    summary = LLMExtractionSummary(run_id=run_id, new_run=new_run, pending=pending)
-    progress.start(f"LLM extract ({settings.model})", pending)
+    summary = _ensured_run(engine, extractor)
+    run_id = summary.run_id
+    progress.start(f"LLM extract ({settings.model})", summary.pending)
     after_id = 0
     with extraction_run(engine, run_id=run_id):
         while True:
@@ -167,6 +154,25 @@ def extract_database_llm(
     with engine.connect() as connection:
         summary.findings_by_code = count_findings_by_code(connection, run_id=run_id)
     return summary
+
+
+def _ensured_run(engine: Engine, extractor: LLMExtractor) -> LLMExtractionSummary:
+    """Store the LLM run of this configuration if it is new; a summary with its pending count."""
+    run_id = llm_run_id(extractor)
+    signature = extractor.signature
+    with engine.begin() as connection:
+        new_run = ensure_extraction_run(
+            connection,
+            run_id=run_id,
+            extractor=signature.extractor,
+            version=signature.version,
+            config_hash=signature.config_hash,
+            model=signature.model,
+            prompt_hash=signature.prompt_hash,
+            params={**signature.params, "schema_hash": signature.schema_hash},
+        )
+        pending = count_pending_reports(connection, run_id=run_id)
+    return LLMExtractionSummary(run_id=run_id, new_run=new_run, pending=pending)
 
 
 def _store_outcomes(connection, run_id: str, model: str, outcomes: list[LLMOutcome]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
@@ -10,15 +11,15 @@ from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, Stu
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import ConfigError
 from qaforge.generate.balance import capped_item_ids
-from qaforge.generate.catalogue import load_catalogue
+from qaforge.generate.catalogue import Catalogue, load_catalogue
 from qaforge.generate.items import generate_study_items
 from qaforge.generate.letters import LetterPlanner
 from qaforge.generate.stats import SubtaskStats, subtask_statistics
 from qaforge.pipeline.run import (
-    NoProgress,
     Progress,
+    begin_stage,
 )
-from qaforge.store.engine import Engine
+from qaforge.store.engine import Connection, Engine
 from qaforge.store.extraction import (
     finding_from_columns,
 )
@@ -131,8 +132,7 @@ def generate_database(
             extraction run, E503 when ``run_id`` is unknown or not finished.
     """
     config = config or GenerationConfig()
-    progress = progress or NoProgress()
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     catalogue = load_catalogue(catalogue_path)
     with engine.connect() as connection:
         run_id = _generation_run(connection, run_id)
@@ -144,11 +144,7 @@ def generate_database(
         summary.subtasks[subtask.id] = SubtaskGenerationSummary(
             tier=subtask.tier, sequence=subtask.sequence
         )
-    # Light records of every item that arose: id -> (subtask id, answer key).
-    arisen: dict[str, tuple[str, str | None]] = {}
-    # Status before this run of every stored item of the generated studies.
-    previously: dict[str, str] = {}
-    letters = LetterPlanner()
+    state = _GenerationState(run_id=run_id, catalogue=catalogue, config=config, summary=summary)
     progress.start("generate QA items", total_studies)
     after = ""
     while True:
@@ -158,60 +154,85 @@ def generate_database(
             break
         after = study_ids[-1]
         with engine.begin() as connection:
-            records = load_study_records(connection, run_id=run_id, study_ids=study_ids)
-            stored = stored_items(connection, study_ids=study_ids)
-            letters.known.update(
-                {
-                    known.content_key: known.answer_position
-                    for known in stored.values()
-                    if known.content_key and known.answer_position is not None
-                }
-            )
-            new_drafts: list[QAItemDraft] = []
-            refreshed: list[QAItemDraft] = []
-            refusals: list[QuarantineEntry] = []
-            generated_studies: set[str] = set()
-            for study_id in study_ids:
-                if records[study_id].unextracted:
-                    summary.studies_not_extracted += 1
-                    continue
-                study = _study_findings(study_id, records[study_id], refusals)
-                if study is None:
-                    summary.studies_quarantined += 1
-                    continue
-                generated_studies.add(study_id)
-                result = generate_study_items(
-                    study, catalogue, config, extraction_run_id=run_id, letters=letters
-                )
-                for (subtask_id, reason), count in result.skipped.items():
-                    skipped = summary.subtasks[subtask_id].skipped
-                    skipped[reason] = skipped.get(reason, 0) + count
-                for draft in result.items:
-                    arisen[draft.id] = (draft.subtask_id, draft.answer_key)
-                    summary.subtasks[draft.subtask_id].arisen += 1
-                    known = stored.get(draft.id)
-                    if known is None:
-                        new_drafts.append(draft)
-                        summary.subtasks[draft.subtask_id].new += 1
-                    elif known.provenance != draft.provenance or known.finding_ids != frozenset(
-                        draft.finding_ids
-                    ):
-                        refreshed.append(draft)
-            insert_items(connection, drafts=new_drafts)
-            refresh_items(connection, drafts=refreshed)
-            if refusals:
-                add_quarantine_entries(connection, entries=refusals)
-            previously.update(
-                {
-                    item_id: known.status
-                    for item_id, known in stored.items()
-                    if known.study_id in generated_studies
-                }
-            )
-        summary.studies_generated += len(generated_studies)
+            _generate_batch(connection, state, study_ids)
         progress.advance(len(study_ids))
-    _settle_statuses(engine, summary, arisen, previously, config)
+    _settle_statuses(engine, summary, state.arisen, state.previously, config)
     return summary
+
+
+@dataclass
+class _GenerationState:
+    """What one generation run carries from batch to batch."""
+
+    run_id: str
+    catalogue: Catalogue
+    config: GenerationConfig
+    summary: GenerationSummary
+    # Light records of every item that arose: id -> (subtask id, answer key).
+    arisen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # Status before this run of every stored item of the generated studies.
+    previously: dict[str, str] = field(default_factory=dict)
+    letters: LetterPlanner = field(default_factory=LetterPlanner)
+
+
+def _generate_batch(connection: Connection, state: _GenerationState, study_ids: list[str]) -> None:
+    """Generate the items of one batch of studies and store them (one transaction)."""
+    summary = state.summary
+    records = load_study_records(connection, run_id=state.run_id, study_ids=study_ids)
+    stored = stored_items(connection, study_ids=study_ids)
+    state.letters.known.update(
+        {
+            known.content_key: known.answer_position
+            for known in stored.values()
+            if known.content_key and known.answer_position is not None
+        }
+    )
+    new_drafts: list[QAItemDraft] = []
+    refreshed: list[QAItemDraft] = []
+    refusals: list[QuarantineEntry] = []
+    generated_studies: set[str] = set()
+    for study_id in study_ids:
+        if records[study_id].unextracted:
+            summary.studies_not_extracted += 1
+            continue
+        study = _study_findings(study_id, records[study_id], refusals)
+        if study is None:
+            summary.studies_quarantined += 1
+            continue
+        generated_studies.add(study_id)
+        result = generate_study_items(
+            study,
+            state.catalogue,
+            state.config,
+            extraction_run_id=state.run_id,
+            letters=state.letters,
+        )
+        for (subtask_id, reason), count in result.skipped.items():
+            skipped = summary.subtasks[subtask_id].skipped
+            skipped[reason] = skipped.get(reason, 0) + count
+        for draft in result.items:
+            state.arisen[draft.id] = (draft.subtask_id, draft.answer_key)
+            summary.subtasks[draft.subtask_id].arisen += 1
+            known = stored.get(draft.id)
+            if known is None:
+                new_drafts.append(draft)
+                summary.subtasks[draft.subtask_id].new += 1
+            elif known.provenance != draft.provenance or known.finding_ids != frozenset(
+                draft.finding_ids
+            ):
+                refreshed.append(draft)
+    insert_items(connection, drafts=new_drafts)
+    refresh_items(connection, drafts=refreshed)
+    if refusals:
+        add_quarantine_entries(connection, entries=refusals)
+    state.previously.update(
+        {
+            item_id: known.status
+            for item_id, known in stored.items()
+            if known.study_id in generated_studies
+        }
+    )
+    summary.studies_generated += len(generated_studies)
 
 
 def _generation_run(connection, run_id: str | None) -> str:

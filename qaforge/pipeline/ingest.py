@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import ScannedSeries
+from qaforge.ingest.manifest import SeriesManifest
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
 from qaforge.ingest.series import (
     SkippedSeriesFile,
@@ -164,12 +165,8 @@ def ingest_series(
     progress = begin_stage(engine, progress)
     mapping = load_series_mapping(mapping_path)
     files = find_series_files(root)
-    manifest = None
     summary = SeriesIngestSummary(source=str(root), files=len(files))
-    refused_manifest_rows: list[QuarantineEntry] = []
-    if manifest_path is not None:
-        manifest, refused_manifest_rows = read_series_manifest(manifest_path)
-        refused_manifest_rows += unmatched_manifest_rows(manifest, files, root)
+    manifest, refused_manifest_rows = _manifest(manifest_path, files, root)
     with ingest_run(engine, stage="ingest_series", source=str(root), summary=summary):
         with engine.begin() as connection:
             known_study_ids = list_study_ids(connection)
@@ -191,6 +188,16 @@ def ingest_series(
                 engine, summary, batch_files, scan=scan, root=root, progress=progress
             )
     return summary
+
+
+def _manifest(
+    path: Path | None, files: list[Path], root: Path
+) -> tuple[SeriesManifest | None, list[QuarantineEntry]]:
+    """The series manifest (None without one), and its refused and unmatched rows."""
+    if path is None:
+        return None, []
+    manifest, refused = read_series_manifest(path)
+    return manifest, refused + unmatched_manifest_rows(manifest, files, root)
 
 
 def _store_series_batch(

@@ -31,7 +31,7 @@ from qaforge.images.study_job import (
     StudyResult,
     run_study_jobs,
 )
-from qaforge.pipeline.run import NoProgress, Progress
+from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.pipeline.series import analyse_series, series_listing
 from qaforge.store.engine import Engine
 from qaforge.store.images import (
@@ -43,7 +43,6 @@ from qaforge.store.images import (
     stored_selections,
 )
 from qaforge.store.quarantine import add_quarantine_entries
-from qaforge.store.schema import require_current_schema
 from qaforge.store.series_analysis import SeriesRow, list_series_rows
 
 STUDIES_PER_TRANSACTION = 20
@@ -127,8 +126,7 @@ def select_images(
             size below 1, or an images folder that cannot be created.
     """
     protocols, budgets = _checked(protocols, budgets, size)
-    progress = progress or NoProgress()
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     root = _images_root(images_dir)
     summary = SelectionSummary(
         protocols=list(protocols), budgets=list(budgets), images_dir=str(root)
@@ -151,6 +149,19 @@ def select_images(
     for row in series:
         refs_by_study[row.study_id].append(_series_ref(row))
     plan = _plan(items, refs_by_study, stored, protocols, budgets, seed, size, root, summary)
+    _run_plan(engine, plan, summary, workers=workers, progress=progress)
+    return summary
+
+
+def _run_plan(
+    engine: Engine,
+    plan: dict[str, _StudyPlan],
+    summary: SelectionSummary,
+    *,
+    workers: int | None,
+    progress: Progress,
+) -> None:
+    """Run the studies' jobs and store their records, STUDIES_PER_TRANSACTION at a time."""
     jobs = [study.job for study in plan.values() if study.requests]
     progress.start("Selecting slices", len(jobs) or None)
     # items not answerable from images need no job: stored with the first batch
@@ -170,7 +181,6 @@ def select_images(
         progress.advance()
     _store(engine, pending, entries)
     summary.studies = len(jobs)
-    return summary
 
 
 class _StudyPlan:

@@ -23,12 +23,13 @@ from qaforge.errors import InputFileError
 from qaforge.images.series_facts import (
     ANALYSIS_VERSION,
     AnalysedSeries,
+    AnalysisProblem,
     SeriesToAnalyse,
     analyse_stack,
     lv_slices_by_position,
     stacks_to_analyse,
 )
-from qaforge.pipeline.run import NoProgress, Progress
+from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.store.engine import Engine
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.schema import require_current_schema
@@ -74,8 +75,7 @@ def analyse_series(
     Returns:
         Counts of analysed, current and unreadable series.
     """
-    progress = progress or NoProgress()
-    require_current_schema(engine)
+    progress = begin_stage(engine, progress)
     with engine.connect() as connection:
         rows = list_series_rows(connection, study_ids=study_ids)
     summary = AnalysisSummary()
@@ -103,22 +103,24 @@ def analyse_series(
         pending.extend(_analysis_row(item) for item in facts)
         summary.analysed += len(facts)
         summary.unreadable += len(problems)
-        entries.extend(
-            QuarantineEntry(
-                stage="analyse_series",
-                source=problem.path,
-                location=problem.path,
-                reason=problem.reason,
-                record_key=problem.series_id,
-            )
-            for problem in problems
-        )
+        entries.extend(_unreadable_entry(problem) for problem in problems)
         if done % STACKS_PER_TRANSACTION == 0:
             _store(engine, pending, entries)
             pending, entries = [], []
         progress.advance()
     _store(engine, pending, entries)
     return summary
+
+
+def _unreadable_entry(problem: AnalysisProblem) -> QuarantineEntry:
+    """The quarantine entry of a series whose voxels could not be analysed."""
+    return QuarantineEntry(
+        stage="analyse_series",
+        source=problem.path,
+        location=problem.path,
+        reason=problem.reason,
+        record_key=problem.series_id,
+    )
 
 
 def _cine_lv_by_study(rows: Sequence[SeriesRow]) -> dict[str, tuple]:
@@ -391,3 +393,38 @@ def _override_row(
     if all(values[name] is None for name in ("ed_frame", "es_frame", "slice_order")):
         return "sets nothing (give ed_frame, es_frame or slice_order)"
     return values
+
+
+class SeriesReport(BaseModel):
+    """What `qaforge series` did: the overrides applied first, the analysis, the listing."""
+
+    overrides: OverrideSummary | None = None
+    analysis: AnalysisSummary
+    listings: list[SeriesListing]
+
+
+def series_report(
+    engine: Engine,
+    *,
+    study_ids: Sequence[str] | None = None,
+    override_path: Path | None = None,
+    progress: Progress | None = None,
+) -> SeriesReport:
+    """Store a reader's overrides (if given), analyse what is stale, then list the series.
+
+    Args:
+        engine: The store.
+        study_ids: Only these studies; all when None.
+        override_path: A CSV of corrections (see :func:`apply_series_overrides`).
+        progress: Where to report the analysis's progress.
+
+    Returns:
+        The override counts (None without a file), the analysis counts and the listings.
+    """
+    overrides = None if override_path is None else apply_series_overrides(engine, override_path)
+    analysis = analyse_series(engine, study_ids=study_ids, progress=progress)
+    return SeriesReport(
+        overrides=overrides,
+        analysis=analysis,
+        listings=list_series(engine, study_ids=study_ids),
+    )

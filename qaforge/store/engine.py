@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from qaforge.errors import StoreError
+
+__all__ = ["Connection", "Engine", "create_store_engine", "describe_url"]
+"""Engine and Connection are re-exported: the pipeline names them in signatures without importing SQLAlchemy."""
 
 
 def create_store_engine(url: str) -> Engine:
