@@ -1,6 +1,6 @@
 """Loading a series' voxels, with the in-plane axes in a consistent orientation.
 
-The only module of :mod:`qaforge.images` that imports nibabel. Every series
+The voxels are read through :mod:`qaforge.libs.nifti`. Every series
 becomes a 4D array ``(rows, cols, slices, frames)``: a 2D image is
 ``(H, W, 1, 1)``, a 3D stack ``(H, W, Z, 1)``, long-axis cine ``(H, W, 1, T)``.
 
@@ -12,20 +12,17 @@ The slice and time axes keep the file's order, so the ``z`` and ``t`` recorded w
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
-from nibabel.filebasedimages import ImageFileError
-from nibabel.spatialimages import HeaderDataError
 
 from qaforge.domain.series import UnreadableSeriesError
 from qaforge.images.display import InPlaneOrientation, display_orientation
 from qaforge.images.heart import frame_interval_ms
+from qaforge.libs.nifti import NiftiReadError, NotSingleFileNifti, read_voxels
 
-_LOAD_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
+_NOT_NIFTI = "not a single-file NIfTI image with an affine"
 
 
 @dataclass(frozen=True)
@@ -76,24 +73,25 @@ def load_volume(path: Path, view: str) -> Volume:
             NIfTI, or has more than four non-trivial axes.
     """
     try:
-        image = nib.load(path)
-        data = np.asanyarray(image.dataobj)
-    except _LOAD_ERRORS as exc:
+        voxels = read_voxels(path)
+    except NiftiReadError as exc:
         raise UnreadableSeriesError(_reason(exc)) from None
-    if not isinstance(image, nib.Nifti1Image) or image.affine is None:
-        raise UnreadableSeriesError("not a single-file NIfTI image with an affine")
+    except NotSingleFileNifti:
+        raise UnreadableSeriesError(_NOT_NIFTI) from None
+    if voxels.affine is None:
+        raise UnreadableSeriesError(_NOT_NIFTI)
+    data = voxels.data
     while data.ndim > 4 and data.shape[-1] == 1:
         data = data[..., 0]
     if data.ndim < 2 or data.ndim > 4:
         raise UnreadableSeriesError(f"expected 2 to 4 axes, found shape {data.shape}")
     data = data.reshape(data.shape + (1,) * (4 - data.ndim))
-    if not np.all(np.isfinite(image.affine)):
+    if not np.all(np.isfinite(voxels.affine)):
         raise UnreadableSeriesError("the affine has non-finite values")
-    affine = np.asarray(image.affine, dtype=float)
+    affine = np.asarray(voxels.affine, dtype=float)
     interval = None
-    if data.shape[3] > 1 and len(image.header.get_zooms()) > 3:
-        time_unit = image.header.get_xyzt_units()[1]
-        interval = frame_interval_ms(float(image.header.get_zooms()[3]), time_unit)
+    if data.shape[3] > 1 and len(voxels.zooms) > 3:
+        interval = frame_interval_ms(voxels.zooms[3], voxels.time_unit)
     return Volume(
         data=data,
         orientation=display_orientation(affine, view),
@@ -102,13 +100,12 @@ def load_volume(path: Path, view: str) -> Volume:
     )
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, FileNotFoundError):
+def _reason(exc: NiftiReadError) -> str:
+    """The user's one-line reason why a file's voxels cannot be read."""
+    if exc.missing:
         return "file not found"
-    text = str(exc)
-    if isinstance(exc, EOFError | zlib.error) or "ended before" in text or "Expected" in text:
-        return f"truncated or corrupt data ({' '.join(str(exc).split()) or type(exc).__name__})"
-    if isinstance(exc, OSError) and exc.strerror:
+    if exc.stream_broken or "ended before" in exc.text or "Expected" in exc.text:
+        return f"truncated or corrupt data ({exc.reason})"
+    if exc.strerror:
         return f"cannot read the file ({exc.strerror.lower()})"
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    return f"cannot read the voxels ({message})"
+    return f"cannot read the voxels ({exc.reason})"

@@ -1,6 +1,7 @@
 """Reading NIfTI files: header facts without the voxels, and a one-pass integrity check.
 
-The only module of :mod:`qaforge.ingest` that imports nibabel. Problems with a
+nibabel is reached through :mod:`qaforge.libs.nifti`, and the gzip stream of a
+``.nii.gz`` is inflated by :mod:`qaforge.ingest.gzip_stream`. Problems with a
 file (truncated, corrupt, not NIfTI, odd header) raise
 :class:`UnreadableSeriesError` with a one-line reason meant for the user;
 callers turn it into a quarantine entry.
@@ -16,32 +17,23 @@ import hashlib
 import math
 import struct
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
-from nibabel.arrayproxy import ArrayProxy
-from nibabel.filebasedimages import ImageFileError
-from nibabel.spatialimages import HeaderDataError
 
 from qaforge.domain.series import SeriesHeader, UnreadableSeriesError
+from qaforge.ingest.gzip_stream import GZIP_MAGIC, INFLATE_LIMIT, GzipCounter
+from qaforge.libs.nifti import NiftiReadError, NotSingleFileNifti, axis_codes, read_header
 
 CHUNK_BYTES = 1 << 20
-# Caps the output of one decompress call: a 1 MiB chunk of an almost empty
-# image can inflate to gigabytes.
-INFLATE_LIMIT = 1 << 20
 NIFTI1_HEADER_BYTES = 348
 NIFTI2_HEADER_BYTES = 540
-GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMS = 4
 # Voxels kept by the integrity pass. 65 536 values take under 512 KiB and are
 # plenty to tell an image (hundreds of distinct values) from a label map (a
 # handful), whatever the file's size.
 VOXEL_SAMPLE_SIZE = 1 << 16
-
-_NIBABEL_ERRORS = (ImageFileError, HeaderDataError, OSError, EOFError, zlib.error, ValueError)
 
 
 @dataclass(frozen=True)
@@ -145,30 +137,29 @@ def read_nifti_header(path: Path) -> NiftiHeader:
             shape, spacing or affine qaforge cannot use.
     """
     try:
-        image = nib.load(path)
-    except _NIBABEL_ERRORS as exc:
+        header = read_header(path)
+    except NiftiReadError as exc:
         raise UnreadableSeriesError(_diagnose_unloadable(path, exc)) from None
-    if not isinstance(image, nib.Nifti1Image) or not isinstance(image.dataobj, ArrayProxy):
+    except NotSingleFileNifti as exc:
         raise UnreadableSeriesError(
-            f"not a single-file NIfTI image (nibabel read it as {type(image).__name__})"
-        )
-    header = image.header
-    shape = _usable_shape(tuple(int(n) for n in header.get_data_shape()))
-    spacing = tuple(float(z) for z in header.get_zooms()[: len(shape)])
+            f"not a single-file NIfTI image (nibabel read it as {exc.image_class})"
+        ) from None
+    shape = _usable_shape(header.shape)
+    spacing = header.zooms[: len(shape)]
     if not all(math.isfinite(z) for z in spacing) or not all(z > 0 for z in spacing[:3]):
         raise UnreadableSeriesError(
             f"header problem: voxel spacing {_fmt(spacing)} is not finite, or not positive "
             "for a spatial axis"
         )
-    affine = image.affine
+    affine = header.affine
     if affine is None or not all(math.isfinite(v) for v in affine.flat):
         raise UnreadableSeriesError("header problem: the affine has missing or non-finite values")
-    codes = nib.aff2axcodes(affine)
+    codes = axis_codes(affine)
     if any(code is None for code in codes):
         raise UnreadableSeriesError(
             "header problem: the affine is degenerate (no orientation for some axis)"
         )
-    dtype = header.get_data_dtype()
+    dtype = header.dtype
     series = SeriesHeader(
         shape=shape,
         spacing=spacing,
@@ -177,11 +168,11 @@ def read_nifti_header(path: Path) -> NiftiHeader:
         orientation="".join(codes),
         affine=affine.tolist(),
         dtype=dtype.name,
-        description=_description(header),
+        description=_description(header.description),
     )
     return NiftiHeader(
         series=series,
-        data_offset=int(image.dataobj.offset),
+        data_offset=header.data_offset,
         itemsize=dtype.itemsize,
         voxel_dtype=dtype,
     )
@@ -210,7 +201,7 @@ def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
     size = 0
     sampler = _VoxelSampler.for_header(header)
     sink = sampler.feed if sampler is not None else None
-    inflater = _GzipCounter(sink) if is_gzipped_name(path) else None
+    inflater = GzipCounter(sink, inflate_limit=INFLATE_LIMIT) if is_gzipped_name(path) else None
     try:
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
@@ -334,73 +325,6 @@ class _VoxelSampler:
         )
 
 
-class _GzipCounter:
-    """Inflates a gzip stream chunk by chunk, keeping only the byte count.
-
-    Args:
-        sink: Called with each piece of inflated output and its offset in the
-            decompressed stream, if given.
-    """
-
-    def __init__(self, sink: Callable[[bytes, int], None] | None = None) -> None:
-        self._sink = sink
-        self.count = 0
-        self.members = 0
-        self._inflater = zlib.decompressobj(wbits=31)
-        self._started = False
-        self._pending = False
-
-    def feed(self, chunk: bytes, *, offset: int) -> None:
-        """Inflate the next compressed bytes, which start at byte ``offset`` of the file."""
-        data = self._next_member(chunk) if self._inflater.eof else chunk
-        # A full output buffer may leave output pending inside zlib even when
-        # all input was taken, so keep asking until a call returns less.
-        while data or self._pending:
-            position = offset + len(chunk) - len(data)
-            try:
-                out = self._inflater.decompress(data, INFLATE_LIMIT)
-            except zlib.error as exc:
-                raise UnreadableSeriesError(self._corrupt_reason(exc, data, position)) from None
-            self._started = True
-            if self._sink is not None and out:
-                self._sink(out, self.count)
-            self.count += len(out)
-            if self._inflater.eof:
-                self.members += 1
-                self._pending = False
-                data = self._next_member(self._inflater.unused_data)
-            else:
-                data = self._inflater.unconsumed_tail
-                self._pending = len(out) == INFLATE_LIMIT
-
-    def _next_member(self, data: bytes) -> bytes:
-        # Like gzip.open: zero padding after a member is allowed, and anything
-        # else must be the next member.
-        data = data.lstrip(b"\0")
-        if data:
-            self._inflater = zlib.decompressobj(wbits=31)
-            self._started = False
-        return data
-
-    def finish(self, size: int) -> None:
-        """Check the stream ended where the file did."""
-        if size == 0:
-            raise UnreadableSeriesError("empty file")
-        if self._started and not self._inflater.eof:
-            raise UnreadableSeriesError(
-                f"truncated: the gzip stream stops before its end (file is {size} bytes, "
-                f"{self.count} bytes decompressed)"
-            )
-
-    def _corrupt_reason(self, exc: zlib.error, data: bytes, position: int) -> str:
-        problem = str(exc).removeprefix("Error -3 while decompressing data: ")
-        if not self._started and not data.startswith(GZIP_MAGIC):
-            if self.members:
-                return f"unexpected bytes after the end of the gzip stream at byte {position}"
-            return "not a gzip file (the gzip signature is missing)"
-        return f"corrupt gzip data ({problem})"
-
-
 def _usable_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """Drop trailing length-1 axes beyond the 4th; refuse shapes qaforge cannot use."""
     trimmed = shape
@@ -420,16 +344,16 @@ def _usable_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return trimmed
 
 
-def _description(header: nib.Nifti1Header) -> str:
-    raw = header["descrip"].item()
+def _description(raw: bytes) -> str:
+    """The ``descrip`` field as printable text (up to its first NUL)."""
     text = raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
     return "".join(ch if ch.isprintable() else " " for ch in text).strip()
 
 
-def _diagnose_unloadable(path: Path, exc: BaseException) -> str:
+def _diagnose_unloadable(path: Path, exc: NiftiReadError) -> str:
     """Name the likely cause when nibabel cannot open a file."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"cannot read the file ({_os_reason(exc)})"
+    if exc.strerror:
+        return f"cannot read the file ({exc.strerror.lower()})"
     try:
         head, stream_ended = _read_head(path)
     except UnreadableSeriesError as problem:
@@ -449,8 +373,7 @@ def _diagnose_unloadable(path: Path, exc: BaseException) -> str:
                 f"{NIFTI1_HEADER_BYTES}-byte NIfTI header"
             )
         return "not a NIfTI file (no NIfTI-1 or NIfTI-2 signature in the header)"
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    return f"header cannot be read ({message})"
+    return f"header cannot be read ({exc.reason})"
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:
