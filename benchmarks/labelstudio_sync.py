@@ -36,8 +36,8 @@ from qaforge.pipeline.generate import generate_database
 from qaforge.pipeline.ingest import ingest_reports, ingest_series
 from qaforge.pipeline.select import select_images
 from qaforge.sample import write_sample_data
-from qaforge.store.annotation import review_rows
 from qaforge.store.engine import create_store_engine
+from qaforge.store.item_views import item_views
 from qaforge.store.models import ImageSelection, QAImage, QAItem, QAItemFinding
 from qaforge.store.schema import upgrade_database
 from qaforge.testing.labelstudio import start_labelstudio_instance
@@ -197,8 +197,8 @@ def _bare_push(client: LabelStudioClient, engine, media_root: Path, tasks: int) 
 
     with engine.connect() as connection:
         ids = connection.execute(select(QAItem.id).where(QAItem.status == "active")).scalars().all()
-        rows = review_rows(connection, item_ids=ids, protocol="clinical", budget=16)
-    items = [_review_item(row, media_root.resolve()) for row in rows]
+        views = item_views(connection, item_ids=ids, protocol="clinical", budget=16)
+    items = [_review_item(view, media_root.resolve()) for view in views]
     by_type = defaultdict(list)
     for item in items:
         by_type[item.answer_type].append(

@@ -28,9 +28,11 @@ from qaforge.annotate.plan import (
     plan_projects,
     screen_items,
 )
+from qaforge.annotate.review_item import review_item
 from qaforge.annotate.tasks import MAX_NAME, shown_texts
 from qaforge.checks.phi import scan_phi
-from qaforge.domain.annotation import Evidence, ReviewItem
+from qaforge.domain.annotation import ReviewItem
+from qaforge.domain.items import ItemView
 from qaforge.errors import ConfigError
 from qaforge.pipeline.annotate_projects import AfterBatch, ProjectPush, PushTarget, sync_project
 from qaforge.pipeline.annotate_pull import (
@@ -44,11 +46,11 @@ from qaforge.store.annotation import (
     item_ids_by_status,
     project_tasks,
     projects_named,
-    review_rows,
     stored_outcomes,
 )
 from qaforge.store.checks import blocking_item_ids
 from qaforge.store.engine import Engine
+from qaforge.store.item_views import item_views
 from qaforge.store.quarantine import add_quarantine_entries
 
 __all__ = [
@@ -234,14 +236,14 @@ def _push_inputs(
         outcomes = stored_outcomes(connection)
         with_task = {item for tasks in known_tasks.values() for item in tasks}
         active = [i for i, status in statuses.items() if status == "active"]
-        rows = review_rows(
+        views = item_views(
             connection,
             item_ids=sorted(set(active) | with_task),
             protocol=protocol,
             budget=budget,
         )
-    storage_paths = _storage_paths(rows, media_root)
-    items = [_review_item(row, media_root) for row in rows]
+    storage_paths = _storage_paths(views, media_root)
+    items = [_review_item(view, media_root) for view in views]
     return PushInputs(
         statuses=statuses,
         blocked=set(blocked),
@@ -290,13 +292,13 @@ def _resolved(folder: str) -> Path:
     return Path(folder).resolve()
 
 
-def _storage_paths(rows: Sequence[dict[str, Any]], media_root: Path) -> list[str]:
+def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     """The images folders tasks show files from: each becomes a local-files storage.
 
     Label Studio serves a file only under a storage's folder, which must be
     inside its document root and not the root itself.
     """
-    roots = sorted({str(_resolved(root)) for row in rows for root, _ in row["images"]})
+    roots = sorted({str(_resolved(i.images_root)) for view in views for i in view.images})
     for root in roots:
         if Path(root) == media_root:
             raise ConfigError(
@@ -308,11 +310,11 @@ def _storage_paths(rows: Sequence[dict[str, Any]], media_root: Path) -> list[str
     return roots
 
 
-def _review_item(row: dict[str, Any], media_root: Path) -> ReviewItem:
-    """A store row (see ``review_rows``) as a review item with media-root-relative image paths."""
+def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
+    """An item's view as a review item with media-root-relative image paths."""
     paths = []
-    for root, path in row["images"]:
-        absolute = _resolved(root) / path
+    for image in view.images:
+        absolute = _resolved(image.images_root) / image.path
         try:
             paths.append(absolute.relative_to(media_root).as_posix())
         except ValueError:
@@ -322,23 +324,7 @@ def _review_item(row: dict[str, Any], media_root: Path) -> ReviewItem:
                 "pass --media-root with the folder the server serves local files from "
                 "(LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT), or select images into a folder under it",
             ) from None
-    template = row["provenance"].get("template", {})
-    run = str(row["provenance"].get("extraction_run", ""))[:12]
-    return ReviewItem(
-        item_id=row["id"],
-        study_id=row["study_id"],
-        subtask_id=row["subtask_id"],
-        tier=row["tier"],
-        sequence=row["sequence"],
-        answer_type=row["answer_type"],
-        question=row["question"],
-        options=row["options"] or {},
-        answer=row["answer"],
-        model_version=f"{template.get('id', row['template_id'])}@v{template.get('version', row['template_version'])}/run-{run}",
-        evidence=tuple(Evidence(report_text=t, start=s, end=e) for t, s, e in row["evidence"]),
-        image_paths=tuple(paths),
-        conflict=bool(row["conflict"]),
-    )
+    return review_item(view, paths)
 
 
 def _phi_kinds(item: ReviewItem) -> list[str]:

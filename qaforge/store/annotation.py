@@ -6,25 +6,19 @@ disappear keep their rows with another ``state`` (see :class:`Verification`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from qaforge.store.images import selected_images
 from qaforge.store.models import (
     AnnotationProject,
     AnnotationTask,
     QAItem,
-    QAItemFinding,
-    Reconciliation,
-    ReportVersion,
     ReviewOutcome,
     Verification,
     utc_now,
 )
-from qaforge.store.models import Finding as FindingRow
 
 CHUNK = 500
 
@@ -32,56 +26,6 @@ CHUNK = 500
 def item_ids_by_status(connection: Connection) -> dict[str, str]:
     """Item id -> lifecycle status (active, capped, retired) of every item."""
     return dict(connection.execute(select(QAItem.id, QAItem.status)).all())
-
-
-def review_rows(
-    connection: Connection, *, item_ids: Sequence[str], protocol: str, budget: int
-) -> list[dict[str, Any]]:
-    """What a task shows for some items, in id order.
-
-    Keys: the item's columns, ``evidence`` (report text, start and end of
-    each finding it rests on), ``images`` (images root and path of each
-    slice of its (protocol, budget) selection, by rank) and ``conflict``
-    (a finding's report version and code had a rules/LLM conflict).
-    """
-    ids = sorted(set(item_ids))
-    conflicts = _conflict_keys(connection)
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        items = {
-            row.id: dict(row._mapping)
-            for row in connection.execute(select(QAItem.__table__).where(QAItem.id.in_(chunk)))
-        }
-        evidence: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-        conflict: set[str] = set()
-        for item_id, text, begin, end, version_id, code in connection.execute(
-            select(
-                QAItemFinding.item_id,
-                ReportVersion.text,
-                FindingRow.evidence_start,
-                FindingRow.evidence_end,
-                FindingRow.report_version_id,
-                FindingRow.code,
-            )
-            .join(FindingRow, FindingRow.id == QAItemFinding.finding_id)
-            .join(ReportVersion, ReportVersion.id == FindingRow.report_version_id)
-            .where(QAItemFinding.item_id.in_(chunk))
-            .order_by(QAItemFinding.item_id, FindingRow.evidence_start)
-        ):
-            evidence[item_id].append((text, begin, end))
-            if (version_id, code) in conflicts:
-                conflict.add(item_id)
-        images = selected_images(connection, item_ids=chunk, protocol=protocol, budget=budget)
-        for item_id in chunk:
-            if item_id not in items:
-                continue
-            row = items[item_id]
-            row["evidence"] = sorted(set(evidence.get(item_id, [])), key=lambda e: (e[1], e[2]))
-            row["images"] = [(i["images_root"], i["path"]) for i in images.get(item_id, [])]
-            row["conflict"] = item_id in conflict
-            rows.append(row)
-    return rows
 
 
 def answer_forms(connection: Connection, *, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -96,18 +40,6 @@ def answer_forms(connection: Connection, *, item_ids: Sequence[str]) -> dict[str
         ):
             found[item_id] = {"options": options or {}, "answer_type": answer_type}
     return found
-
-
-def _conflict_keys(connection: Connection) -> set[tuple[int, str]]:
-    """(report version id, code) of every rules/LLM conflict."""
-    return {
-        (int(version_id), str(code))
-        for version_id, code in connection.execute(
-            select(Reconciliation.report_version_id, Reconciliation.code).where(
-                Reconciliation.state == "conflict"
-            )
-        )
-    }
 
 
 def find_project(

@@ -1,4 +1,4 @@
-"""Splits, what the checks read, the flags they write, and what export reads."""
+"""Splits, the flags the checks write, and the verifications and counts export reads."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from qaforge.store.images import selected_images
 from qaforge.store.models import (
     ExtractionRun,
     Flag,
-    ImageSeries,
     Patient,
     QAItem,
-    QAItemFinding,
     Report,
     ReportVersion,
     ReviewOutcome,
@@ -85,51 +82,6 @@ def split_sizes(connection: Connection) -> dict[str, dict[str, int]]:
 def patients_of_studies(connection: Connection) -> dict[str, str]:
     """Study id -> patient id."""
     return dict(connection.execute(select(Study.id, Study.patient_id)).all())
-
-
-def check_rows(connection: Connection, *, protocol: str, budget: int) -> list[dict[str, Any]]:
-    """Every active item with what the checks and the export need.
-
-    Keys: the item's columns, ``patient_id``, ``split``, ``image_hashes``
-    (the PNGs of its (protocol, budget) selection), ``series`` (hash and
-    description of each series of its study), ``report_texts`` and
-    ``evidence`` (texts of the findings it rests on).
-    """
-    items = [
-        dict(row._mapping)
-        for row in connection.execute(
-            select(QAItem.__table__, Study.patient_id, Study.split)
-            .join(Study, Study.id == QAItem.study_id)
-            .where(QAItem.status == "active")
-            .order_by(QAItem.id)
-        )
-    ]
-    ids = [item["id"] for item in items]
-    images: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    evidence: dict[str, list[str]] = defaultdict(list)
-    reports: dict[str, set[str]] = defaultdict(set)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        images.update(selected_images(connection, item_ids=chunk, protocol=protocol, budget=budget))
-        for item_id, text, report_text in connection.execute(
-            select(QAItemFinding.item_id, FindingRow.evidence_text, ReportVersion.text)
-            .join(FindingRow, FindingRow.id == QAItemFinding.finding_id)
-            .join(ReportVersion, ReportVersion.id == FindingRow.report_version_id)
-            .where(QAItemFinding.item_id.in_(chunk))
-        ):
-            evidence[item_id].append(text)
-            reports[item_id].add(report_text)
-    series: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for study_id, series_id, sha256, description in connection.execute(
-        select(ImageSeries.study_id, ImageSeries.id, ImageSeries.sha256, ImageSeries.description)
-    ):
-        series[study_id].append((series_id, sha256, description or ""))
-    for item in items:
-        item["images"] = images.get(item["id"], [])
-        item["evidence"] = sorted(set(evidence.get(item["id"], [])))
-        item["report_texts"] = sorted(reports.get(item["id"], ()))
-        item["series"] = sorted(series.get(item["study_id"], []))
-    return items
 
 
 def replace_flags(

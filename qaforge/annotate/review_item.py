@@ -1,0 +1,51 @@
+"""What a radiologist sees of an item, made from its stored view (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qaforge.domain.annotation import Evidence, ReviewItem
+from qaforge.domain.items import ItemProvenance, ItemView
+
+
+def model_version(provenance: ItemProvenance) -> str:
+    """The label of an item's prediction: ``<template>@v<version>/run-<12 chars of the run>``."""
+    template = provenance.template
+    return f"{template.id}@v{template.version}/run-{provenance.extraction_run[:12]}"
+
+
+def review_evidence(view: ItemView) -> tuple[Evidence, ...]:
+    """Each distinct (report text, start, end) of an item's findings, by position in the report."""
+    spans = {(view.reports[span.report_version_id], span.start, span.end) for span in view.evidence}
+    return tuple(
+        Evidence(report_text=text, start=start, end=end)
+        for text, start, end in sorted(spans, key=lambda e: (e[1], e[2]))
+    )
+
+
+def review_item(view: ItemView, image_paths: Sequence[str]) -> ReviewItem:
+    """An item as its review task shows it.
+
+    Args:
+        view: The stored item.
+        image_paths: Its slices' paths relative to the media root, in rank order.
+
+    Returns:
+        The review item: question, options, proposed answer, evidence, images,
+        prediction label, and whether its findings had a rules/LLM conflict.
+    """
+    return ReviewItem(
+        item_id=view.id,
+        study_id=view.study_id,
+        subtask_id=view.subtask_id,
+        tier=view.tier,
+        sequence=view.sequence,
+        answer_type=view.answer_type,
+        question=view.question,
+        options=dict(view.options),
+        answer=view.answer,
+        model_version=model_version(view.provenance),
+        evidence=review_evidence(view),
+        image_paths=tuple(image_paths),
+        conflict=view.conflict,
+    )
