@@ -4,13 +4,17 @@ stratified by etiology) or from a split file.
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from qaforge.checks.splits import DEFAULT_RATIOS, assign_splits
+from qaforge.checks.splits import (
+    DEFAULT_RATIOS,
+    SplitOverrides,
+    assign_splits,
+    split_file_rows,
+    split_overrides,
+)
 from qaforge.errors import ConfigError, InputFileError
 from qaforge.store.checks import (
     patient_strata,
@@ -60,50 +64,25 @@ def assign_database_splits(
             raise ConfigError(
                 "E701", str(error), "e.g. --ratio train=0.7 --ratio test=0.3"
             ) from None
-        study_splits: dict[str, str] = {}
-        refused: list[str] = []
+        overrides = SplitOverrides()
         source = f"seed {seed}, ratios {ratios}" + (", stratified by etiology" if stratify else "")
         if split_file is not None:
             source = str(split_file)
-            known_studies = patients_of_studies(connection)
-            known_patients = {p for p, _ in strata}
-            for location, row in _split_rows(split_file):
-                split = str(row.get("split") or "").strip()
-                patient, study = row.get("patient_id"), row.get("study_id")
-                if not split:
-                    refused.append(f"{location}: no split")
-                elif study:
-                    if study in known_studies:
-                        study_splits[str(study)] = split
-                    else:
-                        refused.append(f"{location}: unknown study_id {study!r}")
-                elif patient:
-                    if patient in known_patients:
-                        patient_splits[str(patient)] = split
-                    else:
-                        refused.append(f"{location}: unknown patient_id {patient!r}")
-                else:
-                    refused.append(f"{location}: neither patient_id nor study_id")
-        set_splits(connection, patient_splits=patient_splits, study_splits=study_splits)
+            overrides = split_overrides(
+                split_file_rows(
+                    _read_split_file(split_file), csv_format=split_file.suffix.lower() == ".csv"
+                ),
+                known_patients={p for p, _ in strata},
+                known_studies=set(patients_of_studies(connection)),
+            )
+        patient_splits.update(overrides.patient_splits)
+        set_splits(connection, patient_splits=patient_splits, study_splits=overrides.study_splits)
         sizes = split_sizes(connection)
-    return SplitSummary(sizes=sizes, source=source, refused_rows=refused)
+    return SplitSummary(sizes=sizes, source=source, refused_rows=overrides.refused)
 
 
-def _split_rows(path: Path):
+def _read_split_file(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError("E702", f"cannot read the split file {path} ({error})") from None
-    if path.suffix.lower() == ".csv":
-        for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-            yield f"row {number}", row
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            yield f"line {number}", {}
-            continue
-        yield f"line {number}", row if isinstance(row, dict) else {}

@@ -106,6 +106,27 @@ def load_study_records(
         One :class:`StudyRecords` per study id given.
     """
     records = {study_id: StudyRecords() for study_id in study_ids}
+    study_of = _current_versions(connection, study_ids)
+    for version_id, study_id in study_of.items():
+        records[study_id].report_version_ids.append(version_id)
+    read = _versions_read(connection, run_id=run_id, version_ids=list(study_of))
+    for version_id, study_id in study_of.items():
+        if version_id not in read:
+            records[study_id].unextracted.append(version_id)
+    for row in _run_findings(connection, run_id=run_id, version_ids=list(study_of)):
+        records[study_of[row["report_version_id"]]].findings.append(row)
+    series = connection.execute(
+        select(ImageSeries.study_id, ImageSeries.sequence, ImageSeries.view).where(
+            ImageSeries.study_id.in_(list(study_ids))
+        )
+    )
+    for study_id, sequence, view in series:
+        records[study_id].series_views.setdefault(sequence, set()).add(view)
+    return records
+
+
+def _current_versions(connection: Connection, study_ids: Sequence[str]) -> dict[int, str]:
+    """Current report version id -> its study, for some studies (in the database's row order)."""
     versions = connection.execute(
         select(Report.study_id, ReportVersion.id)
         .join(
@@ -117,11 +138,12 @@ def load_study_records(
         )
         .where(Report.study_id.in_(list(study_ids)))
     ).all()
-    study_of = {version_id: study_id for study_id, version_id in versions}
-    for study_id, version_id in versions:
-        records[study_id].report_version_ids.append(version_id)
-    version_ids = list(study_of)
-    read = set(
+    return {version_id: study_id for study_id, version_id in versions}
+
+
+def _versions_read(connection: Connection, *, run_id: str, version_ids: list[int]) -> set[int]:
+    """The report versions, of some, that an extraction run has read."""
+    return set(
         connection.scalars(
             select(ExtractedReport.report_version_id).where(
                 ExtractedReport.run_id == run_id,
@@ -129,9 +151,12 @@ def load_study_records(
             )
         )
     )
-    for version_id in version_ids:
-        if version_id not in read:
-            records[study_of[version_id]].unextracted.append(version_id)
+
+
+def _run_findings(
+    connection: Connection, *, run_id: str, version_ids: list[int]
+) -> list[dict[str, Any]]:
+    """A run's finding rows (column -> value) on some report versions, by version and position."""
     columns = [
         FindingRow.id,
         FindingRow.report_version_id,
@@ -152,16 +177,7 @@ def load_study_records(
         .where(FindingRow.run_id == run_id, FindingRow.report_version_id.in_(version_ids))
         .order_by(FindingRow.report_version_id, FindingRow.evidence_start, FindingRow.id)
     )
-    for row in rows:
-        records[study_of[row.report_version_id]].findings.append(dict(row._mapping))
-    series = connection.execute(
-        select(ImageSeries.study_id, ImageSeries.sequence, ImageSeries.view).where(
-            ImageSeries.study_id.in_(list(study_ids))
-        )
-    )
-    for study_id, sequence, view in series:
-        records[study_id].series_views.setdefault(sequence, set()).add(view)
-    return records
+    return [dict(row._mapping) for row in rows]
 
 
 def stored_items(connection: Connection, *, study_ids: Sequence[str]) -> dict[str, StoredItem]:
