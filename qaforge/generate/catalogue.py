@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from qaforge.domain.qa import AnswerType, Tier
 from qaforge.domain.vocabulary import Vocabulary, load_vocabulary
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.generate.questions import QuestionTemplate, compile_question
 from qaforge.resources import resource_dir
 
@@ -245,21 +245,18 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         raw = path.read_bytes()
         data = yaml.safe_load(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(
-            "E501", f"catalogue {path} cannot be read: {_first_line(error)}", _HINT
+        raise QaforgeError.of(
+            "E501", path=path, problem=f"cannot be read: {_first_line(error)}"
         ) from None
     if not isinstance(data, dict):
-        raise ConfigError("E501", f"catalogue {path} is not a YAML mapping", _HINT)
+        raise QaforgeError.of("E501", path=path, problem="is not a YAML mapping")
     data["sha256"] = hashlib.sha256(raw).hexdigest()
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as error:
-        raise ConfigError("E501", f"catalogue {path}: {_describe(error, data)}", _HINT) from None
+        raise QaforgeError.of("E501", path=path, problem=_describe(error, data)) from None
     _check_catalogue(catalogue, path)
     return catalogue
-
-
-_HINT = "fix the catalogue file; docs/generation.md explains every field"
 
 
 def _check_catalogue(catalogue: Catalogue, path: Path) -> None:
@@ -267,17 +264,17 @@ def _check_catalogue(catalogue: Catalogue, path: Path) -> None:
     seen: set[str] = set()
     for subtask in catalogue.subtasks:
         if subtask.id in seen:
-            raise ConfigError("E501", f"catalogue {path}: subtask id {subtask.id!r} repeats", _HINT)
+            raise QaforgeError.of("E501", path=path, problem=f"subtask id {subtask.id!r} repeats")
         seen.add(subtask.id)
         problems = _vocabulary_problems(subtask, vocabulary)
         if problems:
-            raise ConfigError(
-                "E501", f"catalogue {path}: subtask {subtask.id}: {'; '.join(problems)}", _HINT
+            raise QaforgeError.of(
+                "E501", path=path, problem=f"subtask {subtask.id}: {'; '.join(problems)}"
             )
     try:
         catalogue.questions  # noqa: B018 - compiles and renders every template now
     except ValueError as error:
-        raise ConfigError("E501", f"catalogue {path}: {error}", _HINT) from None
+        raise QaforgeError.of("E501", path=path, problem=str(error)) from None
 
 
 def _describe(error: ValidationError, data: dict) -> str:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from qaforge.domain.quarantine import QuarantineEntry, excerpt
 from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 from qaforge.ingest.refusal import SERIES_STAGE, Refusal
 
 MANIFEST_REQUIRED = ("path", "study_id")
@@ -103,18 +103,14 @@ def read_series_manifest(path: Path) -> tuple[SeriesManifest, list[QuarantineEnt
                 else:
                     rows[row.path] = row
     except FileNotFoundError:
-        raise InputFileError(
-            "E208", f"manifest {path} does not exist", "check the --manifest path"
-        ) from None
+        raise QaforgeError.of("E208", path=path, problem="does not exist") from None
     except csv.Error as exc:
-        raise InputFileError(
-            "E208", f"manifest {path} is not readable CSV ({exc})", "save it as a UTF-8 CSV file"
-        ) from None
+        raise QaforgeError.of("E208", path=path, problem=f"is not readable CSV ({exc})") from None
     except OSError as exc:
-        raise InputFileError(
+        raise QaforgeError.of(
             "E208",
-            f"manifest {path} cannot be read ({(exc.strerror or type(exc).__name__).lower()})",
-            "check the --manifest path and its permissions",
+            path=path,
+            problem=f"cannot be read ({(exc.strerror or type(exc).__name__).lower()})",
         ) from None
     return SeriesManifest(source=source, rows=rows), refused
 
@@ -130,11 +126,11 @@ def _manifest_columns(path: Path, header: list[str] | None) -> list[str]:
             f"unknown {', '.join(repr(name) for name in unknown)}" if unknown else "",
             f"repeated {', '.join(duplicated)}" if duplicated else "",
         ]
-        raise InputFileError(
+        raise QaforgeError.of(
             "E209",
-            f"manifest {path} header has {'; '.join(p for p in problems if p)} "
-            f"(header: {','.join(columns) or 'empty file'})",
-            "the first line must be path,study_id optionally followed by sequence,view",
+            path=path,
+            problems="; ".join(p for p in problems if p),
+            header=",".join(columns) or "empty file",
         )
     return columns
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from qaforge.domain.quarantine import QuarantineEntry, excerpt
 from qaforge.domain.reports import REPORT_FIELDS, UNDECODABLE, ReportRecord
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 STAGE = "ingest_reports"
@@ -47,17 +47,13 @@ def report_file_format(path: Path) -> str:
         InputFileError: If the file is missing, not a file, or of an unknown kind.
     """
     if not path.exists():
-        raise InputFileError("E101", f"report file {path} does not exist", "check the path")
+        raise QaforgeError.of("E101", path=path)
     if not path.is_file():
-        raise InputFileError(
-            "E102", f"{path} is not a file", "give a .jsonl, .csv or .parquet file"
-        )
+        raise QaforgeError.of("E102", path=path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputFileError(
-            "E103",
-            f"cannot read {path.name}: unknown report format {path.suffix!r}",
-            f"use one of {', '.join(sorted(FORMATS))}",
+        raise QaforgeError.of(
+            "E103", file=path.name, suffix=path.suffix, formats=", ".join(sorted(FORMATS))
         )
     return fmt
 
@@ -196,10 +192,12 @@ def _csv_rows(path: Path) -> Iterator[_RawRow]:
             name for name in ("report_id", "patient_id", "study_id", "text") if name not in columns
         ]
         if missing:
-            raise InputFileError(
+            raise QaforgeError.of(
                 "E104",
-                f"{path.name}: header lacks column(s) {', '.join(missing)} (has {', '.join(columns)})",
-                f"the header must name {', '.join(REPORT_FIELDS[:4])} (study_date, accession optional)",
+                file=path.name,
+                missing=", ".join(missing),
+                columns=", ".join(columns),
+                required=", ".join(REPORT_FIELDS[:4]),
             )
         start_line = reader.line_num + 1
         for values in reader:
@@ -229,9 +227,7 @@ def _parquet_rows(path: Path) -> Iterator[_RawRow]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputFileError(
-            "E105", f"cannot read Parquet file {path.name}: {exc}", "check the file"
-        ) from None
+        raise QaforgeError.of("E105", file=path.name, problem=exc) from None
     row_number = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for fields in batch.to_pylist():

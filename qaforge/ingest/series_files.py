@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 from qaforge.ingest.manifest import SeriesManifest
 from qaforge.ingest.series_mapping import SeriesMapping
 from qaforge.ingest.series_names import normalise_file_name
@@ -58,21 +58,15 @@ def find_series_files(root: Path) -> list[Path]:
             folder, E207 if a folder under it cannot be listed.
     """
     if not root.exists():
-        raise InputFileError(
-            "E205", f"series folder {root} does not exist", "check the folder path"
-        )
+        raise QaforgeError.of("E205", root=root)
     if not root.is_dir():
-        raise InputFileError(
-            "E206",
-            f"{root} is not a folder",
-            "give the folder that holds the .nii / .nii.gz files (it is searched recursively)",
-        )
+        raise QaforgeError.of("E206", root=root)
 
     def refuse(exc: OSError) -> None:
-        raise InputFileError(
+        raise QaforgeError.of(
             "E207",
-            f"cannot list folder {exc.filename} ({(exc.strerror or type(exc).__name__).lower()})",
-            "fix the folder's permissions, or move it out of the scanned folder",
+            folder=exc.filename,
+            problem=(exc.strerror or type(exc).__name__).lower(),
         )
 
     found: list[Path] = []

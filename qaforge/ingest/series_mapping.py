@@ -58,7 +58,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.ingest.mapping_rules import (
     REGEX_ERROR,
     MappingRule,
@@ -233,15 +233,16 @@ def parse_series_mapping(text: str, *, source: str) -> SeriesMapping:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ConfigError(
-            "E202", f"{source} is not valid YAML{where}: {problem}", _FORMAT_HINT
+        raise QaforgeError.of(
+            "E202", source=source, problem=f"is not valid YAML{where}: {problem}", **_HINT_FIELDS
         ) from None
     if not isinstance(data, dict):
-        raise ConfigError(
+        raise QaforgeError.of(
             "E202",
-            f"{source} must be a YAML mapping with keys {_allowed(SeriesMapping)}, "
+            source=source,
+            problem=f"must be a YAML mapping with keys {_allowed(SeriesMapping)}, "
             f"got {type(data).__name__}",
-            _FORMAT_HINT,
+            **_HINT_FIELDS,
         )
     try:
         mapping = SeriesMapping.model_validate(data)
@@ -251,10 +252,8 @@ def parse_series_mapping(text: str, *, source: str) -> SeriesMapping:
     return mapping
 
 
-_FORMAT_HINT = (
-    f"see qaforge/ingest/{DEFAULT_MAPPING_RESOURCE} for the format "
-    f"(sequences: {', '.join(SEQUENCES)}; views: {', '.join(VIEWS)})"
-)
+# The vocabulary that the hint of E202, E203 and E204 lists.
+_HINT_FIELDS = {"sequences": ", ".join(SEQUENCES), "views": ", ".join(VIEWS)}
 
 
 def _read_mapping_text(path: Path) -> str:
@@ -268,19 +267,17 @@ def _read_mapping_text(path: Path) -> str:
         problem = f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
     except OSError as exc:
         problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
-    raise ConfigError(
-        "E201",
-        f"mapping file {path} {problem}",
-        "check the --mapping path, or leave it out to use the shipped default mapping",
-    )
+    raise QaforgeError.of("E201", path=path, problem=problem)
 
 
-def _config_error(source: str, exc: ValidationError) -> ConfigError:
+def _config_error(source: str, exc: ValidationError) -> QaforgeError:
     """Turn pydantic's errors into one ConfigError naming each bad place and value."""
     errors = exc.errors(include_url=False)
-    code = "E204" if any(error["type"] == REGEX_ERROR for error in errors) else "E203"
+    bad_regex = any(error["type"] == REGEX_ERROR for error in errors)
     problems = "; ".join(_describe(error) for error in errors)
-    return ConfigError(code, f"{source}: {problems}", _FORMAT_HINT)
+    return QaforgeError.of(
+        "E204" if bad_regex else "E203", source=source, problems=problems, **_HINT_FIELDS
+    )
 
 
 def _describe(error: ErrorDetails) -> str:
