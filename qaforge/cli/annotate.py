@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-import secrets
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
@@ -15,7 +12,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
-from qaforge.errors import ConfigError, QaforgeError
+from qaforge.errors import ConfigError
 
 if TYPE_CHECKING:
     from qaforge.pipeline.annotate import PushSummary
@@ -50,18 +47,10 @@ def server_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from qaforge.annotate.client import LabelStudioError, LabelStudioUnavailable
+        from qaforge.pipeline.annotate_server import label_studio_errors
 
-        try:
+        with label_studio_errors():
             return command(*args, **kwargs)
-        except LabelStudioUnavailable as error:
-            raise QaforgeError(
-                "E903",
-                str(error),
-                "start it (`qaforge annotate serve`) or fix --url; a re-run resumes where this stopped",
-            ) from None
-        except LabelStudioError as error:
-            raise QaforgeError("E904", str(error)) from None
 
     return wrapper
 
@@ -80,18 +69,6 @@ def _settings(url: str | None, project: str | None, media_root: Path | None = No
         return LabelStudioSettings(**overrides)
     except ValueError as error:
         raise ConfigError("E905", f"bad Label Studio setting: {error}") from None
-
-
-def _client(settings):
-    from qaforge.annotate.client import LabelStudioClient
-
-    if settings.token is None:
-        raise ConfigError(
-            "E906",
-            "no Label Studio token: set QAFORGE_LS_TOKEN to an admin's API token",
-            "Label Studio: Account & Settings > Access Token (`qaforge annotate serve` prints one)",
-        )
-    return LabelStudioClient(settings.url, settings.token.get_secret_value())
 
 
 @app.command("push")
@@ -132,9 +109,10 @@ def push_command(
     sent that fails the PHI scan or carries a blocking check flag.
     """
     from qaforge.pipeline.annotate import push_items
+    from qaforge.pipeline.annotate_server import label_studio_client
 
     settings = _settings(url, project, media_root)
-    with _client(settings) as client, progress_bar() as progress:
+    with label_studio_client(settings) as client, progress_bar() as progress:
         summary = push_items(
             app_state(ctx).engine(),
             client,
@@ -187,9 +165,10 @@ def pull_command(ctx: typer.Context, url: UrlOption = None, project: ProjectOpti
     annotation could not be read (it is quarantined with its task id).
     """
     from qaforge.pipeline.annotate import pull_verdicts
+    from qaforge.pipeline.annotate_server import label_studio_client
 
     settings = _settings(url, project)
-    with _client(settings) as client, progress_bar() as progress:
+    with label_studio_client(settings) as client, progress_bar() as progress:
         summary = pull_verdicts(
             app_state(ctx).engine(), client, name=settings.project, progress=progress
         )
@@ -290,58 +269,39 @@ def serve_command(
     QAFORGE_LS_ADMIN_PASSWORD and QAFORGE_LS_TOKEN, or are made up on first
     start and written to DATA_DIR/admin.env (mode 600); they are never printed.
     """
-    from qaforge.annotate.server import ServerSettings, start_server, stop_server
+    from qaforge.pipeline.annotate_server import serve_label_studio
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    password, token = _admin_secrets(data_dir)
-    settings = ServerSettings(
-        venv=venv.resolve(),
-        data_dir=data_dir.resolve(),
-        media_root=media_root.resolve(),
+    serve_label_studio(
+        data_dir=data_dir,
+        media_root=media_root,
         port=port,
+        venv=venv,
         admin_email=admin_email,
-        admin_password=password,
-        admin_token=token,
+        reporter=PrintedServer(data_dir, admin_email),
     )
-    console.print(
-        f"annotate serve: starting Label Studio on {settings.url} (the first start takes about a minute)"
-    )
-    process = start_server(settings, log_path=data_dir / "server.log")
-    console.print(
-        f"annotate serve: ready at {settings.url}; log in as {admin_email} "
-        f"(password and token in {data_dir / 'admin.env'}). Then:\n"
-        f"  set -a; . {data_dir / 'admin.env'}; set +a\n"
-        f"  qaforge annotate push --url {settings.url} --media-root {settings.media_root}\n"
-        "Ctrl-C stops the server."
-    )
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop_server(process)
+
+
+class PrintedServer:
+    """A serve reporter that prints where the server is and how to use it."""
+
+    def __init__(self, data_dir: Path, admin_email: str) -> None:
+        self.data_dir = data_dir
+        self.admin_email = admin_email
+
+    def starting(self, url: str) -> None:
+        console.print(
+            f"annotate serve: starting Label Studio on {url} (the first start takes about a minute)"
+        )
+
+    def ready(self, url: str, media_root: Path) -> None:
+        env_file = self.data_dir / "admin.env"
+        console.print(
+            f"annotate serve: ready at {url}; log in as {self.admin_email} "
+            f"(password and token in {env_file}). Then:\n"
+            f"  set -a; . {env_file}; set +a\n"
+            f"  qaforge annotate push --url {url} --media-root {media_root}\n"
+            "Ctrl-C stops the server."
+        )
+
+    def stopped(self) -> None:
         console.print("annotate serve: stopped")
-
-
-def _admin_secrets(data_dir: Path) -> tuple[str, str]:
-    """The admin password and token: from the environment, the data dir, or new."""
-    env_file = data_dir / "admin.env"
-    stored: dict[str, str] = {}
-    if env_file.is_file():
-        for line in env_file.read_text().splitlines():
-            key, _, value = line.partition("=")
-            stored[key.strip()] = value.strip()
-    password = (
-        os.environ.get("QAFORGE_LS_ADMIN_PASSWORD")
-        or stored.get("QAFORGE_LS_ADMIN_PASSWORD")
-        or secrets.token_urlsafe(16)
-    )
-    token = (
-        os.environ.get("QAFORGE_LS_TOKEN")
-        or stored.get("QAFORGE_LS_TOKEN")
-        or secrets.token_hex(20)
-    )
-    env_file.write_text(f"QAFORGE_LS_ADMIN_PASSWORD={password}\nQAFORGE_LS_TOKEN={token}\n")
-    env_file.chmod(0o600)
-    return password, token
