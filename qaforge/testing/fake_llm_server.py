@@ -35,6 +35,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -135,6 +136,131 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass
+class _Script:
+    """The server's script and what it has received so far (shared by its request threads)."""
+
+    replies: dict[str, list[Reply]]
+    default: Reply
+    latency: float
+    reject_json_schema: bool
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+    images: dict[str, int] = field(default_factory=dict)
+
+    def record(self, key: str, kind: str, images: int) -> int:
+        """Count one request; returns its attempt number for that key (0 for the first)."""
+        with self.lock:
+            self.total += 1
+            attempt = self.counts.get(key, 0)
+            self.counts[key] = attempt + 1
+            self.formats[kind] = self.formats.get(kind, 0) + 1
+            self.images[str(images)] = self.images.get(str(images), 0) + 1
+        return attempt
+
+    def stats(self) -> dict[str, Any]:
+        """Requests received: ``{"total", "by_key", "formats", "images"}``."""
+        with self.lock:
+            return {
+                "total": self.total,
+                "by_key": dict(self.counts),
+                "formats": dict(self.formats),
+                "images": dict(self.images),
+            }
+
+    def reply(self, key: str, attempt: int) -> Reply:
+        """The scripted reply to this attempt for a key (the last one repeats)."""
+        replies = self.replies.get(key) or [self.default]
+        return replies[min(attempt, len(replies) - 1)]
+
+
+def _request_key(request: dict[str, Any]) -> tuple[str, int]:
+    """The script key of a chat request and how many image parts its last user message has."""
+    messages = request.get("messages") or []
+    user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+    images = 0
+    if isinstance(user, list):  # multimodal: text and image parts
+        images = sum(1 for part in user if part.get("type") == "image_url")
+        user = "\n".join(part.get("text", "") for part in user if part.get("type") == "text")
+    found = _REPORT.search(user or "")
+    key = report_key(found.group(1)) if found else report_key(user or "")
+    return key, images
+
+
+def _completion(request: dict[str, Any], content: str, attempt: int) -> dict[str, Any]:
+    """An OpenAI chat completion answering with ``content``, usage counted at 4 characters a token."""
+    messages = request.get("messages") or []
+    prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
+    return {
+        "id": f"chatcmpl-{attempt}",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": len(content) // 4,
+            "total_tokens": prompt_chars // 4 + len(content) // 4,
+        },
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's
+    # algorithm and the client's delayed ACK add ~40 ms to every reply
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # quiet: requests carry report text
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(200, json.dumps(self.server.script.stats()))
+
+    def do_POST(self) -> None:  # noqa: N802
+        script = self.server.script
+        length = int(self.headers.get("Content-Length") or 0)
+        request = json.loads(self.rfile.read(length) or b"{}")
+        key, images = _request_key(request)
+        kind = (request.get("response_format") or {}).get("type", "none")
+        attempt = script.record(key, kind, images)
+        if script.latency:
+            time.sleep(script.latency)
+        if script.reject_json_schema and kind == "json_schema":
+            self._send(500, json.dumps({"error": {"message": "json_schema is not supported"}}))
+            return
+        reply = script.reply(key, attempt)
+        if reply["kind"] == "hang":
+            time.sleep(float(reply.get("seconds", 30)))
+            self.close_connection = True
+        elif reply["kind"] == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif reply["kind"] == "status":
+            self._send(int(reply["status"]), reply.get("body", "{}"), reply.get("headers", {}))
+        else:
+            self._send(200, json.dumps(_completion(request, reply["content"], attempt)))
+
+    def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def _serve(
     port: int,
     script: dict[str, list[Reply]],
@@ -142,100 +268,8 @@ def _serve(
     latency: float,
     reject_json_schema: bool,
 ) -> None:
-    lock = threading.Lock()
-    counts: dict[str, int] = {}
-    formats: dict[str, int] = {}
-    image_counts: dict[str, int] = {}
-    total = [0]
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # headers and body go out in two writes: without TCP_NODELAY, Nagle's
-        # algorithm and the client's delayed ACK add ~40 ms to every reply
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # quiet: requests carry report text
-
-        def do_GET(self) -> None:  # noqa: N802
-            body = json.dumps(
-                {"total": total[0], "by_key": counts, "formats": formats, "images": image_counts}
-            )
-            self._send(200, body)
-
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            request = json.loads(self.rfile.read(length) or b"{}")
-            messages = request.get("messages") or []
-            user = next(
-                (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
-            )
-            images = 0
-            if isinstance(user, list):  # multimodal: text and image parts
-                images = sum(1 for part in user if part.get("type") == "image_url")
-                user = "\n".join(
-                    part.get("text", "") for part in user if part.get("type") == "text"
-                )
-            found = _REPORT.search(user or "")
-            key = report_key(found.group(1)) if found else report_key(user or "")
-            kind = (request.get("response_format") or {}).get("type", "none")
-            with lock:
-                total[0] += 1
-                attempt = counts.get(key, 0)
-                counts[key] = attempt + 1
-                formats[kind] = formats.get(kind, 0) + 1
-                image_counts[str(images)] = image_counts.get(str(images), 0) + 1
-            if latency:
-                time.sleep(latency)
-            if reject_json_schema and kind == "json_schema":
-                self._send(500, json.dumps({"error": {"message": "json_schema is not supported"}}))
-                return
-            replies = script.get(key) or [default]
-            reply = replies[min(attempt, len(replies) - 1)]
-            if reply["kind"] == "hang":
-                time.sleep(float(reply.get("seconds", 30)))
-                self.close_connection = True
-                return
-            if reply["kind"] == "drop":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if reply["kind"] == "status":
-                self._send(int(reply["status"]), reply.get("body", "{}"), reply.get("headers", {}))
-                return
-            prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
-            content = reply["content"]
-            completion = {
-                "id": f"chatcmpl-{attempt}",
-                "object": "chat.completion",
-                "created": 0,
-                "model": request.get("model", "fake"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_chars // 4,
-                    "completion_tokens": len(content) // 4,
-                    "total_tokens": prompt_chars // 4 + len(content) // 4,
-                },
-            }
-            self._send(200, json.dumps(completion))
-
-        def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, str(value))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = _Server(("127.0.0.1", port), Handler)
+    server = _Server(("127.0.0.1", port), _Handler)
+    server.script = _Script(script, default, latency, reject_json_schema)
     server.serve_forever()
 
 
@@ -244,3 +278,4 @@ class _Server(ThreadingHTTPServer):
     # and the default of 5 drops connections when 32 clients open at once
     request_queue_size = 1024
     daemon_threads = True
+    script: _Script

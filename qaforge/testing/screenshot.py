@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Response, sync_playwright
+from playwright.sync_api import Page, Response, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -122,36 +122,75 @@ def screenshot_task(
         try:
             page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             page.set_default_timeout(timeout_s * 1000)
-            media: list[MediaResponse] = []
-
-            def record_media(response: Response) -> None:
-                if urlsplit(response.url).path.startswith("/data/"):
-                    media.append(MediaResponse(response.url, response.status))
-
-            page.on("response", record_media)
-            page.goto(f"{url}/user/login/")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", password)
-            page.click("button[type=submit]")
-            try:
-                page.wait_for_url(lambda address: "/user/login" not in address)
-            except PlaywrightTimeoutError:
-                raise ScreenshotError(f"Label Studio did not log in {email}") from None
-            page.goto(f"{url}/projects/{project_id}/data?tab=1&task={task_id}")
-            try:
-                page.wait_for_selector(EDITOR, state="visible")
-                # The editor appears before it has fetched the task's media.
-                page.wait_for_load_state("networkidle")
-                if expect_text is not None:
-                    page.locator(EDITOR).get_by_text(expect_text).first.wait_for()
-                page.wait_for_function(_EDITOR_IMAGES_SETTLED)
-            except PlaywrightTimeoutError:
-                raise ScreenshotError(
-                    f"task {task_id} of project {project_id} did not render within {timeout_s:g} s"
-                ) from None
+            media = _media_responses(page)
+            _log_in(page, url=url, email=email, password=password)
+            _open_task(
+                page,
+                url=url,
+                project_id=project_id,
+                task_id=task_id,
+                timeout_s=timeout_s,
+                expect_text=expect_text,
+            )
             page.screenshot(path=str(out_png), full_page=True)
             text = page.evaluate("() => document.body.innerText")
             images = [LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)]
         finally:
             browser.close()
     return TaskScreenshot(path=out_png, text=text, images=images, media=media)
+
+
+def _media_responses(page: Page) -> list[MediaResponse]:
+    """A list that fills, from now on, with the page's responses for files under ``/data/``."""
+    media: list[MediaResponse] = []
+
+    def record_media(response: Response) -> None:
+        if urlsplit(response.url).path.startswith("/data/"):
+            media.append(MediaResponse(response.url, response.status))
+
+    page.on("response", record_media)
+    return media
+
+
+def _log_in(page: Page, *, url: str, email: str, password: str) -> None:
+    """Log in through the login form.
+
+    Raises:
+        ScreenshotError: The login page did not let the user in.
+    """
+    page.goto(f"{url}/user/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    try:
+        page.wait_for_url(lambda address: "/user/login" not in address)
+    except PlaywrightTimeoutError:
+        raise ScreenshotError(f"Label Studio did not log in {email}") from None
+
+
+def _open_task(
+    page: Page,
+    *,
+    url: str,
+    project_id: int,
+    task_id: int,
+    timeout_s: float,
+    expect_text: str | None,
+) -> None:
+    """Open a task in the labeling UI and wait until the editor shows it with its media.
+
+    Raises:
+        ScreenshotError: The editor did not render (or show ``expect_text``) in time.
+    """
+    page.goto(f"{url}/projects/{project_id}/data?tab=1&task={task_id}")
+    try:
+        page.wait_for_selector(EDITOR, state="visible")
+        # The editor appears before it has fetched the task's media.
+        page.wait_for_load_state("networkidle")
+        if expect_text is not None:
+            page.locator(EDITOR).get_by_text(expect_text).first.wait_for()
+        page.wait_for_function(_EDITOR_IMAGES_SETTLED)
+    except PlaywrightTimeoutError:
+        raise ScreenshotError(
+            f"task {task_id} of project {project_id} did not render within {timeout_s:g} s"
+        ) from None
