@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import typer
 from pydantic import ValidationError
 
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.settings import Settings
 from qaforge.store.engine import Engine, create_store_engine
 
@@ -33,9 +33,7 @@ class AppState:
                 f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
                 for e in exc.errors(include_input=False, include_url=False)
             )
-            raise ConfigError(
-                "E002", f"invalid settings: {details}", "check --db and QAFORGE_* variables"
-            ) from None
+            raise QaforgeError.of("E002", problems=details) from None
 
     def engine(self) -> Engine:
         """The store engine, created on first use and closed when the command ends."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaforge.cli.console import console, progress_bar, user_errors
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 if TYPE_CHECKING:
     from qaforge.pipeline.evaluate import EvaluationSummary
@@ -100,9 +100,7 @@ def run_model_command(
     from qaforge.pipeline.evaluate import PROMPTS, run_model
 
     if prompt not in PROMPTS:
-        raise ConfigError(
-            "E803", f"unknown prompt {prompt!r}", "use --prompt plain or --prompt reasoning"
-        )
+        raise QaforgeError.of("E803", prompt=prompt)
     settings = llm_settings({"base_url": base_url, "model": model, "concurrency": concurrency})
     with progress_bar() as progress:
         summary = run_model(benchmark, output, settings, prompt=prompt, progress=progress)  # type: ignore[arg-type]

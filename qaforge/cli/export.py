@@ -10,7 +10,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 
 @user_errors
@@ -42,9 +42,7 @@ def split_command(
             try:
                 ratios[name.strip()] = float(share)
             except ValueError:
-                raise ConfigError(
-                    "E701", f"split ratio {entry!r} is not NAME=SHARE", "e.g. --ratio train=0.8"
-                ) from None
+                raise QaforgeError.of("E701", problem=f"{entry!r} is not NAME=SHARE") from None
     summary = assign_database_splits(
         app_state(ctx).engine(), ratios=ratios, seed=seed, stratify=stratify, split_file=split_file
     )

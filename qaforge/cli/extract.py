@@ -11,7 +11,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 # The options of `extract`, named once so the command's signature stays readable.
 InputOption = Annotated[
@@ -124,15 +124,9 @@ def extract_command(
 def _check_choice(extractor: str, input_file: Path | None, output: Path | None) -> None:
     """E004 for an unknown extractor, E005 for --input without --output or the reverse."""
     if extractor not in ("rules", "llm", "both"):
-        raise ConfigError(
-            "E004",
-            f"extractor {extractor!r} is not available",
-            "use --extractor rules, llm or both",
-        )
+        raise QaforgeError.of("E004", extractor=extractor)
     if (input_file is None) != (output is None):
-        raise ConfigError(
-            "E005", "--input and --output go together", "give both, or neither to use the database"
-        )
+        raise QaforgeError.of("E005")
 
 
 def _extract_file(input_file: Path, output: Path, workers: int) -> None:

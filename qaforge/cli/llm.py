@@ -11,7 +11,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar
 from qaforge.cli.context import app_state
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 
 def llm_settings(overrides: dict[str, Any]):
@@ -23,11 +23,7 @@ def llm_settings(overrides: dict[str, Any]):
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(
-            "E006",
-            f"invalid LLM setting {field}: {first['msg']}",
-            "see docs/llm.md for QAFORGE_LLM_* settings",
-        ) from None
+        raise QaforgeError.of("E006", setting=field, problem=first["msg"]) from None
 
 
 def reconciliation_policy(arguments: list[str]):
@@ -42,11 +38,8 @@ def reconciliation_policy(arguments: list[str]):
         return ReconciliationPolicy(**values)
     except ValidationError as error:
         first = error.errors()[0]
-        raise ConfigError(
-            "E007",
-            f"reconciliation policy {arguments!r} not understood ({first['loc'][0]}: {first['msg']})",
-            "use agree=keep|review, rules_only=keep|drop|review, llm_only=keep|drop|review, "
-            "conflict=rules|llm|drop|review",
+        raise QaforgeError.of(
+            "E007", arguments=arguments, state=first["loc"][0], problem=first["msg"]
         ) from None
 
 

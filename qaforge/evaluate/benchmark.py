@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from qaforge.domain.export import ExportRecord
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 
 OUTPUT_KEYS = ("output", "prediction", "answer")
 """The keys a prediction line may hold its output under, first found wins."""
@@ -35,19 +35,17 @@ def read_benchmark(folder: Path) -> list[ExportRecord]:
     """
     files = sorted((folder / "data").glob("*.jsonl"))
     if not files:
-        raise InputFileError(
-            "E801",
-            f"no benchmark records in {folder}/data",
-            "give a folder written by 'qaforge export'",
-        )
+        raise QaforgeError.of("E801", folder=folder, problem="no records in data/")
     records = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             try:
                 records.append(ExportRecord.model_validate_json(line))
             except ValidationError:
-                raise InputFileError(
-                    "E801", f"{path.name} line {number} is not a benchmark record"
+                raise QaforgeError.of(
+                    "E801",
+                    folder=folder,
+                    problem=f"data/{path.name} line {number} is not a benchmark record",
                 ) from None
     return sorted(records, key=lambda record: record.id)
 
@@ -85,7 +83,7 @@ def read_predictions(path: Path, known: set[str]) -> PredictionFile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError("E802", f"cannot read the predictions {path} ({error})") from None
+        raise QaforgeError.of("E802", path=path, problem=error) from None
     result = PredictionFile(outputs={})
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from qaforge.domain.vocabulary import Finding, load_vocabulary
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 
 CERTAINTIES = ("definite", "probable", "possible")
 
@@ -128,9 +128,7 @@ def read_findings_jsonl(path: Path) -> FindingsFile:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise InputFileError(
-            "E107", f"cannot read findings file {path}: {error.strerror}", "check the path"
-        ) from None
+        raise QaforgeError.of("E107", path=path, problem=error.strerror) from None
     result = FindingsFile()
     for number, line_bytes in enumerate(raw.split(b"\n"), start=1):
         if not line_bytes.strip():

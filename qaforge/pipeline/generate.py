@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.generate.balance import capped_item_ids
 from qaforge.generate.catalogue import Catalogue, load_catalogue
 from qaforge.generate.items import generate_study_items
@@ -240,21 +240,13 @@ def _generation_run(connection, run_id: str | None) -> str:
     if run_id is None:
         latest = latest_finished_run_id(connection)
         if latest is None:
-            raise ConfigError(
-                "E502",
-                "no finished extraction run in the database",
-                "run `qaforge extract` first",
-            )
+            raise QaforgeError.of("E502")
         return latest
     runs = extraction_run_ids(connection)
     matches = [known for known in runs if known.startswith(run_id)]
     if len(matches) != 1 or runs[matches[0]] != "done":
         state = "unknown" if not matches else "ambiguous" if len(matches) > 1 else "not finished"
-        raise ConfigError(
-            "E503",
-            f"extraction run {run_id!r} is {state}",
-            "give a finished run's id (or its first characters); `qaforge status` lists runs",
-        )
+        raise QaforgeError.of("E503", run_id=run_id, state=state)
     return matches[0]
 
 

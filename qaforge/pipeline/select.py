@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.images.display import DISPLAY_CONVENTION_VERSION
 from qaforge.images.protocols import PROTOCOL_VERSION, PROTOCOLS, Protocol
 from qaforge.images.routing import Routing, SeriesRef, route
@@ -381,10 +381,8 @@ def _images_root(images_dir: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ConfigError(
-            "E601",
-            f"cannot create the images folder {root} ({(error.strerror or str(error)).lower()})",
-            hint="pass --images-dir with a folder you can write to",
+        raise QaforgeError.of(
+            "E601", root=root, problem=(error.strerror or str(error)).lower()
         ) from None
     return root
 
@@ -394,20 +392,16 @@ def _checked(
 ) -> tuple[list[Protocol], list[int]]:
     unknown = [p for p in protocols if p not in PROTOCOLS]
     if unknown or not protocols:
-        raise ConfigError(
+        raise QaforgeError.of(
             "E602",
-            f"unknown selection protocol {', '.join(map(repr, unknown)) or '(none given)'}",
-            hint=f"choose from {', '.join(PROTOCOLS)}",
+            protocols=", ".join(map(repr, unknown)) or "(none given)",
+            choices=", ".join(PROTOCOLS),
         )
     bad = [b for b in budgets if not 1 <= b <= BUDGET_LIMIT]
     if bad or not budgets:
-        raise ConfigError(
-            "E603",
-            f"budget {', '.join(map(str, bad)) or '(none given)'} is outside 1..{BUDGET_LIMIT}",
-            hint="give the number of images per item, e.g. --budget 16",
+        raise QaforgeError.of(
+            "E603", budgets=", ".join(map(str, bad)) or "(none given)", limit=BUDGET_LIMIT
         )
     if size is not None and size < 1:
-        raise ConfigError(
-            "E604", f"image size {size} is below 1", hint="omit --size to keep the series' size"
-        )
+        raise QaforgeError.of("E604", size=size)
     return list(dict.fromkeys(protocols)), list(dict.fromkeys(budgets))  # type: ignore[arg-type]

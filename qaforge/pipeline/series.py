@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import SeriesListing
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 from qaforge.images.series_facts import (
     ANALYSIS_VERSION,
     AnalysedSeries,
@@ -345,11 +345,11 @@ def _read_override_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
             if unknown or not (
                 {"series_id"} <= set(columns) or {"study_id", "path"} <= set(columns)
             ):
-                raise InputFileError(
+                raise QaforgeError.of(
                     "E611",
-                    f"override file {path} has header {','.join(columns) or '(empty)'}",
-                    f"use columns series_id (or study_id,path) and any of ed_frame,es_frame,slice_order"
-                    f"{'; unknown: ' + ', '.join(unknown) if unknown else ''}",
+                    path=path,
+                    problem=f"has header {','.join(columns) or '(empty)'}"
+                    f"{' (unknown: ' + ', '.join(unknown) + ')' if unknown else ''}",
                 )
             return [
                 (reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k})
@@ -357,10 +357,8 @@ def _read_override_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
                 if any((value or "").strip() for value in row.values())
             ]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise InputFileError(
-            "E611",
-            f"override file {path} cannot be read ({type(error).__name__})",
-            "give a UTF-8 CSV file with a header line",
+        raise QaforgeError.of(
+            "E611", path=path, problem=f"cannot be read ({type(error).__name__})"
         ) from None
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from qaforge.errors import StoreError
+from qaforge.errors import QaforgeError
 
 __all__ = ["Connection", "Engine", "create_store_engine", "describe_url"]
 """Engine and Connection are re-exported: the pipeline names them in signatures without importing SQLAlchemy."""
@@ -30,9 +30,7 @@ def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(
-            "E301", f"cannot parse database URL: {exc}", "check --db / QAFORGE_DATABASE_URL"
-        ) from None
+        raise QaforgeError.of("E301", problem=exc) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import OperationalError
 
-from qaforge.errors import StoreError
+from qaforge.errors import QaforgeError
 from qaforge.resources import resource_dir
 from qaforge.store.engine import describe_url
 
@@ -54,11 +54,7 @@ def schema_state(engine: Engine) -> SchemaState:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
-        raise StoreError(
-            "E302",
-            f"cannot open database {describe_url(engine)}: {exc.orig}",
-            "check --db / QAFORGE_DATABASE_URL and that the server is running",
-        ) from None
+        raise QaforgeError.of("E302", database=describe_url(engine), problem=exc.orig) from None
     return SchemaState(current=current, head=head)
 
 
@@ -76,11 +72,8 @@ def upgrade_database(engine: Engine) -> SchemaState:
         with engine.connect() as connection:
             existing = set(inspect(connection).get_table_names())
         if existing:
-            raise StoreError(
-                "E303",
-                f"database {describe_url(engine)} has tables ({', '.join(sorted(existing)[:5])}, ...) "
-                "but no qaforge schema version",
-                "point --db at a new or qaforge-created database",
+            raise QaforgeError.of(
+                "E303", database=describe_url(engine), tables=", ".join(sorted(existing)[:5])
             )
     command.upgrade(alembic_config(engine), "head")
     return before
@@ -94,15 +87,8 @@ def require_current_schema(engine: Engine) -> None:
     """
     state = schema_state(engine)
     if state.current is None:
-        raise StoreError(
-            "E304",
-            f"database {describe_url(engine)} is not initialised",
-            "run `qaforge init` first",
-        )
+        raise QaforgeError.of("E304", database=describe_url(engine))
     if not state.is_current:
-        raise StoreError(
-            "E305",
-            f"database {describe_url(engine)} is at schema revision {state.current}, "
-            f"qaforge needs {state.head}",
-            "run `qaforge init` to upgrade it",
+        raise QaforgeError.of(
+            "E305", database=describe_url(engine), current=state.current, head=state.head
         )
