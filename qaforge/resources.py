@@ -19,10 +19,9 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 ResourceFolder = Literal["schemas", "templates", "annotation", "migrations"]
-INCOMPLETE_HINT = "reinstall qaforge; the wheel is incomplete"
 
 
 def resource_dir(name: ResourceFolder) -> Path:
@@ -44,11 +43,7 @@ def resource_dir(name: ResourceFolder) -> Path:
     checkout = package_root.parent / name
     if checkout.is_dir() and (package_root.parent / "pyproject.toml").is_file():
         return checkout
-    raise ConfigError(
-        "E001",
-        f"data folder {name!r} not found (looked in {installed} and {checkout})",
-        INCOMPLETE_HINT,
-    )
+    raise QaforgeError.of("E001", name=name, looked_in=f"{installed} and {checkout}")
 
 
 def package_data(relative: str) -> Path:
@@ -70,9 +65,7 @@ def package_data(relative: str) -> Path:
         raise ValueError(f"expected a path inside the qaforge package, got {relative!r}")
     path = _package_root().joinpath(*parts)
     if not path.exists():
-        raise ConfigError(
-            "E001", f"packaged data {relative!r} not found (looked in {path})", INCOMPLETE_HINT
-        )
+        raise QaforgeError.of("E001", name=relative, looked_in=path)
     return path
 
 

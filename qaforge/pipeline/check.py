@@ -9,7 +9,7 @@ from pathlib import Path
 from qaforge.checks.check_items import check_item
 from qaforge.checks.leakage import CHECK_NAMES, run_all
 from qaforge.checks.report import CheckReport, flag_rows, leakage_report
-from qaforge.errors import InputFileError
+from qaforge.errors import QaforgeError
 from qaforge.store.checks import replace_flags
 from qaforge.store.engine import Engine
 from qaforge.store.item_views import item_views
@@ -63,7 +63,5 @@ def _read_corpora(paths: list[Path]) -> dict[str, str]:
         try:
             corpora[path.name] = path.read_text(encoding="utf-8", errors="replace")
         except OSError as error:
-            raise InputFileError(
-                "E703", f"cannot read the reference corpus {path} ({error.strerror})"
-            ) from None
+            raise QaforgeError.of("E703", path=path, problem=error.strerror) from None
     return corpora

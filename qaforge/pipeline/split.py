@@ -15,7 +15,7 @@ from qaforge.checks.splits import (
     split_file_rows,
     split_overrides,
 )
-from qaforge.errors import ConfigError, InputFileError
+from qaforge.errors import QaforgeError
 from qaforge.store.checks import (
     patient_strata,
     patients_of_studies,
@@ -61,9 +61,7 @@ def assign_database_splits(
                 [(p, s if stratify else None) for p, s in strata], ratios, seed=seed
             )
         except ValueError as error:
-            raise ConfigError(
-                "E701", str(error), "e.g. --ratio train=0.7 --ratio test=0.3"
-            ) from None
+            raise QaforgeError.of("E701", problem=error) from None
         overrides = SplitOverrides()
         source = f"seed {seed}, ratios {ratios}" + (", stratified by etiology" if stratify else "")
         if split_file is not None:
@@ -85,4 +83,4 @@ def _read_split_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError("E702", f"cannot read the split file {path} ({error})") from None
+        raise QaforgeError.of("E702", path=path, problem=error) from None
