@@ -22,6 +22,7 @@ test: $(INSTALLED)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-labelstudio.sh
 	$(VENV)/bin/ruff check qaforge tests benchmarks migrations scripts
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 bench: $(INSTALLED)
