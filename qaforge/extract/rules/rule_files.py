@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
+from qaforge.errors import RulesError as RulesError  # raised here (E401); kept importable
 from qaforge.resources import package_data
 
 # The shipped rule files (a rules folder of your own may replace them: RuleExtractor(rules_dir)).
@@ -108,17 +109,6 @@ KNOWN_CONCEPTS = frozenset(
 )
 
 
-class RulesError(ConfigError):
-    """A rule file is missing or invalid."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(
-            "E401",
-            f"rule file {path.name} is invalid: {problem}",
-            f"fix {path} (docs/extraction.md describes its format)",
-        )
-
-
 class Lexicon(BaseModel):
     """``lexicon.yaml``: surface forms per concept."""
 
@@ -179,16 +169,23 @@ def load_yaml_model(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise RulesError(path, f"cannot read it ({error.strerror})") from None
+        raise QaforgeError.of(
+            "E401", file=path.name, path=path, problem=f"cannot read it ({error.strerror})"
+        ) from None
     except yaml.YAMLError as error:
-        raise RulesError(path, f"not valid YAML ({str(error).splitlines()[0]})") from None
+        raise QaforgeError.of(
+            "E401",
+            file=path.name,
+            path=path,
+            problem=f"not valid YAML ({str(error).splitlines()[0]})",
+        ) from None
     try:
         return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         problem = f"{where}: {first['msg']}" if where else first["msg"]
-        raise RulesError(path, problem) from None
+        raise QaforgeError.of("E401", file=path.name, path=path, problem=problem) from None
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
