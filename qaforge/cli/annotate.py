@@ -68,7 +68,7 @@ def _settings(url: str | None, project: str | None, media_root: Path | None = No
     try:
         return LabelStudioSettings(**overrides)
     except ValueError as error:
-        raise ConfigError("E905", f"bad Label Studio setting: {error}") from None
+        raise ConfigError.of("E905", problem=error) from None
 
 
 @app.command("push")

@@ -215,10 +215,8 @@ def push_items(
 def _require_name(name: str) -> None:
     """Refuse a projects' name prefix that would make a title Label Studio refuses."""
     if not 0 < len(name) <= MAX_NAME:
-        raise ConfigError(
-            "E905",
-            f"project name {name!r} must have 1 to {MAX_NAME} characters",
-            "Label Studio limits project titles to 50 characters",
+        raise ConfigError.of(
+            "E905", problem=f"project name {name!r} must have 1 to {MAX_NAME} characters"
         )
 
 
@@ -277,12 +275,7 @@ def _screen(engine: Engine, inputs: PushInputs, *, protocol: str, budget: int) -
         with engine.begin() as connection:
             add_quarantine_entries(connection, entries=screening.quarantine)
     if active and screening.no_images == len(active):
-        raise ConfigError(
-            "E907",
-            f"no active item has images in the {protocol}/{budget} selection",
-            f"run `qaforge select --protocol {protocol} --budget {budget}` first, "
-            "or push with the --protocol and --budget you selected",
-        )
+        raise ConfigError.of("E907", protocol=protocol, budget=budget)
     return screening
 
 
@@ -301,12 +294,7 @@ def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     roots = sorted({str(_resolved(i.images_root)) for view in views for i in view.images})
     for root in roots:
         if Path(root) == media_root:
-            raise ConfigError(
-                "E901",
-                f"the images folder {root} is the media root itself",
-                "select images into a subfolder of the media root (Label Studio serves "
-                "local files only from folders below its document root)",
-            )
+            raise ConfigError.of("E901", what="the images folder", path=root, media_root=media_root)
     return roots
 
 
@@ -318,11 +306,8 @@ def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
         try:
             paths.append(absolute.relative_to(media_root).as_posix())
         except ValueError:
-            raise ConfigError(
-                "E901",
-                f"image {absolute} is not under the media root {media_root}",
-                "pass --media-root with the folder the server serves local files from "
-                "(LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT), or select images into a folder under it",
+            raise ConfigError.of(
+                "E901", what="image", path=absolute, media_root=media_root
             ) from None
     return review_item(view, paths)
 

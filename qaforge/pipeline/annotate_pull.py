@@ -122,11 +122,7 @@ def pull_verdicts(
     with engine.connect() as connection:
         projects = projects_named(connection, name=name)
     if not projects:
-        raise ConfigError(
-            "E902",
-            f"no Label Studio project named {name!r} has been pushed from this store",
-            "run `qaforge annotate push` first (with the same --project)",
-        )
+        raise ConfigError.of("E902", name=name)
     users = client.users()
     summary = PullSummary()
     entries: list[QuarantineEntry] = []

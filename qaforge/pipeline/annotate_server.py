@@ -31,11 +31,7 @@ def label_studio_client(settings: LabelStudioSettings) -> LabelStudioClient:
         ConfigError: E906 when no token is set.
     """
     if settings.token is None:
-        raise ConfigError(
-            "E906",
-            "no Label Studio token: set QAFORGE_LS_TOKEN to an admin's API token",
-            "Label Studio: Account & Settings > Access Token (`qaforge annotate serve` prints one)",
-        )
+        raise ConfigError.of("E906")
     return LabelStudioClient(settings.url, settings.token.get_secret_value())
 
 
@@ -50,13 +46,9 @@ def label_studio_errors() -> Iterator[None]:
     try:
         yield
     except LabelStudioUnavailable as error:
-        raise QaforgeError(
-            "E903",
-            str(error),
-            "start it (`qaforge annotate serve`) or fix --url; a re-run resumes where this stopped",
-        ) from None
+        raise QaforgeError.of("E903", problem=str(error)) from None
     except LabelStudioError as error:
-        raise QaforgeError("E904", str(error)) from None
+        raise QaforgeError.of("E904", problem=str(error)) from None
 
 
 class ServeReporter(Protocol):
