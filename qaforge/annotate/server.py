@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qaforge.errors import QaforgeError
+from qaforge.errors import LabelStudioServerError, QaforgeError
 from qaforge.libs.http import HttpClient, HttpUnavailable
 
-INSTALL_HINT = "run scripts/ensure-labelstudio.sh"
 # Label Studio reads its settings from LABEL_STUDIO_*, HEARTEX_* and these bare
 # names (core.utils.params.get_env), so stray values in our environment would
 # silently change its database, host or default user.
@@ -37,10 +36,6 @@ _STRAY_SETTINGS = (
     "DATABASE_NAME",
 )
 _STRAY_PREFIXES = ("LABEL_STUDIO_", "HEARTEX_")
-
-
-class LabelStudioServerError(QaforgeError):
-    """The local Label Studio server is missing, did not start, or refused a user or token."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,9 +74,7 @@ def labelstudio_executable(venv: Path) -> Path:
     """
     executable = venv / "bin" / "label-studio"
     if not executable.is_file():
-        raise LabelStudioServerError(
-            "E951", f"Label Studio is not installed in {venv}; {INSTALL_HINT}", INSTALL_HINT
-        )
+        raise QaforgeError.of("E951", venv=venv)
     return executable
 
 
@@ -139,18 +132,14 @@ def start_server(
 
     Raises:
         LabelStudioServerError: E951 if not installed, E953 if the port is
-            taken, E952 if the server exits or is not healthy in time (the hint
-            holds the end of the log).
+            taken, E952 if the server exits or is not healthy in time (the
+            message holds the end of the log).
     """
     executable = labelstudio_executable(settings.venv)
     # Label Studio quietly moves to the next free port when its port is taken,
     # and we would then wait on somebody else's server.
     if _port_in_use(settings.host, settings.port):
-        raise LabelStudioServerError(
-            "E953",
-            f"port {settings.port} on {settings.host} is already in use",
-            "stop whatever listens there or choose another port",
-        )
+        raise QaforgeError.of("E953", port=settings.port, host=settings.host)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.media_root.mkdir(parents=True, exist_ok=True)
     process = _launch(executable, settings, log_path)
@@ -158,8 +147,9 @@ def start_server(
         wait_until_healthy(settings.url, timeout=timeout, process=process)
     except LabelStudioServerError as exc:
         kill_server(process)
-        raise LabelStudioServerError(
-            "E952", exc.message, f"read {log_path}; its last lines:\n{_tail(log_path)}"
+        raise QaforgeError.of(
+            "E952",
+            problem=f"{exc.fields['problem']}; the last lines of {log_path}:\n{_tail(log_path)}",
         ) from None
     except BaseException:
         kill_server(process)
@@ -209,9 +199,9 @@ def wait_until_healthy(
     with HttpClient(timeout=5) as client:
         while True:
             if process is not None and process.poll() is not None:
-                raise LabelStudioServerError(
+                raise QaforgeError.of(
                     "E952",
-                    f"Label Studio exited with code {process.returncode} before {url} was healthy",
+                    problem=f"exited with code {process.returncode} before {url} was healthy",
                 )
             try:
                 if client.get(f"{url}/health").status_code == 200:
@@ -219,8 +209,8 @@ def wait_until_healthy(
             except HttpUnavailable:
                 pass  # not listening yet
             if time.monotonic() >= deadline:
-                raise LabelStudioServerError(
-                    "E952", f"Label Studio did not answer {url}/health within {timeout:g} s"
+                raise QaforgeError.of(
+                    "E952", problem=f"did not answer {url}/health within {timeout:g} s"
                 )
             time.sleep(0.25)
 
@@ -268,21 +258,19 @@ def add_user(settings: ServerSettings, *, email: str, password: str, token: str)
             authenticate as ``email`` afterwards.
     """
     if len(token) <= 5:
-        raise LabelStudioServerError(
-            "E954", f"the token for {email} is too short", "use 6+ characters"
+        raise QaforgeError.of(
+            "E954", email=email, problem="its token is too short (use 6+ characters)"
         )
     _run_init(settings, email=email, password=password, token=token)
     try:
         user = whoami(settings.url, token)
     except LabelStudioServerError as exc:
-        raise LabelStudioServerError(
-            "E954",
-            f"the new token of {email} is not accepted: {exc.message}",
-            "if the user existed already, its password and token were kept",
+        raise QaforgeError.of(
+            "E954", email=email, problem=f"its new token is not accepted: {exc.message}"
         ) from None
     if user.get("email") != email:
-        raise LabelStudioServerError(
-            "E954", f"the new token of {email} authenticates as {user.get('email')!r}"
+        raise QaforgeError.of(
+            "E954", email=email, problem=f"its new token authenticates as {user.get('email')!r}"
         )
 
 
@@ -290,8 +278,8 @@ def _run_init(settings: ServerSettings, *, email: str, password: str, token: str
     """Run ``label-studio init`` for one user.
 
     Raises:
-        LabelStudioServerError: E954 if it fails; the hint holds the end of its
-            output, with the password and token masked.
+        LabelStudioServerError: E954 if it fails; the message holds the end of
+            its output, with the password and token masked.
     """
     env = server_environment(settings)
     # Password and token go through the environment, not argv: argv is
@@ -319,10 +307,11 @@ def _run_init(settings: ServerSettings, *, email: str, password: str, token: str
     )
     if result.returncode != 0:
         output = (result.stdout + result.stderr).replace(password, "***").replace(token, "***")
-        raise LabelStudioServerError(
+        raise QaforgeError.of(
             "E954",
-            f"label-studio init for {email} exited with code {result.returncode}",
-            "its last lines:\n" + "\n".join(output.splitlines()[-20:]),
+            email=email,
+            problem=f"label-studio init exited with code {result.returncode}; its last lines:\n"
+            + "\n".join(output.splitlines()[-20:]),
         )
 
 
@@ -344,11 +333,9 @@ def whoami(url: str, token: str) -> dict[str, Any]:
         with HttpClient(url, headers={"Authorization": f"Token {token}"}, timeout=30) as client:
             response = client.get("/api/current-user/whoami")
     except HttpUnavailable as exc:
-        raise LabelStudioServerError("E955", f"cannot reach Label Studio at {url}: {exc}") from None
+        raise QaforgeError.of("E955", url=url, problem=f"cannot reach it: {exc}") from None
     if response.status_code != 200:
-        raise LabelStudioServerError(
-            "E955", f"Label Studio at {url} answered {response.status_code} to whoami"
-        )
+        raise QaforgeError.of("E955", url=url, problem=f"answered {response.status_code} to whoami")
     return response.json()
 
 
