@@ -46,13 +46,15 @@ class QaforgeError(Exception):
     def of(cls, code: str, /, **fields: object) -> Self:
         """The error of a code, its message and hint filled in from ``fields``.
 
+        Call it on :class:`QaforgeError` (tests/test_errors.py checks that):
+        the table, not the raise site, says which class a code raises.
+
         Args:
             code: A code of :data:`~qaforge.error_codes.ERRORS`, e.g. ``"E501"``.
             **fields: Exactly the fields its message and hint templates name.
 
         Returns:
-            An instance of the code's class (a subclass of the class this is
-            called on), ready to raise.
+            An instance of the code's class, ready to raise.
 
         Raises:
             KeyError: The code is not in the table, or a field is missing.

@@ -169,6 +169,9 @@ def test_every_raise_site_names_a_code_of_the_table_with_its_fields() -> None:
         if not codes:
             continue  # another class's ``of``
         used.update(codes)
+        receiver = getattr(call.func, "value", None)
+        if getattr(receiver, "id", None) != "QaforgeError":
+            wrong.append(f"{where}: call QaforgeError.of, the one way to make an error")
         given = {keyword.arg for keyword in call.keywords if keyword.arg is not None}
         spread = any(keyword.arg is None for keyword in call.keywords)
         for code in codes:

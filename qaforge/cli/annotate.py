@@ -12,7 +12,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 
 if TYPE_CHECKING:
     from qaforge.pipeline.annotate import PushSummary
@@ -68,7 +68,7 @@ def _settings(url: str | None, project: str | None, media_root: Path | None = No
     try:
         return LabelStudioSettings(**overrides)
     except ValueError as error:
-        raise ConfigError.of("E905", problem=error) from None
+        raise QaforgeError.of("E905", problem=error) from None
 
 
 @app.command("push")

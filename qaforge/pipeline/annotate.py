@@ -33,7 +33,7 @@ from qaforge.annotate.tasks import MAX_NAME, shown_texts
 from qaforge.checks.phi import scan_phi
 from qaforge.domain.annotation import ReviewItem
 from qaforge.domain.items import ItemView
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.pipeline.annotate_projects import AfterBatch, ProjectPush, PushTarget, sync_project
 from qaforge.pipeline.annotate_pull import (
     AnnotationStatus,
@@ -215,7 +215,7 @@ def push_items(
 def _require_name(name: str) -> None:
     """Refuse a projects' name prefix that would make a title Label Studio refuses."""
     if not 0 < len(name) <= MAX_NAME:
-        raise ConfigError.of(
+        raise QaforgeError.of(
             "E905", problem=f"project name {name!r} must have 1 to {MAX_NAME} characters"
         )
 
@@ -275,7 +275,7 @@ def _screen(engine: Engine, inputs: PushInputs, *, protocol: str, budget: int) -
         with engine.begin() as connection:
             add_quarantine_entries(connection, entries=screening.quarantine)
     if active and screening.no_images == len(active):
-        raise ConfigError.of("E907", protocol=protocol, budget=budget)
+        raise QaforgeError.of("E907", protocol=protocol, budget=budget)
     return screening
 
 
@@ -294,7 +294,9 @@ def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     roots = sorted({str(_resolved(i.images_root)) for view in views for i in view.images})
     for root in roots:
         if Path(root) == media_root:
-            raise ConfigError.of("E901", what="the images folder", path=root, media_root=media_root)
+            raise QaforgeError.of(
+                "E901", what="the images folder", path=root, media_root=media_root
+            )
     return roots
 
 
@@ -306,7 +308,7 @@ def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
         try:
             paths.append(absolute.relative_to(media_root).as_posix())
         except ValueError:
-            raise ConfigError.of(
+            raise QaforgeError.of(
                 "E901", what="image", path=absolute, media_root=media_root
             ) from None
     return review_item(view, paths)

@@ -29,7 +29,7 @@ from qaforge.annotate.verdicts import (
     superseded_annotations,
 )
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.errors import ConfigError
+from qaforge.errors import QaforgeError
 from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.store.annotation import (
     add_verifications,
@@ -122,7 +122,7 @@ def pull_verdicts(
     with engine.connect() as connection:
         projects = projects_named(connection, name=name)
     if not projects:
-        raise ConfigError.of("E902", name=name)
+        raise QaforgeError.of("E902", name=name)
     users = client.users()
     summary = PullSummary()
     entries: list[QuarantineEntry] = []

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from qaforge.annotate.client import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
 from qaforge.annotate.server import ServerSettings, start_server, stop_server
-from qaforge.errors import ConfigError, QaforgeError
+from qaforge.errors import QaforgeError
 from qaforge.settings import LabelStudioSettings
 
 ADMIN_ENV = "admin.env"
@@ -31,7 +31,7 @@ def label_studio_client(settings: LabelStudioSettings) -> LabelStudioClient:
         ConfigError: E906 when no token is set.
     """
     if settings.token is None:
-        raise ConfigError.of("E906")
+        raise QaforgeError.of("E906")
     return LabelStudioClient(settings.url, settings.token.get_secret_value())
 
 
