@@ -135,7 +135,10 @@ def _codes_in(node: ast.AST) -> list[str]:
 
 
 def test_no_literal_code_outside_the_table() -> None:
-    """A code string appears only in the table or as the code of a ``QaforgeError.of`` call."""
+    """A code string appears only in the table or as the code of a ``QaforgeError.of`` call.
+
+    Nor is an error class called directly outside qaforge/errors.py: errors come from the table.
+    """
     family = _error_class_names()
     misplaced = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -149,7 +152,8 @@ def test_no_literal_code_outside_the_table() -> None:
             for sub in ast.walk(node.args[0])
         }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _call_name(node) in family and _codes_in(node):
+            called = isinstance(node, ast.Call) and _call_name(node) in family
+            if called and path != PACKAGE / "errors.py":
                 misplaced.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {_call_name(node)}")
             if (
                 isinstance(node, ast.Constant)
