@@ -12,9 +12,9 @@ from qaforge.domain.qa import GenerationConfig
 from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.pipeline.extract import extract_database
 from qaforge.pipeline.extract_llm import extract_database_llm
-from qaforge.pipeline.reconcile import reconcile_database
 from qaforge.pipeline.generate import generate_database
 from qaforge.pipeline.ingest import ingest_reports
+from qaforge.pipeline.reconcile import reconcile_database
 from qaforge.sample.cases import SAMPLE_CASES
 from qaforge.settings import LLMSettings
 from qaforge.store.models import (
