@@ -326,7 +326,7 @@ ERRORS: dict[str, ErrorCode] = {
     ),
     "E901": ErrorCode(
         "ConfigError",
-        "{what} {path} is not under the media root {media_root}",
+        "{what} {path} {problem}",
         "select images into a subfolder of the media root, and pass --media-root with the "
         "folder the server serves local files from (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT): "
         "Label Studio serves local files only from folders below its document root",

@@ -295,7 +295,7 @@ def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     for root in roots:
         if Path(root) == media_root:
             raise QaforgeError.of(
-                "E901", what="the images folder", path=root, media_root=media_root
+                "E901", what="the images folder", path=root, problem="is the media root itself"
             )
     return roots
 
@@ -309,7 +309,10 @@ def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
             paths.append(absolute.relative_to(media_root).as_posix())
         except ValueError:
             raise QaforgeError.of(
-                "E901", what="image", path=absolute, media_root=media_root
+                "E901",
+                what="image",
+                path=absolute,
+                problem=f"is not under the media root {media_root}",
             ) from None
     return review_item(view, paths)
 
