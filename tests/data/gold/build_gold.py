@@ -1,6 +1,11 @@
-"""Build reports.jsonl and gold.jsonl from the hand-written gold_source.txt.
+"""Build the gold sets' JSONL files from their hand-written source files.
 
     .venv/bin/python tests/data/gold/build_gold.py
+
+gold_source.txt gives reports.jsonl and gold.jsonl; real_style_source.txt
+(reports in the style of case reports, figure legends and teaching files)
+gives real_style_reports.jsonl and real_style_gold.jsonl, with a "split"
+("dev" or "heldout") on every line of both.
 
 gold_source.txt holds one block per report:
 
@@ -12,6 +17,9 @@ gold_source.txt holds one block per report:
 Locations are comma lists ("@basal,mid;inferior;4,10"; an empty part is
 allowed). The evidence is the first occurrence of the substring in the text.
 Every finding is validated against the vocabulary.
+
+In real_style_source.txt the line right after "=== rNNN" is the split,
+"# split: dev" or "# split: heldout"; report ids must be unique.
 """
 
 from __future__ import annotations
@@ -62,36 +70,75 @@ def parse_finding(line: str, text: str) -> dict:
     return finding
 
 
-def main() -> None:
-    source = (HERE / "gold_source.txt").read_text(encoding="utf-8")
-    reports, golds = [], []
+SPLITS = ("dev", "heldout")
+
+
+def read_blocks(source: str, with_split: bool) -> list[tuple[str, str | None, str, str]]:
+    """Split a source file into (report id, split, text, annotation lines) blocks."""
+    blocks = []
     for block in source.split("=== ")[1:]:
         header, _, rest = block.partition("\n")
         report_id = header.strip()
+        split = None
+        if with_split:
+            split_line, _, rest = rest.partition("\n")
+            split = split_line.removeprefix("# split:").strip()
+            if not split_line.startswith("# split:") or split not in SPLITS:
+                raise SystemExit(f"{report_id}: no '# split: dev|heldout' line")
         text, _, annotations = rest.partition("\n---\n")
-        text = text.strip("\n")
+        blocks.append((report_id, split, text.strip("\n"), annotations))
+    ids = [b[0] for b in blocks]
+    if len(ids) != len(set(ids)):
+        raise SystemExit(f"repeated report ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return blocks
+
+
+def build(source_name: str, reports_name: str, gold_name: str, prefix: str = "G") -> None:
+    """Write one gold set's reports and gold JSONL files from its source file."""
+    with_split = source_name.startswith("real_style")
+    source = (HERE / source_name).read_text(encoding="utf-8")
+    reports, golds = [], []
+    for report_id, split, text, finding_lines in read_blocks(source, with_split):
         number = report_id[1:]
-        reports.append(
-            {
-                "report_id": report_id,
-                "patient_id": f"GP{number}",
-                "study_id": f"GS{number}",
-                "text": text,
-            }
-        )
-        findings = [
-            parse_finding(line, text)
-            for line in annotations.splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
-        golds.append({"report_id": report_id, "findings": findings})
-    with (HERE / "reports.jsonl").open("w", encoding="utf-8") as handle:
+        report = {
+            "report_id": report_id,
+            "patient_id": f"{prefix}P{number}",
+            "study_id": f"{prefix}S{number}",
+            "text": text,
+        }
+        try:
+            findings = [
+                parse_finding(line, text)
+                for line in finding_lines.splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
+        except ValueError as error:
+            raise SystemExit(f"{report_id}: {error}") from None
+        gold = {"report_id": report_id, "findings": findings}
+        if split is not None:
+            report["split"] = gold["split"] = split
+        reports.append(report)
+        golds.append(gold)
+    with (HERE / reports_name).open("w", encoding="utf-8") as handle:
         for record in reports:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    with (HERE / "gold.jsonl").open("w", encoding="utf-8") as handle:
+    with (HERE / gold_name).open("w", encoding="utf-8") as handle:
         for record in golds:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"{len(reports)} reports, {sum(len(g['findings']) for g in golds)} findings")
+    print(
+        f"{source_name}: {len(reports)} reports, {sum(len(g['findings']) for g in golds)} findings"
+    )
+
+
+def main() -> None:
+    build("gold_source.txt", "reports.jsonl", "gold.jsonl")
+    if (HERE / "real_style_source.txt").exists():
+        build(
+            "real_style_source.txt",
+            "real_style_reports.jsonl",
+            "real_style_gold.jsonl",
+            prefix="R",
+        )
 
 
 if __name__ == "__main__":
