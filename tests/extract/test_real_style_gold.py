@@ -8,6 +8,7 @@ are not tuned on the held-back part.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -57,3 +58,16 @@ def test_every_finding_validates_and_its_evidence_is_in_the_text(real_style):
             assert isinstance(finding, Finding)
             span = texts[report_id][finding.evidence.start : finding.evidence.end]
             assert span == finding.evidence.text, (report_id, finding.code)
+
+
+def test_the_jsonl_files_are_built_from_the_current_source():
+    spec = importlib.util.spec_from_file_location("build_gold", GOLD_DIR / "build_gold.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    reports, golds = builder.records("real_style_source.txt", prefix="R")
+    hint = "run tests/data/gold/build_gold.py after editing real_style_source.txt"
+    built = (GOLD_DIR / "real_style_reports.jsonl").read_text(encoding="utf-8")
+    assert builder.to_jsonl(reports) == built, hint
+    assert builder.to_jsonl(golds) == (GOLD_DIR / "real_style_gold.jsonl").read_text(
+        encoding="utf-8"
+    ), hint

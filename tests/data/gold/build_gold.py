@@ -93,8 +93,8 @@ def read_blocks(source: str, with_split: bool) -> list[tuple[str, str | None, st
     return blocks
 
 
-def build(source_name: str, reports_name: str, gold_name: str, prefix: str = "G") -> None:
-    """Write one gold set's reports and gold JSONL files from its source file."""
+def records(source_name: str, prefix: str = "G") -> tuple[list[dict], list[dict]]:
+    """The report records and gold records of one source file, validated."""
     with_split = source_name.startswith("real_style")
     source = (HERE / source_name).read_text(encoding="utf-8")
     reports, golds = [], []
@@ -119,12 +119,19 @@ def build(source_name: str, reports_name: str, gold_name: str, prefix: str = "G"
             report["split"] = gold["split"] = split
         reports.append(report)
         golds.append(gold)
-    with (HERE / reports_name).open("w", encoding="utf-8") as handle:
-        for record in reports:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    with (HERE / gold_name).open("w", encoding="utf-8") as handle:
-        for record in golds:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return reports, golds
+
+
+def to_jsonl(items: list[dict]) -> str:
+    """One JSON object a line, as the JSONL files hold them."""
+    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+
+
+def build(source_name: str, reports_name: str, gold_name: str, prefix: str = "G") -> None:
+    """Write one gold set's reports and gold JSONL files from its source file."""
+    reports, golds = records(source_name, prefix)
+    (HERE / reports_name).write_text(to_jsonl(reports), encoding="utf-8")
+    (HERE / gold_name).write_text(to_jsonl(golds), encoding="utf-8")
     print(
         f"{source_name}: {len(reports)} reports, {sum(len(g['findings']) for g in golds)} findings"
     )
