@@ -5,7 +5,9 @@ components of ours, made by factories registered under versioned names (a
 saved config names a factory, never a Python path):
 
 - ``qaforge_structure_v1``: sections and sentences (``doc._.qaforge_sentences``,
-  and sentence starts on the tokens so that ``doc.sents`` works);
+  and sentence starts on the tokens so that ``doc.sents`` works), each
+  sentence about another test, a prior study or the referral marked with its
+  scope (:mod:`qaforge.extract.rules.scoping`);
 - ``qaforge_terms_v1``: the lexicon's concepts, matched by a PhraseMatcher on
   lower-cased tokens, longest match first (``doc._.qaforge_mentions``);
 - ``qaforge_findings_v1``: each sentence read by the recognizers
@@ -37,6 +39,7 @@ from qaforge.extract.rules.candidates import Mention
 from qaforge.extract.rules.decision_tables import load_decisions
 from qaforge.extract.rules.report_reader import EXTRACTOR_NAME, read_findings
 from qaforge.extract.rules.rule_files import RULES_DIR, load_lexicon, load_section_rules, rules_hash
+from qaforge.extract.rules.scoping import SentenceScoper, load_scoping_rules
 from qaforge.extract.rules.structure import SectionMatcher, split_sentences
 
 EXTRACTOR_VERSION = "1.0.0"
@@ -90,16 +93,18 @@ def _make_findings(nlp: Language, name: str, rules_dir: str) -> FindingsComponen
 
 
 class StructureComponent:
-    """Sections and sentences of the report (``sections.yaml``)."""
+    """Sections and sentences of the report (``sections.yaml``), and which sentences are
+    about another test, an earlier study or the referral (``scoping.yaml``)."""
 
     def __init__(self, rules_dir: Path) -> None:
         self.matcher = SectionMatcher(load_section_rules(_rule_file(rules_dir, "sections.yaml")))
+        self.scoper = SentenceScoper(load_scoping_rules(_rule_file(rules_dir, "scoping.yaml")))
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc._.qaforge_text
         if text is None:  # a Doc made by another tokenizer
             text = doc._.qaforge_text = doc.text
-        sentences = split_sentences(text, self.matcher)
+        sentences = self.scoper.scope(text, split_sentences(text, self.matcher))
         doc._.qaforge_sentences = sentences
         if len(doc):
             token_starts = doc.to_array("IDX")

@@ -103,9 +103,9 @@ def _closing_sentences(sentences: list[Sentence], mentions: list[Mention]) -> se
 
 
 def _report_lvef(sentences: list[Sentence], measured: list[list[Measurement]]) -> float | None:
-    """The first LVEF the report states for this study (not in an excluded section)."""
+    """The first LVEF the report states for this study (not in an excluded or scoped sentence)."""
     for sentence, found in zip(sentences, measured, strict=True):
-        if sentence.section != "excluded":
+        if sentence.section != "excluded" and sentence.scope is None:
             for measurement in found:
                 if measurement.code == "cine.lvef":
                     return measurement.value

@@ -43,7 +43,7 @@ def read_sentence(context: SentenceContext) -> list[Candidate]:
         The sentence's candidates (empty for a sentence that states nothing).
     """
     sentence = context.sentence
-    if sentence.section == "excluded":
+    if sentence.section == "excluded" or sentence.scope is not None:
         return []
     if _NOT_PERFORMED.search(context.text, sentence.start, sentence.end):
         return []

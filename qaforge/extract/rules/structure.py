@@ -46,7 +46,9 @@ class Sentence:
 
     ``header_start`` is set on the first sentence after a header (the header
     is ``text[header_start:...]`` before the sentence); ``header_is_subject``
-    when the header is part of the sentence ("LGE: none.").
+    when the header is part of the sentence ("LGE: none."). ``scope`` names
+    the class of a sentence about another test, an earlier study or the
+    referral (``rules/scoping.yaml``); such a sentence gives no finding.
     """
 
     start: int
@@ -55,6 +57,7 @@ class Sentence:
     content_start: int
     header_is_subject: bool = False
     header_start: int | None = None
+    scope: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
