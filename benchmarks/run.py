@@ -8,6 +8,7 @@
 .venv/bin/python benchmarks/run.py llm --llm-reports 2000
 .venv/bin/python benchmarks/run.py near-duplicates --questions 1000000
 .venv/bin/python benchmarks/run.py labelstudio --tasks 2000
+.venv/bin/python benchmarks/run.py negex              # assertion on the NegEx test set
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from benchmarks import (  # noqa: E402
     labelstudio_sync,
     llm_throughput,
     near_duplicates,
+    negex_assertion,
     render_slices,
     select_realistic,
 )
@@ -47,6 +49,7 @@ def main() -> None:
             "llm",
             "near-duplicates",
             "labelstudio",
+            "negex",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -74,6 +77,12 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000, help="tasks for labelstudio")
     parser.add_argument("--questions", type=int, default=1_000_000, help="for near-duplicates")
     parser.add_argument(
+        "--negex-file",
+        type=Path,
+        default=None,
+        help="the NegEx test set (default ../shared/negex/Annotations-1-120.txt)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
     )
     args = parser.parse_args()
@@ -92,6 +101,8 @@ def main() -> None:
         near_duplicates.run(questions=args.questions)
     if args.benchmark in ("all", "labelstudio"):
         labelstudio_sync.run(tasks=args.tasks)
+    if args.benchmark in ("all", "negex"):
+        negex_assertion.run(path=args.negex_file)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 """ConText-style assertion: is a target affirmed, negated, possible, historical or hypothetical?
 
 Triggers come from ``rules/context.yaml``; each has a category, a direction
-(forward: acts on targets after it; backward: before it; both) and a scope
-that ends at the sentence end, at a terminator ("but", "however", "which",
-...) or after a number of words. Commas do not end a scope, so a coordinated
-list ("No LGE, perfusion defect or oedema") is negated whole. Pseudo-triggers
-("no change in", "not only") are matched so that the shorter triggers inside
-them do not fire, and assert nothing. Triggers are looked up by their word
-tokens, longest phrase first, once per sentence.
+(forward: acts on targets after it; backward: before it; both, each way with
+its own reach) and a scope that ends at the sentence end, at a terminator
+("but", "however", "which", ...) or after a number of words. Commas do not
+end a scope, so a coordinated list ("No LGE, perfusion defect or oedema") is
+negated whole. Scope also ends at a new header (a colon after words on the
+trigger's side: "Not assessed.  Mapping: ..."), a backward scope at a line
+break, and a trigger inside parentheses reaches only inside them ("LGE (not
+shown)"). Pseudo-triggers ("no change in", "not only") are matched so that
+the shorter triggers inside them do not fire, and assert nothing. Triggers
+are looked up by their word tokens, longest phrase first, once per sentence.
 
 :func:`assertion_status` is the DESIGN.md contract, for any target of any
 clinical sentence. When several triggers reach a target the strongest wins:
@@ -110,11 +113,11 @@ class ContextRules(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """What a phrase does: category, direction, word cap, certainty."""
+    """What a phrase does: category, reach after and before it in words (-1: none), certainty."""
 
     category: str
-    direction: str
-    max_words: int
+    forward: int
+    backward: int
     certainty: str
 
 
@@ -134,6 +137,7 @@ class SentenceTriggers:
     start: int
     end: int
     found: tuple[FoundTrigger, ...]
+    parentheses: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,29 +185,21 @@ class AssertionAnalyzer:
         }
         self._triggers: dict[str, Trigger] = {}
         for group in rules.groups:
-            default = (
-                rules.defaults.backward_words
-                if group.direction == "backward"
-                else rules.defaults.forward_words
-            )
+            reach = rules.defaults.forward_words, rules.defaults.backward_words
+            if group.max_words is not None:
+                reach = group.max_words, group.max_words
+            forward = reach[0] if group.direction != "backward" else -1
+            backward = reach[1] if group.direction != "forward" else -1
             for phrase in group.phrases:
                 key = _normalise(phrase)
-                trigger = Trigger(
+                known = self._triggers.get(key)
+                # Listed in groups of both directions: each direction keeps its longer reach.
+                self._triggers[key] = Trigger(
                     group.category,
-                    group.direction,
-                    group.max_words or default,
+                    max(forward, known.forward) if known else forward,
+                    max(backward, known.backward) if known else backward,
                     group.certainty or "definite",
                 )
-                known = self._triggers.get(key)
-                if known is not None and known.direction != trigger.direction:
-                    # Listed both ways: it acts both ways, with the longer reach.
-                    trigger = Trigger(
-                        known.category,
-                        "both",
-                        max(known.max_words, trigger.max_words),
-                        known.certainty,
-                    )
-                self._triggers[key] = trigger
         # Phrases are looked up as tuples of word tokens: one dictionary probe per
         # position and length, instead of a regex alternation of every phrase.
         self._by_tokens: dict[tuple[str, ...], Trigger] = {}
@@ -240,7 +236,8 @@ class AssertionAnalyzer:
             char_start, char_end = tokens[a][1], tokens[b - 1][2]
             found.append(FoundTrigger(char_start, char_end, text[char_start:char_end], trigger))
             taken_until = b
-        return SentenceTriggers(text, start, end, tuple(found))
+        parentheses = _parentheses(text, start, end) if "(" in text[start:end] else ()
+        return SentenceTriggers(text, start, end, tuple(found), parentheses)
 
     def assess(
         self,
@@ -254,7 +251,6 @@ class AssertionAnalyzer:
         ``ignore`` leaves out trigger categories (the extractor reads "prior
         infarction" in an impression as a diagnosis, not as history).
         """
-        text = triggers.text
         precedence = self._precedence
         best: FoundTrigger | None = None
         terminators = [f for f in triggers.found if f.trigger.category == "terminate"]
@@ -262,17 +258,7 @@ class AssertionAnalyzer:
             trigger = found.trigger
             if trigger.category in ("pseudo", "terminate") or trigger.category in ignore:
                 continue
-            if found.start < target_end and target_start < found.end:
-                continue  # the trigger is inside the target ("no-reflow" as a term)
-            after = found.end <= target_start
-            if after and trigger.direction == "backward":
-                continue
-            if not after and trigger.direction == "forward":
-                continue
-            gap_start, gap_end = (found.end, target_start) if after else (target_end, found.start)
-            if any(gap_start <= t.start and t.end <= gap_end for t in terminators):
-                continue
-            if len(_WORD.findall(text, gap_start, gap_end)) > trigger.max_words:
+            if not _reaches(triggers, terminators, found, target_start, target_end):
                 continue
             if best is None or precedence[trigger.category] > precedence[best.trigger.category]:
                 best = found
@@ -292,6 +278,77 @@ class AssertionAnalyzer:
         _check_span(text, start, end)
         sentence_start, sentence_end = sentence_bounds(text, start, end)
         return self.assess(self.sentence_triggers(text, sentence_start, sentence_end), start, end)
+
+
+# A header's colon (not a time such as 12:30) and a line break in flattened text.
+_HEADER_COLON = re.compile(r":(?=\s|$)")
+_LINE_BREAK = re.compile(r"\n| {2,}|\t")
+
+
+def _reaches(
+    triggers: SentenceTriggers,
+    terminators: list[FoundTrigger],
+    found: FoundTrigger,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether ``found`` acts on the target ``text[start:end]`` of its sentence.
+
+    A trigger acts in its direction up to its word cap, unless a terminator,
+    a new header (a colon after words of the trigger's side) or, backwards, a
+    line break lies in between; a trigger inside parentheses acts only inside
+    them. A trigger inside the target is part of its name ("no-reflow"); one
+    that begins before the target and overlaps it acts forward on it.
+    """
+    text, trigger = triggers.text, found.trigger
+    if found.start < end and start < found.end and found.start >= start:
+        return False
+    after = found.start < start
+    reach = trigger.forward if after else trigger.backward
+    if reach < 0:
+        return False
+    gap_start, gap_end = (min(found.end, start), start) if after else (end, found.start)
+    if any(gap_start <= other.start and other.end <= gap_end for other in terminators):
+        return False
+    if len(_WORD.findall(text, gap_start, gap_end)) > reach:
+        return False
+    if ":" in text[gap_start:gap_end] and _crosses_header(text, gap_start, gap_end, after):
+        return False
+    if not after and _LINE_BREAK.search(text, gap_start, gap_end):
+        return False
+    return not triggers.parentheses or _same_parentheses(triggers, found, start, end)
+
+
+def _crosses_header(text: str, gap_start: int, gap_end: int, after: bool) -> bool:
+    for colon in _HEADER_COLON.finditer(text, gap_start, gap_end):
+        trigger_side = (gap_start, colon.start()) if after else (colon.end(), gap_end)
+        if _WORD.search(text, *trigger_side):
+            return True
+    return False
+
+
+def _same_parentheses(
+    triggers: SentenceTriggers, found: FoundTrigger, start: int, end: int
+) -> bool:
+    """A trigger inside a parenthesis reaches only targets inside the same one."""
+    for open_at, close_at in triggers.parentheses:
+        if open_at < found.start and found.end <= close_at:
+            return open_at < start and end <= close_at
+    return True
+
+
+def _parentheses(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """The innermost-first spans ``(open, close)`` of balanced parentheses in ``text[start:end]``."""
+    spans: list[tuple[int, int]] = []
+    opened: list[int] = []
+    for index in range(start, end):
+        char = text[index]
+        if char == "(":
+            opened.append(index)
+        elif char == ")" and opened:
+            spans.append((opened.pop(), index))
+    spans.extend((open_at, end) for open_at in opened)  # unclosed: to the sentence end
+    return tuple(sorted(spans, key=lambda span: span[1] - span[0]))
 
 
 _BOUNDARY = re.compile(r"[.!?](?=\s|$)|;|\n\s*\n|\n(?=\s*(?:[-•*]|\d{1,2}[.)])\s)")
