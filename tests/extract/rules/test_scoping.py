@@ -40,10 +40,10 @@ def pairs(findings) -> set[tuple[str, object]]:
         ("A CT scan had shown a pericardial effusion.", "other_modality"),
         ("Holter monitoring recorded runs of ventricular tachycardia.", "other_modality"),
         ("Right heart catheterisation showed raised pressures.", "other_modality"),
-        ("History of inferior infarction with stenting of the RCA.", "prior_study"),
+        ("An outside CMR reported mid-wall fibrosis.", "prior_study"),
         ("A previous CMR reported mid-wall fibrosis.", "prior_study"),
         ("She was treated for myocarditis last year.", "prior_study"),
-        ("Thrombus was previously described at the apex.", "prior_study"),
+        ("Two years ago the ejection fraction was 30%.", "prior_study"),
         ("Referred with breathlessness and a murmur.", "referral"),
         ("CMR to assess LV function before chemotherapy.", "referral"),
         ("HCM - assessment of LVOT obstruction.", "referral"),
@@ -56,8 +56,12 @@ def pairs(findings) -> set[tuple[str, object]]:
         ("Compared with the prior CMR, the effusion is smaller.", None),
         ("The previously dilated LV is now normal in size.", None),
         ("She underwent CMR, which showed subepicardial LGE.", None),
-        ("He underwent PCI to the LAD in 2015.", "prior_study"),
+        # The patient's history is left to the term-level historical assertion.
+        ("History of inferior infarction with stenting of the RCA.", None),
         ("Referred for CMR, which showed a dilated LV.", None),
+        ("CMR performed to exclude myocarditis demonstrated subepicardial LGE.", None),
+        ("Referred after an echo showed a dilated LV.", "other_modality"),
+        ("In a patient with a history of hypertension, the LV wall is 15 mm.", None),
         ("Together with the Holter findings, ARVC was diagnosed.", None),
         ("The patient was diagnosed with dilated cardiomyopathy.", None),
         ("The LV is dilated, LVEF 35% (45% on echo).", None),
@@ -77,6 +81,7 @@ MIXED_REPORT = (
     "The transthoracic echocardiogram last month showed a thin septum and an ejection fraction "
     "of 21%.\n"
     "History of anterior infarction treated with a stent.\n"
+    "A prior CMR two years ago reported an LVEF of 40%.\n"
     "The left ventricle is dilated with severely impaired systolic function, LVEF 27%. "
     "Subendocardial LGE is present in the mid anterior wall. No pericardial effusion."
 )
@@ -92,6 +97,7 @@ def test_cmr_findings_are_kept_and_the_others_give_nothing(extractor: RuleExtrac
         ("cine.pericardial_effusion", "absent"),
     }
     assert ("cine.lvef", 21.0) not in pairs(findings)
+    assert ("cine.lvef", 40.0) not in pairs(findings)
     cmr_start = MIXED_REPORT.index("The left ventricle is dilated")
     assert all(f.evidence.start >= cmr_start for f in findings)
 
