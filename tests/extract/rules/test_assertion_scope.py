@@ -59,6 +59,9 @@ def status(text: str, target: str) -> str:
         ("Appearances favour athletic remodelling rather than HCM.", "HCM", "negated"),
         ("Sarcoid has not been ruled out.", "Sarcoid", "possible"),
         ("This does not rule out myocarditis.", "myocarditis", "possible"),
+        # "free" is no post-trigger in cardiac reports
+        ("Linear LGE in the RV free wall.", "LGE", "affirmed"),
+        ("Impaired function and aneurysm of the free wall.", "Impaired function", "affirmed"),
         # pseudo-triggers and terminators
         ("LGE does not extend to the epicardium.", "epicardium", "affirmed"),
         ("No fever, still complains of chest pain.", "chest pain", "affirmed"),
