@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from qaforge.pipeline.check import check_database
 from qaforge.pipeline.evaluate import evaluate_benchmark, majority_baseline
@@ -60,8 +60,6 @@ class DemoReporter(Protocol):
 
 class DemoSummary(BaseModel):
     """The figures of a demo run, step by step."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     results: dict[str, Any]
 

@@ -16,10 +16,12 @@ import functools
 import hashlib
 import re
 from pathlib import Path
+from typing import get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from qaforge.domain.vocabulary import Level, Wall
 from qaforge.errors import QaforgeError
 from qaforge.errors import RulesError as RulesError  # raised here (E401); kept importable
 from qaforge.resources import package_data
@@ -76,17 +78,9 @@ CONCEPT_KINDS: dict[str, tuple[str, ...]] = {
         "pulmonary_regurgitation",
         "any",
     ),
-    "level": ("basal", "mid", "apical", "apex"),
-    "wall": (
-        "anterior",
-        "anteroseptal",
-        "inferoseptal",
-        "inferior",
-        "inferolateral",
-        "anterolateral",
-        "septal",
-        "lateral",
-    ),
+    # Levels and walls are the vocabulary's own.
+    "level": get_args(Level),
+    "wall": get_args(Wall),
     "dx": (
         "ischemic",
         "hcm",
