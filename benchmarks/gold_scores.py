@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from qaforge.domain.vocabulary import Finding  # noqa: E402
 from qaforge.extract.gold_scoring import (  # noqa: E402
     ExtractionScore,
     read_findings_jsonl,
@@ -31,6 +32,20 @@ SETS = (
 )
 
 
+def load_set(
+    reports_name: str, gold_name: str, split: str | None
+) -> tuple[dict[str, str], dict[str, list[Finding]]]:
+    """One set's (one split's) report texts and gold findings, by report id."""
+    lines = (GOLD_DIR / reports_name).read_text(encoding="utf-8").splitlines()
+    reports = [json.loads(line) for line in lines if line.strip()]
+    texts = {r["report_id"]: r["text"] for r in reports if split is None or r.get("split") == split}
+    gold_file = read_findings_jsonl(GOLD_DIR / gold_name)
+    if gold_file.problems:
+        raise SystemExit(f"{gold_name}: invalid lines {gold_file.problems}")
+    gold = {key: gold_file.reports.get(key, []) for key in texts}
+    return texts, gold
+
+
 def score_set(
     extractor: RuleExtractor, reports_name: str, gold_name: str, split: str | None
 ) -> tuple[int, ExtractionScore]:
@@ -39,16 +54,9 @@ def score_set(
     Returns:
         The number of reports scored and the score.
     """
-    lines = (GOLD_DIR / reports_name).read_text(encoding="utf-8").splitlines()
-    reports = [json.loads(line) for line in lines if line.strip()]
-    reports = [r for r in reports if split is None or r.get("split") == split]
-    gold_file = read_findings_jsonl(GOLD_DIR / gold_name)
-    if gold_file.problems:
-        raise SystemExit(f"{gold_name}: invalid lines {gold_file.problems}")
-    wanted = {r["report_id"] for r in reports}
-    gold = {k: v for k, v in gold_file.reports.items() if k in wanted}
-    pred = {r["report_id"]: extractor.extract(r["text"]) for r in reports}
-    return len(reports), score_extraction(gold, pred)
+    texts, gold = load_set(reports_name, gold_name, split)
+    pred = {report_id: extractor.extract(text) for report_id, text in texts.items()}
+    return len(texts), score_extraction(gold, pred)
 
 
 def print_score(name: str, count: int, score: ExtractionScore, worst: int) -> None:

@@ -9,6 +9,7 @@
 .venv/bin/python benchmarks/run.py near-duplicates --questions 1000000
 .venv/bin/python benchmarks/run.py labelstudio --tasks 2000
 .venv/bin/python benchmarks/run.py negex              # assertion on the NegEx test set
+.venv/bin/python benchmarks/run.py confidence         # gold vs extracted items; doubts' precision
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import (  # noqa: E402
     extract_reports,
     generate_items,
+    gold_items,
     ingest_reports,
     labelstudio_sync,
     llm_throughput,
@@ -50,6 +52,7 @@ def main() -> None:
             "near-duplicates",
             "labelstudio",
             "negex",
+            "confidence",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -103,6 +106,8 @@ def main() -> None:
         labelstudio_sync.run(tasks=args.tasks)
     if args.benchmark in ("all", "negex"):
         negex_assertion.run(path=args.negex_file)
+    if args.benchmark in ("all", "confidence"):
+        gold_items.run()
 
 
 if __name__ == "__main__":

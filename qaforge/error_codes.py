@@ -255,6 +255,12 @@ ERRORS: dict[str, ErrorCode] = {
         "give a finished run's id (or its first characters); `qaforge status` lists runs",
         "`generate --run` names a run that is unknown, ambiguous or not finished",
     ),
+    "E520": ErrorCode(
+        "ConfigError",
+        "cannot write the review list {path} ({problem})",
+        "pass --output with a file in a folder you can write to",
+        "`review-findings --output` cannot write its file",
+    ),
     "E601": ErrorCode(
         "ConfigError",
         "cannot create the images folder {root} ({problem})",

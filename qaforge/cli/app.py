@@ -16,7 +16,7 @@ from qaforge.cli.demo import demo_command
 from qaforge.cli.evaluate import baseline_command, evaluate_command, run_model_command
 from qaforge.cli.export import check_command, export_command, split_command
 from qaforge.cli.extract import extract_command, score_extraction_command
-from qaforge.cli.generate import generate_command, stats_command
+from qaforge.cli.generate import generate_command, review_findings_command, stats_command
 from qaforge.cli.render import print_status
 from qaforge.cli.select import select_command
 from qaforge.cli.series import series_command
@@ -37,6 +37,7 @@ app.add_typer(annotate_commands.app, name="annotate")
 app.command("extract")(extract_command)
 app.command("score-extraction")(score_extraction_command)
 app.command("generate")(generate_command)
+app.command("review-findings")(review_findings_command)
 app.command("stats")(stats_command)
 app.command("select")(select_command)
 app.command("series")(series_command)

@@ -1,4 +1,4 @@
-"""``qaforge generate`` and ``qaforge stats``."""
+"""``qaforge generate``, ``qaforge review-findings`` and ``qaforge stats``."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ RequireSeriesOption = Annotated[
 SeedOption = Annotated[
     int, typer.Option(help="Seed of option order, paraphrase choice and the cap.")
 ]
+MinConfidenceOption = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Findings of lower confidence make no item but a review entry "
+        "(`qaforge review-findings`); 0 holds only disputed findings.",
+    ),
+]
 
 
 @user_errors
@@ -48,6 +57,7 @@ def generate_command(
     include_possible: IncludePossibleOption = False,
     require_series: RequireSeriesOption = True,
     seed: SeedOption = 0,
+    min_confidence: MinConfidenceOption = 0.6,
 ) -> None:
     """Make QA items from the stored findings, with the subtask catalogue.
 
@@ -55,7 +65,10 @@ def generate_command(
     docs/generation.md) asks about each study whose findings answer it. Item
     ids are hashes of their content, so re-running keeps unchanged items and
     their verifications; items that no longer arise are retired, never
-    deleted. Items beyond the majority cap are kept as 'capped'.
+    deleted. Items beyond the majority cap are kept as 'capped'. A doubtful
+    finding (confidence below --min-confidence, or one the rules and the LLM
+    disagree on) makes no item of any subtask it touches: it becomes a review
+    entry, listed by `qaforge review-findings`.
     """
     from qaforge.domain.qa import GenerationConfig
     from qaforge.pipeline.generate import generate_database
@@ -66,6 +79,7 @@ def generate_command(
         majority_cap=majority_cap,
         require_series=require_series,
         seed=seed,
+        min_confidence=min_confidence,
     )
     with progress_bar() as progress:
         summary = generate_database(
@@ -118,6 +132,13 @@ def print_generation_summary(summary) -> None:
         f"{summary.items_capped} capped at {summary.config.majority_cap:.0%}, "
         f"{summary.items_retired} retired"
     )
+    if summary.findings_held:
+        doubts = ", ".join(f"{name} {n}" for name, n in sorted(summary.held_doubts.items()))
+        console.print(
+            f"{summary.findings_held} findings held for review instead of making items "
+            f"(below confidence {summary.config.min_confidence:g} or disputed; {doubts}): "
+            "see `qaforge review-findings`"
+        )
     if summary.studies_not_extracted:
         console.print(
             f"[yellow]{summary.studies_not_extracted} studies have report versions this run has "
@@ -128,6 +149,65 @@ def print_generation_summary(summary) -> None:
             f"[yellow]{summary.studies_quarantined} studies have stored findings that fail the "
             "vocabulary; they were left out (see `qaforge quarantine --stage generate`)[/]"
         )
+
+
+@user_errors
+def review_findings_command(
+    ctx: typer.Context,
+    run: RunOption = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Show at most this many entries.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the entries, with their evidence sentences, as JSON lines "
+            "to this file (it holds report text: keep it where the reports are kept)."
+        ),
+    ] = None,
+) -> None:
+    """List the findings `generate` held for review instead of making items of them.
+
+    A finding is held when its confidence is below `generate --min-confidence`
+    (the rules doubt their reading: the report contradicts it, the place came
+    from another sentence, ...; see docs/generation.md) or when the rules and
+    the LLM disagree on it (`extract --extractor both`). Lowest confidence
+    first; 'conf' is the confidence, 'held' the number of subtasks the
+    finding kept from making items. The table shows no report text; --output
+    writes each entry with its evidence sentence and the subtasks it held,
+    for the reviewer.
+    """
+    from qaforge.pipeline.review_findings import list_finding_reviews, write_finding_reviews
+
+    reviews = list_finding_reviews(app_state(ctx).engine(), run_id=run, limit=limit)
+    if not reviews.total:
+        console.print(f"no findings held for review in run {reviews.run_id[:12]}")
+        return
+    table = Table(
+        title=f"findings held for review (run {reviews.run_id[:12]})", title_justify="left"
+    )
+    for column in ("study", "report", "code", "value", "conf", "doubts", "held"):
+        table.add_column(
+            column,
+            justify="right" if column in ("conf", "held") else "left",
+            no_wrap=column in ("code", "doubts"),
+        )
+    for entry in reviews.entries:
+        table.add_row(
+            entry.study_id,
+            entry.report_id,
+            entry.code,
+            str(entry.value),
+            f"{entry.confidence:.2f}",
+            ", ".join(entry.doubts),
+            str(len(entry.subtasks)),
+        )
+    console.print(table)
+    shown = len(reviews.entries)
+    console.print(f"review-findings: {shown} of {reviews.total} entries shown")
+    if output is not None:
+        write_finding_reviews(reviews, output)
+        console.print(f"{shown} entries written to {output}")
 
 
 @user_errors

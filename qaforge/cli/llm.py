@@ -110,7 +110,8 @@ def print_both_summary(result, model: str) -> None:
     )
     console.print(
         f"reconcile: run {reconciled.run_id[:12]}: {reconciled.reconciled} report versions, "
-        f"{reconciled.kept} findings kept; groups: {states}"
+        f"{reconciled.kept} findings kept, {reconciled.disputed} disputed (held for review "
+        f"by `generate`); groups: {states}"
     )
 
 

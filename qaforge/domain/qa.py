@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from qaforge.domain.vocabulary import Finding
+from qaforge.domain.vocabulary import DISPUTED, Finding
 
 Tier = Literal["image_understanding", "report_generation", "diagnosis"]
 TIERS: tuple[Tier, ...] = ("image_understanding", "report_generation", "diagnosis")
@@ -58,6 +58,9 @@ class GenerationConfig(BaseModel):
 
     Attributes:
         include_possible: Let items rest on findings of ``possible`` certainty.
+        min_confidence: Findings of lower confidence, and disputed ones, make
+            no item: each subtask they touch is held for review (0 holds only
+            disputed findings).
         majority_cap: Largest share of a subtask's items that one answer may
             have; 1.0 turns the cap off. Extra items of the majority answer
             are ``capped`` (kept in the store, not used) by a seeded ranking.
@@ -69,9 +72,35 @@ class GenerationConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     include_possible: bool = False
+    min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
     majority_cap: float = Field(default=0.5, gt=0.0, le=1.0)
     require_series: bool = True
     seed: int = 0
+
+
+class HeldFinding(BaseModel):
+    """A finding generation held back for a person, and the subtasks it kept from making items.
+
+    Attributes:
+        finding_id: The ``findings`` row id.
+        code: Its code.
+        confidence: Its confidence.
+        doubts: What lowered it (``disputed`` for a rules/LLM disagreement).
+        subtasks: Ids of the subtasks that made no item because of it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    finding_id: str
+    code: str
+    confidence: float
+    doubts: tuple[str, ...]
+    subtasks: tuple[str, ...] = ()
+
+
+def is_held(finding: Finding, config: GenerationConfig) -> bool:
+    """Whether generation holds ``finding`` for review: disputed, or below the threshold."""
+    return DISPUTED in finding.doubts or finding.confidence < config.min_confidence
 
 
 class QAItemDraft(BaseModel):

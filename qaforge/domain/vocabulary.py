@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qaforge.resources import resource_dir
 
+DISPUTED = "disputed"
+"""The doubt of a finding the rules and the LLM disagree on (reconciliation)."""
+
 Certainty = Literal["definite", "probable", "possible"]
 Level = Literal["basal", "mid", "apical", "apex"]
 Wall = Literal[
@@ -78,7 +81,14 @@ class Evidence(BaseModel):
 
 
 class Finding(BaseModel):
-    """One normalised statement of a report (DESIGN.md, stateless extraction contract)."""
+    """One normalised statement of a report (DESIGN.md, stateless extraction contract).
+
+    ``confidence`` (0..1) is how far the extractor trusts its own reading, and
+    ``doubts`` name what lowered it (``rules/confidence.yaml`` for the rules;
+    ``disputed`` when the rules and the LLM disagree). It is not the report's
+    certainty: "probable myocarditis" read without a doubt has confidence 1.
+    Generation holds findings below its threshold, and disputed ones, for review.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -90,6 +100,8 @@ class Finding(BaseModel):
     certainty: Certainty = "definite"
     evidence: Evidence
     extractor: str
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    doubts: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _in_vocabulary(self) -> Finding:

@@ -5,8 +5,9 @@ numbers within 1 unit, same levels, walls and segments) pair up as
 ``agree``. What is left of a code is a ``conflict`` when both extractors
 have something left, otherwise ``rules_only`` or ``llm_only``. A policy
 says what happens to each state: ``keep`` (into the reconciled run),
-``drop``, or ``review`` (held back for a radiologist); a conflict can also
-be settled for ``rules`` or ``llm``.
+``drop``, or ``review`` (both sides' findings go into the reconciled run
+marked ``disputed``, so that generation holds them for a radiologist instead
+of making items); a conflict can also be settled for ``rules`` or ``llm``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class MatchGroup:
         rule_findings: The rules' finding rows in the group.
         llm_findings: The LLM's finding rows in the group.
         kept: The rows that go into the reconciled run.
+        held: The rows that go into it as disputed, for a person to settle
+            (a ``review`` decision: both sides' rows).
     """
 
     code: str
@@ -52,6 +55,7 @@ class MatchGroup:
     rule_findings: tuple[dict[str, Any], ...]
     llm_findings: tuple[dict[str, Any], ...]
     kept: tuple[dict[str, Any], ...]
+    held: tuple[dict[str, Any], ...] = ()
 
 
 def reconcile(
@@ -126,4 +130,5 @@ def _group(
         kept = llm
     else:
         kept = ()
-    return MatchGroup(code, state, decision, rules, llm, kept)
+    held = rules + llm if decision == "review" else ()
+    return MatchGroup(code, state, decision, rules, llm, kept, held)

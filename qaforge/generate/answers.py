@@ -4,6 +4,8 @@ The rules that keep items honest live here:
 
 - a study whose findings are silent on the subtask's code gets no item
   (silence is not a negative: a "no" answer needs an explicit negative);
+- findings held for review (low confidence, disputed) make no item of any
+  subtask they touch (:mod:`qaforge.generate.items` applies it);
 - findings of ``possible`` certainty make no item unless allowed;
 - findings that disagree (two values where one answer is asked), fall
   outside the options, or lack the location asked about make no item.
@@ -19,10 +21,11 @@ from qaforge.domain.qa import SourcedFinding
 from qaforge.generate.catalogue import Subtask
 
 SkipReason = Literal[
-    "silent", "possible", "conflicting", "outside_options", "unlocalized", "no_series"
+    "silent", "in_review", "possible", "conflicting", "outside_options", "unlocalized", "no_series"
 ]
 SKIP_REASONS: tuple[SkipReason, ...] = (
     "silent",
+    "in_review",
     "possible",
     "conflicting",
     "outside_options",
@@ -57,7 +60,7 @@ def derive_answer(
     Returns:
         A :class:`DerivedAnswer`, or the reason the study gets no item.
     """
-    relevant = _relevant_findings(subtask, findings)
+    relevant = relevant_findings(subtask, findings)
     if not relevant:
         return "silent"
     if not include_possible and any(item.finding.certainty == "possible" for item in relevant):
@@ -71,9 +74,8 @@ def derive_answer(
     return _value_answer(subtask, relevant)
 
 
-def _relevant_findings(
-    subtask: Subtask, findings: Sequence[SourcedFinding]
-) -> list[SourcedFinding]:
+def relevant_findings(subtask: Subtask, findings: Sequence[SourcedFinding]) -> list[SourcedFinding]:
+    """The findings a subtask's answer would rest on (all of a sequence's for a report item)."""
     if subtask.kind == "report":
         prefix = subtask.sequence + "."
         return [item for item in findings if item.finding.code.startswith(prefix)]

@@ -17,8 +17,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from qaforge.domain.items import ItemProvenance, ReferenceFinding, TemplateRef
-from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
-from qaforge.generate.answers import DerivedAnswer, SkipReason, derive_answer
+from qaforge.domain.qa import (
+    GenerationConfig,
+    HeldFinding,
+    QAItemDraft,
+    SourcedFinding,
+    StudyFindings,
+    is_held,
+)
+from qaforge.generate.answers import DerivedAnswer, SkipReason, derive_answer, relevant_findings
 from qaforge.generate.catalogue import Catalogue, OptionSpec, Subtask
 from qaforge.generate.letters import LetterPlanner
 from qaforge.generate.questions import QuestionTemplate
@@ -36,10 +43,13 @@ class StudyGeneration:
         items: The items, one per subtask at most.
         skipped: ``(subtask_id, reason)`` counts of subtasks whose code the
             study's findings mention but which made no item; silence is not counted.
+        held: The findings held for review instead of making items, each with
+            the subtasks it held (``is_held``).
     """
 
     items: list[QAItemDraft] = field(default_factory=list)
     skipped: Counter[tuple[str, SkipReason]] = field(default_factory=Counter)
+    held: list[HeldFinding] = field(default_factory=list)
 
 
 def finding_content(finding: SourcedFinding) -> list:
@@ -78,7 +88,12 @@ def generate_study_items(
     """
     result = StudyGeneration()
     letters = letters if letters is not None else LetterPlanner()
+    held = {f.finding_id: f for f in study.findings if is_held(f.finding, config)}
+    held_subtasks: dict[str, list[str]] = {finding_id: [] for finding_id in held}
     for subtask in catalogue.subtasks:
+        if held and _holds(subtask, study, held_subtasks):
+            result.skipped[(subtask.id, "in_review")] += 1
+            continue
         derived = derive_answer(subtask, study.findings, include_possible=config.include_possible)
         if isinstance(derived, str):
             if derived != "silent":
@@ -98,7 +113,33 @@ def generate_study_items(
                 letters=letters,
             )
         )
+    result.held = [
+        HeldFinding(
+            finding_id=finding_id,
+            code=sourced.finding.code,
+            confidence=sourced.finding.confidence,
+            doubts=sourced.finding.doubts,
+            subtasks=tuple(held_subtasks[finding_id]),
+        )
+        for finding_id, sourced in held.items()
+    ]
     return result
+
+
+def _holds(subtask: Subtask, study: StudyFindings, held_subtasks: dict[str, list[str]]) -> bool:
+    """Whether a held finding touches the subtask; if so, note the subtask on each such finding.
+
+    A doubtful finding left out could turn a "present" into a wrong "no" or
+    drop a place, so the whole subtask waits for the review.
+    """
+    touching = [
+        f.finding_id
+        for f in relevant_findings(subtask, study.findings)
+        if f.finding_id in held_subtasks
+    ]
+    for finding_id in touching:
+        held_subtasks[finding_id].append(subtask.id)
+    return bool(touching)
 
 
 def _has_series(subtask: Subtask, series_views: dict[str, frozenset[str]] | None) -> bool:

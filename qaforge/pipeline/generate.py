@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from qaforge.domain.qa import GenerationConfig, QAItemDraft, SourcedFinding, StudyFindings
+from qaforge.domain.qa import (
+    GenerationConfig,
+    HeldFinding,
+    QAItemDraft,
+    SourcedFinding,
+    StudyFindings,
+)
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.errors import QaforgeError
 from qaforge.generate.balance import capped_item_ids
 from qaforge.generate.catalogue import Catalogue, load_catalogue
 from qaforge.generate.items import generate_study_items
@@ -18,19 +24,19 @@ from qaforge.generate.stats import SubtaskStats, subtask_statistics
 from qaforge.pipeline.run import (
     Progress,
     begin_stage,
+    finished_extraction_run,
 )
 from qaforge.store.engine import Connection, Engine
 from qaforge.store.extraction import (
     finding_from_columns,
 )
+from qaforge.store.finding_reviews import replace_finding_reviews
 from qaforge.store.qa_items import (
     StudyRecords,
     count_studies_with_reports,
-    extraction_run_ids,
     insert_items,
     item_answer_rows,
     item_subtasks,
-    latest_finished_run_id,
     load_study_records,
     refresh_items,
     set_item_status,
@@ -79,6 +85,10 @@ class GenerationSummary(BaseModel):
             no longer passes the vocabulary (see `qaforge quarantine`).
         items_new / items_kept / items_reactivated / items_capped / items_retired:
             Totals over subtasks (kept: arose again with the same id).
+        findings_held: Findings held for review instead of making items
+            (confidence below ``config.min_confidence``, or disputed); each is
+            a review entry (``qaforge review-findings``).
+        held_doubts: Per doubt, how many held findings have it.
         subtasks: Per subtask, in catalogue order.
     """
 
@@ -94,6 +104,8 @@ class GenerationSummary(BaseModel):
     items_reactivated: int = 0
     items_capped: int = 0
     items_retired: int = 0
+    findings_held: int = 0
+    held_doubts: dict[str, int] = Field(default_factory=dict)
     subtasks: dict[str, SubtaskGenerationSummary] = Field(default_factory=dict)
 
     @property
@@ -135,7 +147,7 @@ def generate_database(
     progress = begin_stage(engine, progress)
     catalogue = load_catalogue(catalogue_path)
     with engine.connect() as connection:
-        run_id = _generation_run(connection, run_id)
+        run_id = finished_extraction_run(connection, run_id)
         total_studies = count_studies_with_reports(connection)
     summary = GenerationSummary(
         run_id=run_id, catalogue_sha256=catalogue.sha256, config=config, studies=total_studies
@@ -189,6 +201,7 @@ def _generate_batch(connection: Connection, state: _GenerationState, study_ids: 
     )
     new_drafts: list[QAItemDraft] = []
     refreshed: list[QAItemDraft] = []
+    held: list[tuple[str, HeldFinding]] = []
     refusals: list[QuarantineEntry] = []
     generated_studies: set[str] = set()
     for study_id in study_ids:
@@ -207,9 +220,8 @@ def _generate_batch(connection: Connection, state: _GenerationState, study_ids: 
             extraction_run_id=state.run_id,
             letters=state.letters,
         )
-        for (subtask_id, reason), count in result.skipped.items():
-            skipped = summary.subtasks[subtask_id].skipped
-            skipped[reason] = skipped.get(reason, 0) + count
+        held.extend((study_id, finding) for finding in result.held)
+        _count_skipped(summary, result.skipped)
         for draft in result.items:
             state.arisen[draft.id] = (draft.subtask_id, draft.answer_key)
             summary.subtasks[draft.subtask_id].arisen += 1
@@ -223,6 +235,7 @@ def _generate_batch(connection: Connection, state: _GenerationState, study_ids: 
                 refreshed.append(draft)
     insert_items(connection, drafts=new_drafts)
     refresh_items(connection, drafts=refreshed)
+    _store_held(connection, state, sorted(generated_studies), held)
     if refusals:
         add_quarantine_entries(connection, entries=refusals)
     state.previously.update(
@@ -235,19 +248,25 @@ def _generate_batch(connection: Connection, state: _GenerationState, study_ids: 
     summary.studies_generated += len(generated_studies)
 
 
-def _generation_run(connection, run_id: str | None) -> str:
-    """The extraction run to generate from: the one named, or the latest finished."""
-    if run_id is None:
-        latest = latest_finished_run_id(connection)
-        if latest is None:
-            raise QaforgeError.of("E502")
-        return latest
-    runs = extraction_run_ids(connection)
-    matches = [known for known in runs if known.startswith(run_id)]
-    if len(matches) != 1 or runs[matches[0]] != "done":
-        state = "unknown" if not matches else "ambiguous" if len(matches) > 1 else "not finished"
-        raise QaforgeError.of("E503", run_id=run_id, state=state)
-    return matches[0]
+def _count_skipped(summary: GenerationSummary, skipped: Counter[tuple[str, str]]) -> None:
+    for (subtask_id, reason), count in skipped.items():
+        reasons = summary.subtasks[subtask_id].skipped
+        reasons[reason] = reasons.get(reason, 0) + count
+
+
+def _store_held(
+    connection: Connection,
+    state: _GenerationState,
+    study_ids: list[str],
+    held: list[tuple[str, HeldFinding]],
+) -> None:
+    """Rewrite the review entries of the generated studies and count them in the summary."""
+    replace_finding_reviews(connection, run_id=state.run_id, study_ids=study_ids, held=held)
+    summary = state.summary
+    summary.findings_held += len(held)
+    for _, finding in held:
+        for doubt in finding.doubts or ("none",):
+            summary.held_doubts[doubt] = summary.held_doubts.get(doubt, 0) + 1
 
 
 def _study_findings(

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from qaforge.domain.vocabulary import DISPUTED, Finding
 from qaforge.extract.reconcile import ReconciliationPolicy, reconcile
 from qaforge.pipeline.extract import DatabaseExtractionSummary, extract_database
 from qaforge.pipeline.extract_llm import LLMExtractionSummary, extract_database_llm
@@ -33,13 +34,18 @@ from qaforge.store.llm import (
 
 
 class ReconciliationSummary(BaseModel):
-    """What :func:`reconcile_database` did."""
+    """What :func:`reconcile_database` did.
+
+    ``kept`` counts the findings stored in the reconciled run, ``disputed`` those
+    of them held for review (both sides of a ``review`` decision).
+    """
 
     run_id: str
     rules_run_id: str
     llm_run_id: str
     reconciled: int = 0
     kept: int = 0
+    disputed: int = 0
     states: dict[str, int] = Field(default_factory=dict)
 
 
@@ -104,17 +110,30 @@ def _reconcile_batch(
         llm = run_findings(connection, run_id=summary.llm_run_id, report_version_ids=ids)
         read_by_both = _read_by_both(connection, summary.rules_run_id, summary.llm_run_id, ids)
     results, rows = [], []
+    disputed = 0
     for version_id in ids:
         if version_id not in read_by_both:
             continue
         groups = reconcile(rules.get(version_id, []), llm.get(version_id, []), policy)
         kept = [finding_from_columns(row) for group in groups for row in group.kept]
-        results.append((version_id, kept))
+        held = [_disputed(row) for group in groups for row in group.held]
+        disputed += len(held)
+        results.append((version_id, kept + held))
         rows.extend(_reconciliation_rows(summary.run_id, version_id, groups))
     with engine.begin() as connection:
-        summary.kept += store_extracted_batch(connection, run_id=summary.run_id, results=results)
+        stored = store_extracted_batch(connection, run_id=summary.run_id, results=results)
         store_reconciliations(connection, rows=rows)
+    summary.kept += stored - disputed
+    summary.disputed += disputed
     summary.reconciled += len(results)
+
+
+def _disputed(row: dict[str, Any]) -> Finding:
+    """A finding row of a ``review`` decision, marked disputed: generation holds it for review."""
+    finding = finding_from_columns(row)
+    return finding.model_copy(
+        update={"confidence": 0.0, "doubts": tuple(sorted({*finding.doubts, DISPUTED}))}
+    )
 
 
 def _read_by_both(connection, rules_run_id: str, llm_run_id: str, ids: list[int]) -> set[int]:

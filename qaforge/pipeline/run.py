@@ -25,9 +25,11 @@ from typing import Protocol, TypeVar
 from pydantic import BaseModel
 
 from qaforge.domain.quarantine import QuarantineEntry
-from qaforge.store.engine import Engine
+from qaforge.errors import QaforgeError
+from qaforge.store.engine import Connection, Engine
 from qaforge.store.extraction import finish_extraction_run
 from qaforge.store.ingest_runs import finish_ingest_run, start_ingest_run
+from qaforge.store.qa_items import extraction_run_ids, latest_finished_run_id
 from qaforge.store.schema import require_current_schema
 
 T = TypeVar("T")
@@ -133,3 +135,23 @@ def note_refusals(summary: QuarantineTally, refused: list[QuarantineEntry]) -> N
     room = EXAMPLES_KEPT - len(summary.examples)
     if room > 0:
         summary.examples.extend(refused[:room])
+
+
+def finished_extraction_run(connection: Connection, run_id: str | None) -> str:
+    """The extraction run to read: the one named (or its first characters), or the latest finished.
+
+    Raises:
+        ConfigError: E502 when there is no finished run, E503 when ``run_id``
+            is unknown, ambiguous or not finished.
+    """
+    if run_id is None:
+        latest = latest_finished_run_id(connection)
+        if latest is None:
+            raise QaforgeError.of("E502")
+        return latest
+    runs = extraction_run_ids(connection)
+    matches = [known for known in runs if known.startswith(run_id)]
+    if len(matches) != 1 or runs[matches[0]] != "done":
+        state = "unknown" if not matches else "ambiguous" if len(matches) > 1 else "not finished"
+        raise QaforgeError.of("E503", run_id=run_id, state=state)
+    return matches[0]

@@ -140,6 +140,8 @@ def finding_columns(finding: Finding) -> dict[str, Any]:
         "evidence_end": finding.evidence.end,
         "evidence_text": finding.evidence.text,
         "extractor": finding.extractor,
+        "confidence": finding.confidence,
+        "doubts": list(finding.doubts),
     }
 
 
@@ -160,6 +162,8 @@ def finding_from_columns(row: Mapping[str, Any]) -> Finding:
             start=row["evidence_start"], end=row["evidence_end"], text=row["evidence_text"]
         ),
         extractor=row["extractor"],
+        confidence=row["confidence"],
+        doubts=tuple(row["doubts"] or ()),
     )
 
 

@@ -171,6 +171,8 @@ def _run_findings(
         FindingRow.evidence_end,
         FindingRow.evidence_text,
         FindingRow.extractor,
+        FindingRow.confidence,
+        FindingRow.doubts,
     ]
     rows = connection.execute(
         select(*columns)

@@ -14,7 +14,18 @@ from qaforge.sample.cases import SAMPLE_CASES
 _counter = itertools.count()
 
 
-def finding(code: str, value, *, certainty="definite", levels=(), walls=(), segments=(), version=1):
+def finding(
+    code: str,
+    value,
+    *,
+    certainty="definite",
+    levels=(),
+    walls=(),
+    segments=(),
+    version=1,
+    confidence=1.0,
+    doubts=(),
+):
     """A stored finding as generation sees it (evidence text is a placeholder sentence)."""
     number = next(_counter)
     return SourcedFinding(
@@ -29,6 +40,8 @@ def finding(code: str, value, *, certainty="definite", levels=(), walls=(), segm
             certainty=certainty,
             evidence=Evidence(start=number * 10, end=number * 10 + 9, text=f"sentence {number}."),
             extractor="test",
+            confidence=confidence,
+            doubts=tuple(doubts),
         ),
     )
 

@@ -15,6 +15,7 @@ from qaforge.pipeline.extract_llm import extract_database_llm
 from qaforge.pipeline.generate import generate_database
 from qaforge.pipeline.ingest import ingest_reports
 from qaforge.pipeline.reconcile import reconcile_database
+from qaforge.pipeline.review_findings import list_finding_reviews
 from qaforge.sample.cases import SAMPLE_CASES
 from qaforge.settings import LLMSettings
 from qaforge.store.models import (
@@ -294,19 +295,27 @@ def test_rules_and_llm_reconcile_into_a_run_that_generate_uses(engine, tmp_path)
     )
     assert [(r["code"], r["decision"]) for r in conflicts] == [("cine.lv_size", "review")]
     with engine.connect() as connection:
-        kept = (
-            connection.execute(
-                select(FindingRow.extractor).where(FindingRow.run_id == summary.run_id)
+        stored = connection.execute(
+            select(FindingRow.extractor, FindingRow.code, FindingRow.doubts).where(
+                FindingRow.run_id == summary.run_id
             )
-            .scalars()
-            .all()
-        )
+        ).all()
         latest = connection.execute(
             select(ExtractionRun.extractor).where(ExtractionRun.id == summary.run_id)
         ).scalar_one()
+    kept = [row.extractor for row in stored if "disputed" not in row.doubts]
+    disputed = [(row.extractor, row.code) for row in stored if "disputed" in row.doubts]
     assert latest == "reconciled" and set(kept) == {"rules"} and len(kept) == summary.kept
+    # The conflict's two sides are in the run, marked disputed, for a person to settle.
+    assert sorted(disputed) == [("llm", "cine.lv_size"), ("rules", "cine.lv_size")]
+    assert summary.disputed == 2
     generated = generate_database(engine, config=GenerationConfig(require_series=False))
     assert generated.run_id == summary.run_id and generated.items_active > 0
+    assert generated.held_doubts["disputed"] == 2 and generated.findings_held >= 2
+    assert generated.subtasks["cine_lv_size"].skipped.get("in_review", 0) >= 1
+    disputed_entries = [e for e in list_finding_reviews(engine).entries if "disputed" in e.doubts]
+    assert len(disputed_entries) == 2 and {e.code for e in disputed_entries} == {"cine.lv_size"}
+    assert all("cine_lv_size" in e.subtasks and e.confidence == 0 for e in disputed_entries)
 
     again = reconcile_database(engine, rules_run_id=rules.run_id, llm_run_id=llm.run_id)
     assert again.run_id == summary.run_id and again.reconciled == 0

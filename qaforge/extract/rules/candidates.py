@@ -18,6 +18,25 @@ from qaforge.extract.rules.locations import Location
 from qaforge.extract.rules.measurements import Measurement
 from qaforge.extract.rules.structure import Sentence
 
+# Code families whose meaning hangs on the sequence the sentence is about.
+_SEQUENCE_BOUND = frozenset({"lge", "t2", "perfusion"})
+# A sentence naming this many finding families lists several findings at once.
+_CROWDED_FAMILIES = 3
+_FINDING_FAMILIES = frozenset(
+    {
+        "attr",
+        "lge",
+        "edema",
+        "perfusion",
+        "effusion",
+        "thrombus",
+        "lvot",
+        "valve",
+        "papillary",
+        "dx",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -47,6 +66,8 @@ class Candidate:
     position: int
     location: Location = field(default_factory=Location)
     descriptors: set[str] = field(default_factory=set)
+    # What makes the reading less sure (names of rules/confidence.yaml).
+    doubts: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -101,7 +122,8 @@ class SentenceContext:
         self.candidate_of: dict[tuple[int, int], Candidate] = {}
         self._triggers: SentenceTriggers | None = None
         self._assertions: dict[tuple[int, int], Assertion] = {}
-        self.sequence = self._sentence_sequence()
+        self.sequence, self.sequence_basis = self._sentence_sequence()
+        self._sentence_doubts = self._doubts_of_sentence()
 
     def triggers(self) -> SentenceTriggers:
         """The sentence's assertion triggers, found on first use."""
@@ -133,24 +155,43 @@ class SentenceContext:
         return any(m.concept == "value.resolved" and m.start >= mention.end for m in self.mentions)
 
     def candidate(self, code: str, value: str | float, certainty: str, position: int) -> Candidate:
-        """A candidate of this sentence."""
-        return Candidate(code, value, certainty, self.sentence, position)
+        """A candidate of this sentence, with the doubts the sentence gives it."""
+        doubts = set(self._sentence_doubts)
+        if self.sequence_basis == "previous" and code.split(".", 1)[0] in _SEQUENCE_BOUND:
+            doubts.add("sequence_inherited")
+        return Candidate(code, value, certainty, self.sentence, position, doubts=doubts)
 
     def localize(self, candidate: Candidate, mention: Mention) -> None:
         """Mark ``candidate`` (from ``mention``) as one that takes the sentence's places."""
         self.localized.append((candidate, mention))
 
-    def _sentence_sequence(self) -> str | None:
-        """The sequence the sentence is about: its terms', its section's, or the previous one's."""
+    def _sentence_sequence(self) -> tuple[str | None, str | None]:
+        """The sequence the sentence is about, and where it came from.
+
+        Returns:
+            ``(sequence, basis)``: the basis is ``own`` (the sentence's terms
+            name it), ``section`` (its heading does), ``previous`` (carried
+            from the sentence before) or None (no sequence).
+        """
         family_sequence = self.decisions.family_sequence
         own = {family_sequence[m.family] for m in self.mentions if m.family in family_sequence}
         if len(own) == 1:
-            return own.pop()
+            return own.pop(), "own"
         if own:
-            return None
+            return None, None
         section = self.decisions.section_sequence.get(self.sentence.section)
         if section:
-            return section
-        if self.state.sequence_section == self.sentence.section:
-            return self.state.sequence
-        return None
+            return section, "section"
+        if self.state.sequence_section == self.sentence.section and self.state.sequence:
+            return self.state.sequence, "previous"
+        return None, None
+
+    def _doubts_of_sentence(self) -> frozenset[str]:
+        """Doubts of every candidate of the sentence: another test named in it, many findings in it."""
+        doubts = set()
+        if self.sentence.mixed:
+            doubts.add("mixed_modality")
+        families = {m.family for m in self.mentions if m.family in _FINDING_FAMILIES}
+        if len(families) >= _CROWDED_FAMILIES:
+            doubts.add("crowded")
+        return frozenset(doubts)

@@ -36,6 +36,7 @@ from spacy.util import filter_spans
 from qaforge.domain.vocabulary import Finding
 from qaforge.extract.rules.assertion import AssertionAnalyzer, load_context_rules
 from qaforge.extract.rules.candidates import Mention
+from qaforge.extract.rules.confidence import load_confidence_rules
 from qaforge.extract.rules.decision_tables import load_decisions
 from qaforge.extract.rules.report_reader import EXTRACTOR_NAME, read_findings
 from qaforge.extract.rules.rule_files import RULES_DIR, load_lexicon, load_section_rules, rules_hash
@@ -137,12 +138,14 @@ class TermsComponent:
 class FindingsComponent:
     """Recognizers over each sentence, then one finding per distinct statement.
 
-    Reads ``context.yaml`` (assertion triggers) and ``decisions.yaml``.
+    Reads ``context.yaml`` (assertion triggers), ``decisions.yaml`` and
+    ``confidence.yaml`` (the weights of doubts).
     """
 
     def __init__(self, rules_dir: Path) -> None:
         self.analyzer = AssertionAnalyzer(load_context_rules(_rule_file(rules_dir, "context.yaml")))
         self.decisions = load_decisions(_rule_file(rules_dir, "decisions.yaml"))
+        self.confidence = load_confidence_rules(_rule_file(rules_dir, "confidence.yaml"))
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.qaforge_findings = read_findings(
@@ -151,6 +154,7 @@ class FindingsComponent:
             doc._.qaforge_mentions,
             self.analyzer,
             self.decisions,
+            self.confidence,
         )
         return doc
 

@@ -119,17 +119,22 @@ def _place_targets(context: SentenceContext, targets: list[Target], owners: Chun
     previous: Candidate | None = None
     last_location = context.state.last_location
     for candidate, _mention in targets:
-        for chunk in owners.of(candidate):
+        chunks = owners.of(candidate)
+        for chunk in chunks:
             candidate.location.update(chunk.location)
+        if chunks and chunks is owners.sentence:
+            candidate.doubts.add("place_of_sentence")
         positive = candidate.value not in ("absent", "normal")
         if candidate.location.is_empty() and positive:
             if previous is not None and not previous.location.is_empty():
                 # "akinesis of the anterior wall with wall thinning": one place.
                 candidate.location.update(previous.location)
+                candidate.doubts.add("place_shared")
             elif last_location is not None and _REFERENCE.search(
                 context.text, context.sentence.start, context.sentence.end
             ):
                 candidate.location.update(last_location)
+                candidate.doubts.add("place_referred")
         if positive:
             previous = candidate
 

@@ -13,6 +13,7 @@ from typing import get_args
 from qaforge.domain.vocabulary import Evidence, Finding, Level, Wall
 from qaforge.extract.rules.assertion import AssertionAnalyzer
 from qaforge.extract.rules.candidates import Candidate, Mention, ReportState, SentenceContext
+from qaforge.extract.rules.confidence import ConfidenceRules, mark_contradictions
 from qaforge.extract.rules.decision_tables import Decisions
 from qaforge.extract.rules.measurements import Measurement, measurements
 from qaforge.extract.rules.sentence_reader import read_sentence
@@ -30,6 +31,7 @@ def read_findings(
     mentions: list[Mention],
     analyzer: AssertionAnalyzer,
     decisions: Decisions,
+    confidence: ConfidenceRules,
 ) -> list[Finding]:
     """Findings of a report.
 
@@ -39,9 +41,11 @@ def read_findings(
         mentions: Its lexicon mentions, in order (terms component).
         analyzer: Decides assertion status.
         decisions: The decision tables.
+        confidence: The weights of doubts (``confidence.yaml``).
 
     Returns:
-        One finding per distinct statement, in text order.
+        One finding per distinct statement, in text order, each with its
+        confidence and doubts.
     """
     has_impression = any(s.section == "impression" for s in sentences)
     closing = set() if has_impression else _closing_sentences(sentences, mentions)
@@ -70,7 +74,9 @@ def read_findings(
             measured=measured[index],
         )
         candidates.extend(read_sentence(context))
-    return [_to_finding(text, c) for c in merge_candidates(candidates, decisions)]
+    merged = merge_candidates(candidates, decisions)
+    mark_contradictions(merged, confidence, decisions.localized_codes)
+    return [_to_finding(text, c, confidence) for c in merged]
 
 
 def _note_header_anchor(
@@ -133,6 +139,9 @@ def merge_candidates(candidates: list[Candidate], decisions: Decisions) -> list[
                 continue
             if candidate.code in decisions.localized_codes and not _merge_places(kept, candidate):
                 continue
+            # One clean reading of a statement is enough: the merged finding keeps
+            # only the doubts every reading of it had.
+            kept.doubts &= candidate.doubts
             if candidate.code.startswith("overall."):
                 rank = decisions.certainty_rank
                 if rank(candidate.certainty) > rank(kept.certainty):
@@ -163,11 +172,15 @@ def _merge_places(kept: Candidate, candidate: Candidate) -> bool:
     return True
 
 
-def _to_finding(text: str, candidate: Candidate) -> Finding:
+def _to_finding(text: str, candidate: Candidate, confidence: ConfidenceRules) -> Finding:
     # The recognizers only build codes and values of the vocabulary (the tests
     # validate every output), so construction skips re-validation for speed.
     sentence = candidate.sentence
     location = candidate.location
+    doubts = set(candidate.doubts)
+    if candidate.certainty != "definite":
+        doubts.add("hedged")
+    ordered = tuple(sorted(doubts))
     return Finding.model_construct(
         code=candidate.code,
         value=candidate.value,
@@ -179,4 +192,6 @@ def _to_finding(text: str, candidate: Candidate) -> Finding:
             start=sentence.start, end=sentence.end, text=text[sentence.start : sentence.end]
         ),
         extractor=EXTRACTOR_NAME,
+        confidence=confidence.confidence(ordered),
+        doubts=ordered,
     )

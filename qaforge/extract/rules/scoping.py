@@ -135,12 +135,18 @@ class SentenceScoper:
         return self._scope_of_lowered(_lower(text[start:end]))
 
     def _scope_of_lowered(self, sentence: str) -> str | None:
+        return self._cue_and_scope(sentence)[1]
+
+    def _cue_and_scope(self, sentence: str) -> tuple[bool, str | None]:
+        """Whether a class's cue is in the sentence, and the class that scopes it out (if any)."""
+        cued = False
         for scope in self._classes:
             if not _has_cue(sentence, scope):
                 continue
+            cued = True
             if scope.unless is None or scope.unless.search(sentence) is None:
-                return scope.name
-        return None
+                return True, scope.name
+        return cued, None
 
     def scope(self, text: str, sentences: list[Sentence]) -> list[Sentence]:
         """The sentences with ``scope`` set on those about another test, prior study or referral.
@@ -150,7 +156,8 @@ class SentenceScoper:
             sentences: Its sentences (:func:`~qaforge.extract.rules.structure.split_sentences`).
 
         Returns:
-            The same sentences, in order; a scoped sentence is a copy with its class name.
+            The same sentences, in order; a scoped sentence is a copy with its
+            class name, and one a cue of this study kept is a copy marked ``mixed``.
         """
         # Lower-cased text and case-sensitive patterns: three times faster than IGNORECASE.
         text = _lower(text)
@@ -163,9 +170,11 @@ class SentenceScoper:
             if not has_hit and self._any_opening is not None:
                 has_hit = self._any_opening.match(text, start, end) is not None
             if has_hit and sentence.section != "excluded":
-                name = self._scope_of_lowered(text[start:end])
+                cued, name = self._cue_and_scope(text[start:end])
                 if name is not None:
                     sentence = dataclasses.replace(sentence, scope=name)
+                elif cued:  # kept by a cue of this study, but it speaks of another too
+                    sentence = dataclasses.replace(sentence, mixed=True)
             scoped.append(sentence)
         return scoped
 

@@ -49,6 +49,8 @@ class Sentence:
     when the header is part of the sentence ("LGE: none."). ``scope`` names
     the class of a sentence about another test, an earlier study or the
     referral (``rules/scoping.yaml``); such a sentence gives no finding.
+    ``mixed`` marks a sentence that names another test or time but is kept by
+    a cue of this study ("unlike the echo, CMR showed ..."): its findings are doubted.
     """
 
     start: int
@@ -58,6 +60,7 @@ class Sentence:
     header_is_subject: bool = False
     header_start: int | None = None
     scope: str | None = None
+    mixed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

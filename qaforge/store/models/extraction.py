@@ -47,6 +47,28 @@ class Finding(Base):
     evidence_end: Mapped[int] = mapped_column(Integer)
     evidence_text: Mapped[str] = mapped_column(Text)
     extractor: Mapped[str] = mapped_column(String(50))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    doubts: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class FindingReview(Base):
+    """A finding generation held back for a person: too doubtful, or disputed, to answer an item.
+
+    One row per (extraction run, finding); ``subtasks`` are the subtasks that
+    made no item because of it. Rewritten for a study each time it is generated.
+    """
+
+    __tablename__ = "finding_reviews"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("extraction_runs.id"), index=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"))
+    code: Mapped[str] = mapped_column(String(60))
+    confidence: Mapped[float] = mapped_column(Float)
+    doubts: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    subtasks: Mapped[list[str]] = mapped_column(JsonType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
