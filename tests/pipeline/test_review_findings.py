@@ -122,9 +122,7 @@ def test_the_review_list_through_the_cli_shows_no_report_text(
         (["--output", "no/such/folder/review.jsonl"], "E520"),
     ],
 )
-def test_review_findings_errors_are_one_line(
-    db_url, tmp_path, monkeypatch, engine, args, expected
-):
+def test_review_findings_errors_are_one_line(db_url, tmp_path, monkeypatch, engine, args, expected):
     prepared(engine, tmp_path)
     generate_database(engine, config=OPEN)
     monkeypatch.setenv("QAFORGE_DATABASE_URL", db_url)
