@@ -10,6 +10,7 @@ the decision tables).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qaforge.extract.rules.assertion import Assertion, AssertionAnalyzer, SentenceTriggers
@@ -20,6 +21,10 @@ from qaforge.extract.rules.structure import Sentence
 
 # Code families whose meaning hangs on the sequence the sentence is about.
 _SEQUENCE_BOUND = frozenset({"lge", "t2", "perfusion"})
+# A figure legend's panel: "(A) ...", "B: ...", "Panel 4c ...".
+_PANEL_LABEL = re.compile(
+    r"\s*(?:\(\s*[A-Ha-h]\d?\s*\)|[A-H]\d?[:)]\s|panels?\s+\w+)", re.IGNORECASE
+)
 # A sentence naming this many finding families lists several findings at once.
 _CROWDED_FAMILIES = 3
 _FINDING_FAMILIES = frozenset(
@@ -157,8 +162,11 @@ class SentenceContext:
     def candidate(self, code: str, value: str | float, certainty: str, position: int) -> Candidate:
         """A candidate of this sentence, with the doubts the sentence gives it."""
         doubts = set(self._sentence_doubts)
-        if self.sequence_basis == "previous" and code.split(".", 1)[0] in _SEQUENCE_BOUND:
+        family = code.split(".", 1)[0]
+        if self.sequence_basis == "previous" and family in _SEQUENCE_BOUND:
             doubts.add("sequence_inherited")
+        if family == "overall" and self.sentence.section != "impression":
+            doubts.add("unheaded_diagnosis")
         return Candidate(code, value, certainty, self.sentence, position, doubts=doubts)
 
     def localize(self, candidate: Candidate, mention: Mention) -> None:
@@ -191,6 +199,8 @@ class SentenceContext:
         doubts = set()
         if self.sentence.mixed:
             doubts.add("mixed_modality")
+        if _PANEL_LABEL.match(self.text, self.sentence.start, self.sentence.end):
+            doubts.add("figure_panel")
         families = {m.family for m in self.mentions if m.family in _FINDING_FAMILIES}
         if len(families) >= _CROWDED_FAMILIES:
             doubts.add("crowded")

@@ -34,6 +34,8 @@ Doubt = Literal[
     "place_shared",
     "place_of_sentence",
     "crowded",
+    "figure_panel",
+    "unheaded_diagnosis",
     "hedged",
 ]
 DOUBTS: tuple[str, ...] = Doubt.__args__  # type: ignore[attr-defined]

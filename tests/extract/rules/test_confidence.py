@@ -112,6 +112,28 @@ def test_a_statement_read_cleanly_once_keeps_no_doubt(extractor: RuleExtractor):
     assert [(f.value, f.doubts, f.confidence) for f in size] == [("dilated", (), 1.0)]
 
 
+@pytest.mark.parametrize(
+    "legend",
+    [
+        "(B) Short-axis cine showing a dilated left ventricle.",
+        "Panel 2c: a dilated left ventricle.",
+        "C: dilated left ventricle on the four-chamber cine.",
+    ],
+)
+def test_a_figure_panel_is_doubted(extractor: RuleExtractor, legend: str):
+    size = [f for f in extractor.extract(legend) if f.code == "cine.lv_size"]
+    assert [f.doubts for f in size] == [("figure_panel",)]
+    assert size[0].confidence == WEIGHTS["figure_panel"]
+
+
+def test_a_diagnosis_without_an_impression_heading_is_doubted(extractor: RuleExtractor):
+    narrative = "The left ventricle is dilated with LVEF 25%. This is dilated cardiomyopathy."
+    headed = "The left ventricle is dilated with LVEF 25%.\nImpression: dilated cardiomyopathy."
+    unheaded = [f.doubts for f in extractor.extract(narrative) if f.code == "overall.nicm_subtype"]
+    assert unheaded == [("unheaded_diagnosis",)]
+    assert [f.doubts for f in extractor.extract(headed) if f.code == "overall.nicm_subtype"] == [()]
+
+
 def test_several_doubts_multiply(extractor: RuleExtractor):
     findings = extractor.extract(
         "Unlike the echo, CMR showed LVEF 30%. Unlike the echo, CMR showed LVEF 50%."
