@@ -14,7 +14,7 @@ _NUMBER = r"\d{1,3}(?:[.,]\d{1,2})?"
 _VALUE = rf"(?P<low>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<high>{_NUMBER}))?"
 
 _LVEF = re.compile(
-    r"(?<![A-Za-z])(?<!RV )(?<!right ventricular )(?<!Right ventricular )"
+    r"(?<![A-Za-z])(?<!RV )(?<!RV-)(?<!right ventricular )(?<!right ventricular-)"
     r"(?:LV\s*EF|LVEF|LV\s+ejection\s+fraction|left\s+ventricular\s+ejection\s+fraction|"
     r"ejection\s+fraction|EF)"
     r"(?:\s*\((?:LVEF|EF)\))?"

@@ -21,6 +21,8 @@ def values(text: str) -> list[tuple[str, float]]:
         ("LVEF 62 % (normal 57-77 %)", [("cine.lvef", 62.0)]),
         ("RVEF 45%", []),
         ("RV EF 45%", []),
+        ("RV-EF 45%", []),
+        ("a right ventricular EF of 30 %", []),
         ("right ventricular ejection fraction 40%", []),
         ("LVEF 35% on echo", []),
         ("Maximal wall thickness 21 mm", [("cine.max_wall_thickness", 21.0)]),
