@@ -16,6 +16,22 @@ from qaforge.extract.rules.grammar import ADJACENT, only_modifiers_between
 # "no additional ischaemia", "no further LGE": not a negative (ANNOTATION rule 2).
 _NOT_THE_FIRST = re.compile(r"(?:additional|further|other|new|more|extra)[\s-]*\Z", re.IGNORECASE)
 
+# An LGE term that names the images, not a finding: "LGE images", "LGE short-axis
+# stack", "on LGE", "LGE showed no scar"; "early gadolinium enhancement" is
+# another sequence.
+_IMAGING_AFTER = re.compile(
+    r"[\s-]*(?:\([A-Za-z]\)\s*)?(?:images?|imaging|sequences?|stud(?:y|ies)|acquisitions?|"
+    r"short[\s-]?axis|long[\s-]?axis|stack|views?|series|scans?|technique|protocol)\b",
+    re.IGNORECASE,
+)
+# "LGE showed no scar": the term before the verb names the sequence.
+_SHOWED_NONE_AFTER = re.compile(
+    r"[\s-]*(?:\([A-Za-z]\)\s*)?(?:(?:showed|shows|demonstrated|demonstrates|revealed|reveals)\s+no\b|"
+    r"(?:did|does)\s+not\s+(?:show|demonstrate|reveal)\b)",
+    re.IGNORECASE,
+)
+_SEQUENCE_BEFORE = re.compile(r"(?:\b(?:on|at|by)\s+(?:the\s+)?|\bearly\s+)\Z", re.IGNORECASE)
+
 # Words of a perfusion term that say it is seen at stress.
 _STRESS_WORDS = ("inducible", "stress", "reversible")
 
@@ -55,8 +71,20 @@ def presence_candidates(context: SentenceContext) -> list[Candidate]:
     return found
 
 
+def names_the_images(context: SentenceContext, mention: Mention) -> bool:
+    """True for an LGE term that names the images ("LGE imaging was performed", "on LGE")."""
+    text, sentence = context.text, context.sentence
+    if _IMAGING_AFTER.match(text, mention.end, sentence.end):
+        return True
+    if _SHOWED_NONE_AFTER.match(text, mention.end, sentence.end):
+        return True
+    return _SEQUENCE_BEFORE.search(text, sentence.start, mention.start) is not None
+
+
 def _term_candidate(context: SentenceContext, mention: Mention, code: str) -> Candidate | None:
     """The finding a term's mention states, by its assertion; None when it states none."""
+    if mention.family == "lge" and names_the_images(context, mention):
+        return None
     assertion = context.assertion(mention)
     if assertion.status in ("historical", "hypothetical"):
         return None
