@@ -19,6 +19,13 @@ from qaforge.extract.rules.grammar import ADJACENT, BACKWARD_GAP, FORWARD_GAP
 # Between a term and a value word after it that describes the term ("effusion is small").
 _COPULA_GAP = re.compile(r"[\s-]*(?:(?:is|are|was|were)\s+)?")
 
+# "a thin rim of enhancement", "a thin compacted layer": the thickness of a rim or
+# a layer, not of the wall.
+_LAYER_AFTER = re.compile(
+    r"[\s-]+(?:[a-z-]+\s+)?(?:rim|layer|line|film|crescent|shell|sliver)s?\b", re.IGNORECASE
+)
+_THICKNESS_KINDS = ("thickened", "thinned")
+
 # Wall motion words that a term right before them does not take ("LGE, akinetic").
 _MOTION_KINDS = ("hypokinetic", "akinetic", "dyskinetic")
 
@@ -118,10 +125,12 @@ def _attributes_before(context: SentenceContext, index: int) -> list[str]:
 
 
 def _describes_other_term(context: SentenceContext, index: int) -> bool:
-    """'small effusion', 'large apical thrombus': the value word belongs to another term."""
+    """'small effusion', 'large apical thrombus', 'thin rim': the value word is another thing's."""
     decisions = context.decisions
     mentions = context.mentions
     mention = mentions[index]
+    if mention.kind in _THICKNESS_KINDS and _LAYER_AFTER.match(context.text, mention.end):
+        return True
     edge = mention.end
     for other in mentions[index + 1 :]:
         if not ADJACENT.fullmatch(context.text, edge, other.start):

@@ -35,6 +35,14 @@ _WALL_THICKNESS = re.compile(
     re.IGNORECASE,
 )
 
+# Words between "maximal" and a value that say it measures something else than
+# the LV wall ("maximal depth 15 mm" of an effusion, "maximal diameter").
+_NOT_THE_WALL = re.compile(
+    r"\b(?:depth|effusion|diameter|gradient|length|width|dimensions?|LVOT|aort\w*|atri\w*|"
+    r"pericardi\w*|mass|thrombus|tumou?r|RV|right\s+ventric\w*)\b",
+    re.IGNORECASE,
+)
+
 # A cheap test that a sentence may hold a measurement at all.
 _ANY_MEASUREMENT = re.compile(r"\d\s*(?:%|mm\b|cm\b)", re.IGNORECASE)
 
@@ -71,6 +79,10 @@ def measurements(text: str, start: int, end: int) -> list[Measurement]:
         high = match.group("high") if match.group("low") else match.group("high2")
         unit = (match.group("unit") or match.group("unit2")).lower()
         if _refers_to_other_study(text, match.end(), end):
+            continue
+        if _NOT_THE_WALL.search(
+            text, match.start(), match.start("low" if match.group("low") else "low2")
+        ):
             continue
         value = _midpoint(low, high)
         if value is None:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
-from qaforge.extract.rules.grammar import ADJACENT, only_modifiers_between
+from qaforge.extract.rules.grammar import ADJACENT, ELSEWHERE, only_modifiers_between
 from qaforge.extract.rules.locations import Chunk, location_chunks
 from qaforge.extract.rules.presence import names_the_images
 
@@ -128,11 +128,12 @@ def _place_targets(context: SentenceContext, targets: list[Target], owners: Chun
     """Update each target's location from its chunks, or carry the previous place."""
     previous: Candidate | None = None
     last_location = context.state.last_location
-    for candidate, _mention in targets:
+    for candidate, mention in targets:
         for chunk in owners.of(candidate):
             candidate.location.update(chunk.location)
         positive = candidate.value not in ("absent", "normal")
-        if candidate.location.is_empty() and positive:
+        elsewhere = ELSEWHERE.match(context.text, mention.end, context.sentence.end)
+        if candidate.location.is_empty() and positive and not elsewhere:
             if previous is not None and not previous.location.is_empty():
                 # "akinesis of the anterior wall with wall thinning": one place.
                 candidate.location.update(previous.location)

@@ -75,3 +75,60 @@ def test_an_aneurysm_noun_is_no_wall_motion_finding():
 def test_hyphenated_wall_names_are_one_wall(wall, expected):
     text = f"Midwall LGE of the mid {wall} wall."
     assert of_code(text, "lge.presence") == {("present", ("mid",), (expected,), ())}
+
+
+def test_sparing_a_layer_is_the_lesions_depth_not_a_negative():
+    text = "Subepicardial LGE in the basal lateral wall sparing the subendocardium."
+    assert of_code(text, "lge.presence") == {("present", ("basal",), ("lateral",), ())}
+    assert of_code(text, "lge.pattern") == {("subepicardial", (), (), ())}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("LGE showed a 50-75% transmural scar in the anterior wall.", "lge.pattern"),
+        ("Circumferential pericardial effusion; patchy LGE in the septum.", "lge.distribution"),
+        ("Early gadolinium enhancement with a global rise in signal.", "lge.distribution"),
+        ("A thin rim of enhancement around the effusion.", "cine.wall_thickness"),
+        ("A thin compacted layer in the apical lateral segments.", "cine.wall_thickness"),
+        ("Transmural infarct with microvascular obstruction.", "cine.lvot_obstruction"),
+    ],
+)
+def test_words_that_describe_something_else_give_no_finding(text, code):
+    found = of_code(text, code)
+    if code == "lge.distribution":
+        assert ("diffuse", (), (), ()) not in found
+    else:
+        assert found == set()
+
+
+def test_lge_named_by_its_timing_is_the_images():
+    assert of_code("LGE at 10 minutes without enhancement.", "lge.presence") == {
+        ("absent", (), (), ())
+    }
+
+
+def test_a_finding_elsewhere_does_not_take_the_place_before_it():
+    text = "Akinesia of the anterior wall from base to apex, hypokinesia elsewhere."
+    assert ("hypokinetic", (), (), ()) in of_code(text, "cine.wall_motion")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LGE of the anteroapical region.", ("present", ("apical",), ("anterior",), ())),
+        ("LGE of the infero-basal wall.", ("present", ("basal",), ("inferior",), ())),
+        ("LGE of the apicolateral wall.", ("present", ("apical",), ("lateral",), ())),
+        (
+            "LGE of the apical anterior and inferior segments.",
+            ("present", ("apical",), ("anterior", "inferior"), (13, 15)),
+        ),
+        (
+            "LGE of the basal and mid inferolateral segments.",
+            ("present", ("basal", "mid"), ("inferolateral",), (5, 11)),
+        ),
+        ("LGE of the apical segments.", ("present", ("apical",), (), ())),
+    ],
+)
+def test_compound_place_words_and_named_segment_lists(text, expected):
+    assert of_code(text, "lge.presence") == {expected}

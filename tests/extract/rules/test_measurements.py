@@ -29,6 +29,7 @@ def values(text: str) -> list[tuple[str, float]]:
         ("maximum septal thickness of 1.9 cm", [("cine.max_wall_thickness", 19.0)]),
         ("the septum measures up to 17 mm", [("cine.max_wall_thickness", 17.0)]),
         ("max LVOT gradient 50 mmHg", []),
+        ("effusion with a maximal depth of 12 mm", []),
     ],
 )
 def test_measurements(text, expected):
