@@ -204,8 +204,14 @@ def _word_chunk(text: str, group: list[Word]) -> Chunk:
             location.segments.add(number)
         chunk_end = single.end()
     plural = _SEGMENTS_WORD.match(text, chunk_end)
-    if plural and location.levels and location.walls:
-        # "the apical anterior, septal and inferior segments": each named AHA segment.
+    if (
+        plural
+        and location.levels
+        and location.walls
+        and min(len(location.levels), len(location.walls)) == 1
+    ):
+        # "the apical anterior, septal and inferior segments": each named AHA segment
+        # (not "basal and mid inferior and septal": which pairs are meant is unsaid).
         pairs = [(level, wall) for level in location.levels for wall in location.walls]
         if all(pair in _SEGMENT_OF for pair in pairs):
             location.segments.update(_SEGMENT_OF[pair] for pair in pairs)

@@ -45,6 +45,9 @@ _VIEW_GAP = re.compile(
     re.IGNORECASE,
 )
 
+# A bracketed aside with a measurement in it ("(max 14 mm, inferoseptum)").
+_MEASURED_ASIDE = re.compile(r"\([^()]*\d\s*(?:mm|cm)\b[^()]*\)", re.IGNORECASE)
+
 Target = tuple[Candidate, Mention]
 
 
@@ -82,11 +85,23 @@ def attach_locations(context: SentenceContext) -> None:
 
 
 def _sentence_chunks(context: SentenceContext) -> list[Chunk]:
-    """The location chunks of the sentence (place words of another structure left out)."""
+    """The location chunks of the sentence.
+
+    Left out: place words of another structure, and those of a measurement in
+    brackets ("(max 14 mm, inferoseptum)": where the maximum is, rule 5).
+    """
+    measured = [
+        match.span()
+        for match in _MEASURED_ASIDE.finditer(
+            context.text, context.sentence.start, context.sentence.end
+        )
+    ]
     words = [
         (m.start, m.end, m.family, m.kind)
         for index, m in enumerate(context.mentions)
-        if m.family in ("level", "wall") and not _names_another_structure(context, index)
+        if m.family in ("level", "wall")
+        and not _names_another_structure(context, index)
+        and not any(start <= m.start < end for start, end in measured)
     ]
     return location_chunks(context.text, words, context.sentence.start, context.sentence.end)
 

@@ -132,3 +132,15 @@ def test_a_finding_elsewhere_does_not_take_the_place_before_it():
 )
 def test_compound_place_words_and_named_segment_lists(text, expected):
     assert of_code(text, "lge.presence") == {expected}
+
+
+def test_a_segment_list_over_two_levels_and_two_walls_gives_no_numbers():
+    text = "LGE of the basal and mid inferior and inferoseptal segments."
+    assert of_code(text, "lge.presence") == {
+        ("present", ("basal", "mid"), ("inferoseptal", "inferior"), ())
+    }
+
+
+def test_the_place_of_a_bracketed_maximum_is_not_the_thickenings():
+    text = "A mildly hypertrophied LV (max 15 mm, anteroseptum) with normal volumes."
+    assert of_code(text, "cine.wall_thickness") == {("thickened", (), (), ())}
