@@ -144,3 +144,14 @@ def test_a_segment_list_over_two_levels_and_two_walls_gives_no_numbers():
 def test_the_place_of_a_bracketed_maximum_is_not_the_thickenings():
     text = "A mildly hypertrophied LV (max 15 mm, anteroseptum) with normal volumes."
     assert of_code(text, "cine.wall_thickness") == {("thickened", (), (), ())}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patchy midwall LGE at the RV-LV junctions.",
+        "Focal LGE at the junction of the RV with the septum.",
+    ],
+)
+def test_the_rv_lv_junction_is_the_insertion_point(text):
+    assert of_code(text, "lge.distribution") >= {("rv_insertion_point", (), (), ())}
