@@ -19,6 +19,18 @@ from qaforge.extract.rules.grammar import ADJACENT, BACKWARD_GAP, FORWARD_GAP
 # Between a term and a value word after it that describes the term ("effusion is small").
 _COPULA_GAP = re.compile(r"[\s-]*(?:(?:is|are|was|were)\s+)?")
 
+# "a thin rim of enhancement", "a thin compacted layer": the thickness of a rim or
+# a layer, not of the wall.
+_LAYER_AFTER = re.compile(
+    r"[\s-]+(?:[a-z-]+\s+)?(?:rim|layer|line|film|crescent|shell|sliver)s?\b", re.IGNORECASE
+)
+_THICKNESS_KINDS = ("thickened", "thinned")
+
+# Where one clause of a sentence ends and the next begins.
+_CLAUSE_BREAK = re.compile(
+    r";|,\s*(?:and|but|while|whereas)\b|\b(?:whereas|while|but)\b", re.IGNORECASE
+)
+
 # Wall motion words that a term right before them does not take ("LGE, akinetic").
 _MOTION_KINDS = ("hypokinetic", "akinetic", "dyskinetic")
 
@@ -118,10 +130,12 @@ def _attributes_before(context: SentenceContext, index: int) -> list[str]:
 
 
 def _describes_other_term(context: SentenceContext, index: int) -> bool:
-    """'small effusion', 'large apical thrombus': the value word belongs to another term."""
+    """'small effusion', 'large apical thrombus', 'thin rim': the value word is another thing's."""
     decisions = context.decisions
     mentions = context.mentions
     mention = mentions[index]
+    if mention.kind in _THICKNESS_KINDS and _LAYER_AFTER.match(context.text, mention.end):
+        return True
     edge = mention.end
     for other in mentions[index + 1 :]:
         if not ADJACENT.fullmatch(context.text, edge, other.start):
@@ -143,9 +157,20 @@ def _describes_other_term(context: SentenceContext, index: int) -> bool:
     return False
 
 
+def _between(context: SentenceContext, first: Mention, second: Mention) -> str:
+    """The text between two mentions, whichever comes first."""
+    if first.end <= second.start:
+        return context.text[first.end : second.start]
+    return context.text[second.end : first.start]
+
+
 def _anchor(context: SentenceContext, mention: Mention, carry: bool = True) -> str | None:
     """The chamber word nearest the mention; else (``carry``) the previous sentence's."""
     anchors = [m for m in context.mentions if m.family == "anchor"]
+    # "the RV was non-dilated with normal function, and the LV ...": a chamber
+    # of the value word's own clause before one across a clause break.
+    same_clause = [m for m in anchors if not _CLAUSE_BREAK.search(_between(context, m, mention))]
+    anchors = same_clause or anchors
     if anchors:
         nearest = min(
             anchors, key=lambda m: min(abs(m.start - mention.end), abs(mention.start - m.end))

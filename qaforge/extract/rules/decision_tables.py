@@ -83,6 +83,32 @@ class LvefGrade(BaseModel):
         return grade
 
 
+class ValveAbbreviations(BaseModel):
+    """Valve abbreviations that need a cue to state regurgitation, and the cues (``decisions.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    forms: frozenset[str]
+    grades_before: tuple[str, ...]
+    cues_after: tuple[str, ...]
+
+    @field_validator("forms")
+    @classmethod
+    def _capitals(cls, forms: frozenset[str]) -> frozenset[str]:
+        for form in sorted(forms):
+            if not form.isalpha() or form != form.upper():
+                raise ValueError(f"{form!r} is not an abbreviation in capitals")
+        return forms
+
+    @field_validator("grades_before", "cues_after")
+    @classmethod
+    def _words(cls, words: tuple[str, ...]) -> tuple[str, ...]:
+        empty = [word for word in words if not word.strip()]
+        if empty or not words:
+            raise ValueError("list one or more non-empty words")
+        return words
+
+
 class Decisions(BaseModel):
     """The decision tables of ``decisions.yaml`` (its comments say what each decides)."""
 
@@ -109,6 +135,7 @@ class Decisions(BaseModel):
     other_term_families: frozenset[str]
     descriptive_families: frozenset[str]
     modifier_families: frozenset[str]
+    valve_abbreviations: ValveAbbreviations
 
     def certainty_rank(self, certainty: str) -> int:
         """0 for the weakest certainty of ``certainty_order``, rising to the strongest."""

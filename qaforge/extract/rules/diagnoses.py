@@ -8,7 +8,22 @@ negated diagnoses give nothing.
 
 from __future__ import annotations
 
+import re
+
 from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
+
+# "a woman with sarcoidosis", "in this boy with known Fabry disease": the
+# patient's history, not what the scan shows (ANNOTATION rule 1).
+_PATIENT_WITH = re.compile(
+    r"\b(?:patients?|man|men|woman|women|boy|girl|child|children|athlete|adult|infant|"
+    r"gentleman|lady|male|female)\s+with\s+(?:[\w'-]+\s+){0,3}\Z",
+    re.IGNORECASE,
+)
+
+# A bare "non-ischaemic" (no "cardiomyopathy", "aetiology"): in a sentence that
+# describes LGE it is the pattern of the scar, not the diagnosis (rule 8).
+_BARE_NON_ISCHAEMIC = re.compile(r"non[\s-]?isch(?:a)?emic", re.IGNORECASE)
+_SCAR_FAMILIES = ("lge", "depth", "distribution")
 
 
 def diagnosis_candidates(context: SentenceContext) -> list[Candidate]:
@@ -24,7 +39,7 @@ def diagnosis_candidates(context: SentenceContext) -> list[Candidate]:
     subtypes = context.decisions.nicm_subtypes
     for mention in context.mentions:
         kind = _diagnosis_kind(context, mention)
-        if kind is None:
+        if kind is None or not _states_the_diagnosis(context, mention):
             continue
         assertion = context.assertion(mention)
         if assertion.status == "historical":
@@ -57,3 +72,14 @@ def _diagnosis_kind(context: SentenceContext, mention: Mention) -> str | None:
     if mention.family == "dx" and mention.kind not in ("pattern_only",):
         return mention.kind
     return None
+
+
+def _states_the_diagnosis(context: SentenceContext, mention: Mention) -> bool:
+    """False for a diagnosis the sentence gives as the patient's history, or as a scar's pattern."""
+    text = context.text
+    start = context.sentence.start
+    if _PATIENT_WITH.search(text, start, mention.start):
+        return False
+    if _BARE_NON_ISCHAEMIC.fullmatch(text, mention.start, mention.end):
+        return not any(m.family in _SCAR_FAMILIES for m in context.mentions)
+    return True

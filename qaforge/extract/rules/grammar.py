@@ -26,6 +26,14 @@ BACKWARD_GAP = re.compile(
 # Two words side by side (a space or a hyphen between them).
 ADJACENT = re.compile(r"[\s-]*")
 
+# After a finding: it is of the rest of the heart ("hypokinesia elsewhere", "in
+# the remaining segments"), not of the place named before it.
+ELSEWHERE = re.compile(
+    r"[\s,]*(?:elsewhere|in\s+(?:all\s+)?(?:the\s+)?(?:other|remaining)\s+"
+    r"(?:segments?|walls?|territor(?:y|ies)|regions?|areas?))\b",
+    re.IGNORECASE,
+)
+
 # Between a place and the term it is the place of ("inferior wall subendocardial LGE").
 _LOCATION_GAP = re.compile(
     r"[\s()-]*(?:(?:walls?|segments?|myocardium|myocardial|region|territory)\b[\s()-]*)*",

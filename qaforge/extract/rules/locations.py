@@ -48,6 +48,31 @@ _SEGMENT_LIST = re.compile(
     re.IGNORECASE,
 )
 _SINGLE_SEGMENT_WORD = re.compile(r"[\s-]*segment\b(?!s)", re.IGNORECASE)
+_SEGMENTS_WORD = re.compile(r"[\s-]*segments\b", re.IGNORECASE)
+
+# One word for a wall and a level ("anteroapical", "infero-basal", "apicolateral").
+_WALL_PREFIX = {
+    "antero": "anterior",
+    "infero": "inferior",
+    "postero": "inferolateral",
+    "septo": "septal",
+    "latero": "lateral",
+    "anterosepto": "anteroseptal",
+    "inferosepto": "inferoseptal",
+    "anterolatero": "anterolateral",
+    "inferolatero": "inferolateral",
+}
+_WALL_SUFFIX = {
+    "anterior": "anterior",
+    "inferior": "inferior",
+    "septal": "septal",
+    "lateral": "lateral",
+}
+_COMPOUND = re.compile(
+    rf"\b(?:(?P<wall>{'|'.join(sorted(_WALL_PREFIX, key=len, reverse=True))})-?"
+    r"(?P<level>apical|basal|apex)|apico-?(?P<apical_wall>anterior|inferior|septal|lateral))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -101,7 +126,9 @@ def location_chunks(text: str, words: list[Word], start: int, end: int) -> list[
         (within 3 characters) is part of it.
     """
     chunks = [_word_chunk(text, group) for group in _word_groups(text, words)]
-    for segment_chunk in _segment_list_chunks(text, start, end):
+    for segment_chunk in _compound_chunks(text, start, end) + _segment_list_chunks(
+        text, start, end
+    ):
         for chunk in chunks:
             if chunk.start <= segment_chunk.end + 3 and segment_chunk.start <= chunk.end + 3:
                 chunk.location.update(segment_chunk.location)
@@ -111,6 +138,18 @@ def location_chunks(text: str, words: list[Word], start: int, end: int) -> list[
         else:
             chunks.append(segment_chunk)
     chunks.sort(key=lambda chunk: chunk.start)
+    return chunks
+
+
+def _compound_chunks(text: str, start: int, end: int) -> list[Chunk]:
+    """'anteroapical', 'apicolateral': one chunk with the word's level and wall."""
+    chunks: list[Chunk] = []
+    for match in _COMPOUND.finditer(text, start, end):
+        if match.group("apical_wall"):
+            level, wall = "apical", _WALL_SUFFIX[match.group("apical_wall").lower()]
+        else:
+            level, wall = match.group("level").lower(), _WALL_PREFIX[match.group("wall").lower()]
+        chunks.append(Chunk(match.start(), match.end(), Location(levels={level}, walls={wall})))
     return chunks
 
 
@@ -164,6 +203,18 @@ def _word_chunk(text: str, group: list[Word]) -> Chunk:
         if number is not None:
             location.segments.add(number)
         chunk_end = single.end()
+    plural = _SEGMENTS_WORD.match(text, chunk_end)
+    if (
+        plural
+        and location.levels
+        and location.walls
+        and min(len(location.levels), len(location.walls)) == 1
+    ):
+        # "the apical anterior, septal and inferior segments": each named AHA segment
+        # (not "basal and mid inferior and septal": which pairs are meant is unsaid).
+        pairs = [(level, wall) for level in location.levels for wall in location.walls]
+        if all(pair in _SEGMENT_OF for pair in pairs):
+            location.segments.update(_SEGMENT_OF[pair] for pair in pairs)
     return Chunk(group[0][0], chunk_end, location)
 
 

@@ -14,7 +14,7 @@ _NUMBER = r"\d{1,3}(?:[.,]\d{1,2})?"
 _VALUE = rf"(?P<low>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<high>{_NUMBER}))?"
 
 _LVEF = re.compile(
-    r"(?<![A-Za-z])(?<!RV )(?<!right ventricular )(?<!Right ventricular )"
+    r"(?<![A-Za-z])(?<!RV )(?<!RV-)(?<!right ventricular )(?<!right ventricular-)"
     r"(?:LV\s*EF|LVEF|LV\s+ejection\s+fraction|left\s+ventricular\s+ejection\s+fraction|"
     r"ejection\s+fraction|EF)"
     r"(?:\s*\((?:LVEF|EF)\))?"
@@ -32,6 +32,14 @@ _WALL_THICKNESS = re.compile(
     r"[^\d\n;.]{0,60}?"
     r"(?:measur(?:es|ing|ed)|of|up\s+to|reaching|reaches|to|at|=|:|\()\s*(?:up\s+to\s+)?(?:approximately\s+|approx\.?\s+|about\s+)?"
     rf"(?P<low2>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<high2>{_NUMBER}))?\s*(?P<unit2>mm|cm)\b",
+    re.IGNORECASE,
+)
+
+# Words between "maximal" and a value that say it measures something else than
+# the LV wall ("maximal depth 15 mm" of an effusion, "maximal diameter").
+_NOT_THE_WALL = re.compile(
+    r"\b(?:depth|effusion|diameter|gradient|length|width|dimensions?|LVOT|aort\w*|atri\w*|"
+    r"pericardi\w*|mass|thrombus|tumou?r|RV|right\s+ventric\w*)\b",
     re.IGNORECASE,
 )
 
@@ -71,6 +79,10 @@ def measurements(text: str, start: int, end: int) -> list[Measurement]:
         high = match.group("high") if match.group("low") else match.group("high2")
         unit = (match.group("unit") or match.group("unit2")).lower()
         if _refers_to_other_study(text, match.end(), end):
+            continue
+        if _NOT_THE_WALL.search(
+            text, match.start(), match.start("low" if match.group("low") else "low2")
+        ):
             continue
         value = _midpoint(low, high)
         if value is None:

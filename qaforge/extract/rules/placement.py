@@ -16,24 +16,37 @@ import re
 from dataclasses import dataclass, field
 
 from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
-from qaforge.extract.rules.grammar import ADJACENT, only_modifiers_between
+from qaforge.extract.rules.grammar import ADJACENT, ELSEWHERE, only_modifiers_between
 from qaforge.extract.rules.locations import Chunk, location_chunks
+from qaforge.extract.rules.presence import names_the_images
 
 # Between a place and what it is the subject of ("the apex is thin and akinetic").
 _SUBJECT_GAP = re.compile(
     r"[\s()-]*(?:(?:walls?|segments?|myocardium|region)\b[\s()-]*)*"
-    r"(?:is|are|was|were|appears?|remains?|looks?|seems?|shows?|demonstrates?)\b[\s]*(?:\w+ly\s+)?",
+    r"(?:is|are|was|were|appears?|appeared|remains?|remained|looks?|seems?|shows?|showed|"
+    r"demonstrates?|demonstrated)\b[\s]*(?:\w+ly\s+)?(?:(?:no|not)\s+)?",
     re.IGNORECASE,
 )
 
 # Words that refer back to the place of the previous sentence's lesion.
 _REFERENCE = re.compile(
-    r"\b(?:which|these|this|same|corresponding|affected|there|here|at this site|in this region)\b",
+    r"\b(?:which|these|this|same|corresponding|affected|here|at this site|in this region)\b"
+    # "there" refers back, "there is" does not.
+    r"|\bthere\b(?!\s+(?:is|are|was|were|has|have|had|appears?|appeared|seems?)\b)",
     re.IGNORECASE,
 )
 
 # Between two findings that share one place ("thinning and akinesis of the basal anteroseptum").
 _COORDINATION = re.compile(r"\s*(?:and|,|/|&)\s*")
+
+# Between a place word and the images it names ("basal short-axis LGE images").
+_VIEW_GAP = re.compile(
+    r"[\s-]*(?:(?:(?:short|long)[\s-]?axis|(?:two|three|four|2|3|4)[\s-]?chamber)[\s-]*)?",
+    re.IGNORECASE,
+)
+
+# A bracketed aside with a measurement in it ("(max 14 mm, inferoseptum)").
+_MEASURED_ASIDE = re.compile(r"\([^()]*\d\s*(?:mm|cm)\b[^()]*\)", re.IGNORECASE)
 
 Target = tuple[Candidate, Mention]
 
@@ -72,11 +85,23 @@ def attach_locations(context: SentenceContext) -> None:
 
 
 def _sentence_chunks(context: SentenceContext) -> list[Chunk]:
-    """The location chunks of the sentence (wall words of an insertion point left out)."""
+    """The location chunks of the sentence.
+
+    Left out: place words of another structure, and those of a measurement in
+    brackets ("(max 14 mm, inferoseptum)": where the maximum is, rule 5).
+    """
+    measured = [
+        match.span()
+        for match in _MEASURED_ASIDE.finditer(
+            context.text, context.sentence.start, context.sentence.end
+        )
+    ]
     words = [
         (m.start, m.end, m.family, m.kind)
         for index, m in enumerate(context.mentions)
-        if m.family in ("level", "wall") and not _names_insertion_point(context, index)
+        if m.family in ("level", "wall")
+        and not _names_another_structure(context, index)
+        and not any(start <= m.start < end for start, end in measured)
     ]
     return location_chunks(context.text, words, context.sentence.start, context.sentence.end)
 
@@ -118,14 +143,15 @@ def _place_targets(context: SentenceContext, targets: list[Target], owners: Chun
     """Update each target's location from its chunks, or carry the previous place."""
     previous: Candidate | None = None
     last_location = context.state.last_location
-    for candidate, _mention in targets:
+    for candidate, mention in targets:
         chunks = owners.of(candidate)
         for chunk in chunks:
             candidate.location.update(chunk.location)
         if chunks and chunks is owners.sentence:
             candidate.doubts.add("place_of_sentence")
         positive = candidate.value not in ("absent", "normal")
-        if candidate.location.is_empty() and positive:
+        elsewhere = ELSEWHERE.match(context.text, mention.end, context.sentence.end)
+        if candidate.location.is_empty() and positive and not elsewhere:
             if previous is not None and not previous.location.is_empty():
                 # "akinesis of the anterior wall with wall thinning": one place.
                 candidate.location.update(previous.location)
@@ -139,16 +165,22 @@ def _place_targets(context: SentenceContext, targets: list[Target], owners: Chun
             previous = candidate
 
 
-def _names_insertion_point(context: SentenceContext, index: int) -> bool:
-    """'inferior right ventricular insertion point': the wall word names the insertion point."""
+def _names_another_structure(context: SentenceContext, index: int) -> bool:
+    """True when the place word names something else than the LV wall right after it.
+
+    "inferior right ventricular insertion point" (a distribution), "the
+    anterolateral papillary muscle", "mid-ventricular LGE images" (the images).
+    """
     mentions = context.mentions
     edge = mentions[index].end
     for other in mentions[index + 1 :]:
+        if other.family == "lge" and _VIEW_GAP.fullmatch(context.text, edge, other.start):
+            return names_the_images(context, other)
         if not ADJACENT.fullmatch(context.text, edge, other.start):
             return False
-        if other.concept == "distribution.rv_insertion_point":
+        if other.concept == "distribution.rv_insertion_point" or other.family == "papillary":
             return True
-        if other.family not in ("anchor", "wall"):
+        if other.family not in ("anchor", "wall", "level"):
             return False
         edge = other.end
     return False

@@ -16,6 +16,30 @@ from qaforge.extract.rules.grammar import ADJACENT, only_modifiers_between
 # "no additional ischaemia", "no further LGE": not a negative (ANNOTATION rule 2).
 _NOT_THE_FIRST = re.compile(r"(?:additional|further|other|new|more|extra)[\s-]*\Z", re.IGNORECASE)
 
+# An LGE term that names the images, not a finding: "LGE images", "LGE short-axis
+# stack", "on LGE", "LGE showed no scar"; "early gadolinium enhancement" is
+# another sequence.
+_IMAGING_AFTER = re.compile(
+    r"[\s-]*(?:\([A-Za-z]\)\s*)?(?:images?|imaging|sequences?|stud(?:y|ies)|acquisitions?|"
+    r"short[\s-]?axis|long[\s-]?axis|stack|views?|series|scans?|technique|protocol|"
+    r"(?:at|after)\s+\d+\s*(?:min|mins|minutes?)\b)",
+    re.IGNORECASE,
+)
+# "LGE showed no scar": the term before the verb names the sequence.
+_SHOWED_NONE_AFTER = re.compile(
+    r"[\s-]*(?:\([A-Za-z]\)\s*)?(?:(?:showed|shows|demonstrated|demonstrates|revealed|reveals)\s+no\b|"
+    r"(?:did|does)\s+not\s+(?:show|demonstrate|reveal)\b)",
+    re.IGNORECASE,
+)
+_SEQUENCE_BEFORE = re.compile(r"(?:\b(?:on|at|by)\s+(?:the\s+)?|\bearly\s+)\Z", re.IGNORECASE)
+
+# Between "sparing" and the layer it spares ("sparing of the subendocardium").
+_SPARED_GAP = re.compile(r"\s+(?:of\s+)?(?:the\s+)?", re.IGNORECASE)
+# ">50% transmural", "25-50 % transmural": the extent of a scar.
+_PERCENT_BEFORE = re.compile(r"\d\s*%\s*(?:of\s+(?:the\s+)?wall\s+)?\Z")
+# Terms a pattern word right before describes instead of a lesion ("circumferential effusion").
+_NOT_A_LESION = ("effusion", "thrombus", "mask")
+
 # Words of a perfusion term that say it is seen at stress.
 _STRESS_WORDS = ("inducible", "stress", "reversible")
 
@@ -39,6 +63,8 @@ def presence_candidates(context: SentenceContext) -> list[Candidate]:
         elif mention.family == "papillary" and lge_context:
             code = "lge.papillary_muscle"
         elif mention.concept == "lge.spared" and lge_context:
+            if _spares_a_layer(context, mention):
+                continue  # "sparing the subendocardium": the lesion's depth, not a negative
             candidate = context.candidate("lge.presence", "absent", "definite", mention.start)
             found.append(candidate)
             context.localize(candidate, mention)
@@ -55,8 +81,20 @@ def presence_candidates(context: SentenceContext) -> list[Candidate]:
     return found
 
 
+def names_the_images(context: SentenceContext, mention: Mention) -> bool:
+    """True for an LGE term that names the images ("LGE imaging was performed", "on LGE")."""
+    text, sentence = context.text, context.sentence
+    if _IMAGING_AFTER.match(text, mention.end, sentence.end):
+        return True
+    if _SHOWED_NONE_AFTER.match(text, mention.end, sentence.end):
+        return True
+    return _SEQUENCE_BEFORE.search(text, sentence.start, mention.start) is not None
+
+
 def _term_candidate(context: SentenceContext, mention: Mention, code: str) -> Candidate | None:
     """The finding a term's mention states, by its assertion; None when it states none."""
+    if mention.family == "lge" and names_the_images(context, mention):
+        return None
     assertion = context.assertion(mention)
     if assertion.status in ("historical", "hypothetical"):
         return None
@@ -103,6 +141,43 @@ def _owner(context: SentenceContext, mention: Mention) -> tuple[str | None, Ment
     return context.decisions.family_sequence[owner.family], owner
 
 
+def _spares_a_layer(context: SentenceContext, spared: Mention) -> bool:
+    """True when "sparing" is followed by a depth word ("sparing the subendocardium")."""
+    after = [m for m in context.mentions if m.start >= spared.end]
+    return (
+        bool(after)
+        and after[0].family == "depth"
+        and (_SPARED_GAP.fullmatch(context.text, spared.end, after[0].start) is not None)
+    )
+
+
+def _describes_no_lesion(context: SentenceContext, mention: Mention, owner: Mention | None) -> bool:
+    """True for a pattern word that is no lesion's pattern.
+
+    "sparing the subendocardium" (the layer spared), ">50% transmural" (the
+    extent of a scar, not its depth), "circumferential pericardial effusion"
+    (the effusion's), "early gadolinium enhancement with global ..." (the images').
+    """
+    text, start = context.text, context.sentence.start
+    before = [m for m in context.mentions if m.end <= mention.start]
+    if (
+        before
+        and before[-1].concept == "lge.spared"
+        and _SPARED_GAP.fullmatch(text, before[-1].end, mention.start)
+    ):
+        return True
+    if mention.concept == "depth.transmural" and _PERCENT_BEFORE.search(text, start, mention.start):
+        return True
+    after = [m for m in context.mentions if m.start >= mention.end]
+    if (
+        after
+        and after[0].family in _NOT_A_LESION
+        and ADJACENT.fullmatch(text, mention.end, after[0].start)
+    ):
+        return True
+    return owner is not None and owner.family == "lge" and names_the_images(context, owner)
+
+
 def pattern_candidates(context: SentenceContext) -> list[Candidate]:
     """Depth and distribution findings of LGE, oedema and perfusion (``pattern_codes``).
 
@@ -114,6 +189,8 @@ def pattern_candidates(context: SentenceContext) -> list[Candidate]:
     decisions = context.decisions
     for mention in context.of_family("depth", "distribution"):
         sequence, owner = _owner(context, mention)
+        if _describes_no_lesion(context, mention, owner):
+            continue
         if mention.concept == "distribution.rv_insertion_point" and sequence is None:
             sequence = "lge"
         if sequence is None:

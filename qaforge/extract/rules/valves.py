@@ -1,10 +1,17 @@
-"""Valve regurgitation: one finding per valve named ("mild MR and TR"); negated, ``none``."""
+"""Valve regurgitation: one finding per valve named ("mild MR and TR"); negated, ``none``.
+
+An abbreviation that also names something else ("MR" is also the scan) states
+regurgitation only with a cue next to it (``valve_abbreviations`` in
+``decisions.yaml``).
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
+from qaforge.extract.rules.decision_tables import ValveAbbreviations
 from qaforge.extract.rules.grammar import FORWARD_GAP
 
 _VALVE_NAMES = frozenset({"mitral", "aortic", "tricuspid", "pulmonary"})
@@ -13,6 +20,12 @@ _VALVE_NAMES = frozenset({"mitral", "aortic", "tricuspid", "pulmonary"})
 _VALVES_AFTER_GAP = re.compile(
     r"[\s,/&]*(?:(?:at|of|through|across|the|and|or|valves?)\b[\s,/&]*)*", re.IGNORECASE
 )
+
+# A gap that coordinates two names ("mitral and tricuspid regurgitation").
+_COORDINATOR = re.compile(r"[,/&]|\b(?:and|or|nor|as well as)\b", re.IGNORECASE)
+
+# Copulas between an abbreviation and the grade after it ("MR is mild").
+_COPULA = r"(?:(?:is|are|was|were|appears?|appeared|seems?|remains?|looks?|graded(?:\s+as)?)\s+)?"
 
 
 def valve_candidates(context: SentenceContext) -> list[Candidate]:
@@ -29,7 +42,9 @@ def valve_candidates(context: SentenceContext) -> list[Candidate]:
     for mention in context.of_family("valve"):
         kind = mention.kind
         if kind.endswith("_regurgitation"):
-            valves = [kind.removesuffix("_regurgitation")]
+            if not _is_regurgitation(context, mention):
+                continue
+            valves = [kind.removesuffix("_regurgitation"), *_coordinated_before(context, mention)]
         elif kind == "regurgitation":
             valves = _named_valves(context, mention)
             if not valves:
@@ -53,6 +68,76 @@ def valve_candidates(context: SentenceContext) -> list[Candidate]:
                 )
             )
     return found
+
+
+@functools.cache
+def _cue_patterns(cues: ValveAbbreviations) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The grade word right before an abbreviation, and the cue right after it."""
+    grades = "|".join(re.escape(w) for w in sorted(cues.grades_before, key=len, reverse=True))
+    after = "|".join(re.escape(w) for w in sorted(cues.cues_after, key=len, reverse=True))
+    before = re.compile(rf"(?<![\w+-])(?:{grades})[\s-]+\Z", re.IGNORECASE)
+    following = re.compile(
+        rf"[\s:(-]*(?:(?:{after})|{_COPULA}(?:{grades}))(?![\w+])", re.IGNORECASE
+    )
+    return before, following
+
+
+def _is_regurgitation(context: SentenceContext, mention: Mention) -> bool:
+    """False for an ambiguous abbreviation ("MR" of "Cardiac MR", "Mr") without a cue."""
+    cues = context.decisions.valve_abbreviations
+    surface = context.text[mention.start : mention.end]
+    if surface.upper() not in cues.forms:
+        return True
+    if surface[0].isupper() and surface[1:].islower():
+        return False  # "Mr": a title
+    before, following = _cue_patterns(cues)
+    sentence = context.sentence
+    if before.search(context.text, sentence.start, mention.start):
+        return True
+    if following.match(context.text, mention.end, sentence.end):
+        return True
+    return _coordinated_with_valve(context, mention, before)
+
+
+def _coordinated_with_valve(
+    context: SentenceContext, mention: Mention, grade_before: re.Pattern[str]
+) -> bool:
+    """True when another valve's regurgitation is coordinated with the mention ("MR and TR")."""
+    valves = context.of_family("valve")
+    index = valves.index(mention)
+    text = context.text
+    neighbours = []
+    if index > 0:
+        neighbours.append((valves[index - 1].end, mention.start, valves[index - 1]))
+    if index + 1 < len(valves):
+        neighbours.append((mention.end, valves[index + 1].start, valves[index + 1]))
+    for start, end, other in neighbours:
+        if other.kind == "regurgitation" or not other.kind.endswith("_regurgitation"):
+            continue
+        gap = text[start:end]
+        # What is left once the grade words ("and moderate") are taken off.
+        bare = grade_before.sub("", gap)
+        if _COORDINATOR.search(gap) and re.fullmatch(
+            r"[\s,/&]*(?:(?:and|or|nor|as well as)\b[\s,/&]*)?", bare, re.IGNORECASE
+        ):
+            return True
+    return False
+
+
+def _coordinated_before(context: SentenceContext, regurgitation: Mention) -> list[str]:
+    """'mitral and tricuspid regurgitation': the valve names coordinated before the term."""
+    text = context.text
+    valves: list[str] = []
+    edge = regurgitation.start
+    for mention in reversed([m for m in context.mentions if m.end <= regurgitation.start]):
+        if mention.family != "valve" or mention.kind not in _VALVE_NAMES:
+            break
+        gap = text[mention.end : edge]
+        if not FORWARD_GAP.fullmatch(gap) or (not valves and not _COORDINATOR.search(gap)):
+            break
+        valves.append(mention.kind)
+        edge = mention.start
+    return valves
 
 
 def _named_valves(context: SentenceContext, regurgitation: Mention) -> list[str]:

@@ -60,6 +60,21 @@ def test_a_copy_of_the_shipped_tables_loads(tmp_path: Path):
         ("lvef_grades", [{"min_lvef": 30, "grade": "mildly_reduced"}] * 2, "must fall"),
         ("other_term_families", ["effusion", "thrombi"], "'thrombi'"),
         ("modifier_families", ["depth", "valu"], "'valu'"),
+        (
+            "valve_abbreviations",
+            {"forms": ["Mr"], "grades_before": ["mild"], "cues_after": ["jet"]},
+            "'Mr' is not an abbreviation in capitals",
+        ),
+        (
+            "valve_abbreviations",
+            {"forms": ["MR"], "grades_before": [], "cues_after": ["jet"]},
+            "non-empty words",
+        ),
+        (
+            "valve_abbreviations",
+            {"forms": ["MR"], "grades_before": ["mild"], "cues_after": ["jet"], "cues": []},
+            "cues",
+        ),
     ],
 )
 def test_a_bad_entry_is_refused_with_the_table_and_entry_named(

@@ -225,3 +225,12 @@ def test_every_finding_points_at_its_sentence():
     for finding in EXTRACTOR.extract(text):
         assert text[finding.evidence.start : finding.evidence.end] == finding.evidence.text
         assert finding.extractor == "rules"
+
+
+def test_a_value_word_takes_the_chamber_of_its_own_clause():
+    text = "The RV was non-dilated with normal function, and the LV was of normal size."
+    assert codes(text) == {
+        ("cine.rv_size", "normal"),
+        ("cine.rv_systolic_function", "normal"),
+        ("cine.lv_size", "normal"),
+    }

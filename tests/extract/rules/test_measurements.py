@@ -21,12 +21,15 @@ def values(text: str) -> list[tuple[str, float]]:
         ("LVEF 62 % (normal 57-77 %)", [("cine.lvef", 62.0)]),
         ("RVEF 45%", []),
         ("RV EF 45%", []),
+        ("RV-EF 45%", []),
+        ("a right ventricular EF of 30 %", []),
         ("right ventricular ejection fraction 40%", []),
         ("LVEF 35% on echo", []),
         ("Maximal wall thickness 21 mm", [("cine.max_wall_thickness", 21.0)]),
         ("maximum septal thickness of 1.9 cm", [("cine.max_wall_thickness", 19.0)]),
         ("the septum measures up to 17 mm", [("cine.max_wall_thickness", 17.0)]),
         ("max LVOT gradient 50 mmHg", []),
+        ("effusion with a maximal depth of 12 mm", []),
     ],
 )
 def test_measurements(text, expected):

@@ -40,6 +40,8 @@ def pairs(findings) -> set[tuple[str, object]]:
         ("A CT scan had shown a pericardial effusion.", "other_modality"),
         ("Holter monitoring recorded runs of ventricular tachycardia.", "other_modality"),
         ("Right heart catheterisation showed raised pressures.", "other_modality"),
+        ("Endomyocardial biopsy found lymphocytic infiltrates.", "other_modality"),
+        ("Histology of the explanted heart showed sarcoid granulomas.", "other_modality"),
         ("An outside CMR reported mid-wall fibrosis.", "prior_study"),
         ("A previous CMR reported mid-wall fibrosis.", "prior_study"),
         ("She was treated for myocarditis last year.", "prior_study"),
