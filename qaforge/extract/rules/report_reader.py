@@ -16,6 +16,7 @@ from qaforge.extract.rules.candidates import Candidate, Mention, ReportState, Se
 from qaforge.extract.rules.confidence import ConfidenceRules, mark_contradictions
 from qaforge.extract.rules.decision_tables import Decisions
 from qaforge.extract.rules.measurements import Measurement, measurements
+from qaforge.extract.rules.rv_lesions import RV_DESCRIPTOR
 from qaforge.extract.rules.sentence_reader import read_sentence
 from qaforge.extract.rules.structure import Sentence
 
@@ -164,6 +165,8 @@ def _merge_places(kept: Candidate, candidate: Candidate) -> bool:
     if not (a <= b or b <= a):
         return False
     d, e = kept.descriptors, candidate.descriptors
+    if (RV_DESCRIPTOR in d) != (RV_DESCRIPTOR in e):
+        return False  # an RV lesion is never one of the LV's (rule 5)
     if d and e and not (d <= e or e <= d):
         return False  # another depth or pattern: another lesion (rule 4)
     if len(b) > len(a):

@@ -22,6 +22,7 @@ from qaforge.extract.rules.presence import (
     perfusion_detail_candidates,
     presence_candidates,
 )
+from qaforge.extract.rules.rv_lesions import split_rv_lesions
 from qaforge.extract.rules.valves import valve_candidates
 
 # A sentence saying that a sequence was not acquired states no finding of it.
@@ -58,6 +59,7 @@ def read_sentence(context: SentenceContext) -> list[Candidate]:
     if context.diagnosis_allowed:
         found += diagnosis_candidates(context)
     attach_locations(context)
+    found += split_rv_lesions(context)
     _update_state(context, found)
     return found
 

@@ -161,9 +161,9 @@ def shipped_with(old: str, new: str) -> str:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("  crowded: 0.9", "", r"confidence.yaml.*weights.*no weight for crowded"),
-        ("  crowded: 0.9", "  crowded: 0", r"crowded: a weight is in \(0, 1\]"),
-        ("  crowded: 0.9", "  crowded: 0.9\n  sleepy: 0.5", r"weights\.sleepy"),
+        ("  crowded: 0.95", "", r"confidence.yaml.*weights.*no weight for crowded"),
+        ("  crowded: 0.95", "  crowded: 0", r"crowded: a weight is in \(0, 1\]"),
+        ("  crowded: 0.95", "  crowded: 0.95\n  sleepy: 0.5", r"weights\.sleepy"),
         ("  lge.pattern: null", "  lge.shape: null", r"'lge.shape' is not a code with values"),
         ("  cine.valve_regurgitation: none", "  cine.valve_regurgitation: all", r"'all' is not"),
         ("  lge.pattern: null", "  cine.lvef: null", r"'cine.lvef' is not a code with values"),
