@@ -35,7 +35,9 @@ from qaforge.store.models import (
 )
 from qaforge.store.qa_items import set_item_status
 
-PHI_SENTENCE = "Mr John Smith (DOB 12/03/1950, MRN A1234567) has a moderate pericardial effusion."
+# The sentence states a finding the rest of the report does not touch, so that it makes
+# an item (a contradicted one would be held for review and never reach the PHI check).
+PHI_SENTENCE = "Mr John Smith (DOB 12/03/1950, MRN A1234567) has an apical LV thrombus."
 
 
 def build(engine, source: Path, images_dir: Path, *, phi: bool = False) -> None:
