@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -81,8 +81,10 @@ class ConfidenceRules(BaseModel):
                 raise ValueError(f"{code}: {exclusive!r} is not one of its values")
         return codes
 
-    def confidence(self, doubts: Iterable[str]) -> float:
+    def confidence(self, doubts: Sequence[str]) -> float:
         """The product of the doubts' weights, rounded to 3 places (1.0 without doubts)."""
+        if not doubts:
+            return 1.0
         return round(float(math.prod(self.weights[doubt] for doubt in doubts)), 3)  # type: ignore[index]
 
 

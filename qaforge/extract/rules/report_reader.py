@@ -23,6 +23,9 @@ from qaforge.extract.rules.structure import Sentence
 EXTRACTOR_NAME = "rules"
 
 _LEVELS = list(get_args(Level))
+# Every field is given: telling model_construct so saves it working it out per finding.
+_FINDING_FIELDS = frozenset(Finding.model_fields)
+_EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
 _WALLS = list(get_args(Wall))
 
 
@@ -185,6 +188,7 @@ def _to_finding(text: str, candidate: Candidate, confidence: ConfidenceRules) ->
         doubts.add("hedged")
     ordered = tuple(sorted(doubts))
     return Finding.model_construct(
+        _fields_set=_FINDING_FIELDS,
         code=candidate.code,
         value=candidate.value,
         levels=tuple(sorted(location.levels, key=_LEVELS.index)),
@@ -192,6 +196,7 @@ def _to_finding(text: str, candidate: Candidate, confidence: ConfidenceRules) ->
         segments=tuple(sorted(location.segments)),
         certainty=candidate.certainty,
         evidence=Evidence.model_construct(
+            _fields_set=_EVIDENCE_FIELDS,
             start=sentence.start, end=sentence.end, text=text[sentence.start : sentence.end]
         ),
         extractor=EXTRACTOR_NAME,

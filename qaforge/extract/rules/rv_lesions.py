@@ -36,6 +36,8 @@ def split_rv_lesions(context: SentenceContext) -> list[Candidate]:
         place is the RV is marked ``rv`` itself and gives no extra candidate.
     """
     extra: list[Candidate] = []
+    if not any(m.concept == "anchor.rv" for m in context.mentions):
+        return extra
     targets = sorted(context.localized, key=lambda pair: pair[1].start)
     for index, (candidate, mention) in enumerate(targets):
         if candidate.code not in _LESION_CODES or candidate.value != "present":
