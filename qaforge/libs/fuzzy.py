@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,21 @@ def best_alignment(needle: str, haystack: str, *, score_cutoff: float) -> Alignm
     if found is None:
         return None
     return Alignment(score=found.score, start=found.dest_start, end=found.dest_end)
+
+
+def word_edits(first: list[str], second: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """How one list of words becomes another (rapidfuzz Levenshtein opcodes over words).
+
+    Args:
+        first: The words of one text.
+        second: The words of the other.
+
+    Returns:
+        ``(tag, first_start, first_end, second_start, second_end)`` for each
+        run that is not equal; tags are ``replace``, ``delete`` and ``insert``.
+    """
+    return [
+        (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
+        for op in Levenshtein.opcodes(first, second)
+        if op.tag != "equal"
+    ]

@@ -1,9 +1,10 @@
 """Turn a validated LLM answer into grounded vocabulary findings, and say why the rest were refused.
 
 Pure. Each stated finding is kept only when its evidence quote is found in
-the report (:mod:`qaforge.extract.llm.grounding`) and its code, value, places
-and certainty fit the vocabulary (:class:`qaforge.domain.vocabulary.Finding`
-validates them). Everything refused becomes a :class:`RejectedFinding` with
+the report and states what the report states
+(:mod:`qaforge.extract.llm.grounding`), its code, value, places and certainty
+fit the vocabulary (:class:`qaforge.domain.vocabulary.Finding` validates
+them), and the quote carries a cue for them (:mod:`qaforge.extract.llm.support`). Everything refused becomes a :class:`RejectedFinding` with
 the reason: never silently dropped, never trusted.
 """
 
@@ -15,7 +16,9 @@ from pydantic import ValidationError
 
 from qaforge.domain.vocabulary import Evidence, Finding, load_vocabulary
 from qaforge.extract.llm.answer import LLMAnswer, LLMFinding
-from qaforge.extract.llm.grounding import DEFAULT_THRESHOLD, locate_quote
+from qaforge.extract.llm.grounding import DEFAULT_THRESHOLD, NOT_FOUND, QuoteRefusal, ground_quote
+from qaforge.extract.llm.support import missing_cue
+from qaforge.extract.rules.assertion import sentence_bounds
 
 EXTRACTOR_NAME = "llm"
 
@@ -26,7 +29,9 @@ class RejectedFinding:
 
     Attributes:
         reason: Why, in one line (``evidence not found in the report: ...``,
-            ``outside the vocabulary: ...``).
+            ``evidence too short: ...``, ``quote drops a negation the report has: ...``,
+            ``quote changes a word: 'apical' vs 'basal': ...``,
+            ``quote names no cue for lge.presence``, ``outside the vocabulary: ...``).
         stated: The finding as the model stated it (JSON-ready).
     """
 
@@ -52,9 +57,9 @@ def ground_answer(
     rejected: list[RejectedFinding] = []
     for stated in answer.findings:
         record = stated.model_dump(mode="json")
-        match = locate_quote(report, stated.evidence, threshold=threshold)
-        if match is None:
-            rejected.append(RejectedFinding(_quote_reason(stated.evidence), record))
+        match = ground_quote(report, stated.evidence, threshold=threshold)
+        if isinstance(match, QuoteRefusal):
+            rejected.append(RejectedFinding(_quote_reason(match.reason, stated.evidence), record))
             continue
         evidence = Evidence(start=match.start, end=match.end, text=report[match.start : match.end])
         try:
@@ -72,6 +77,11 @@ def ground_answer(
             rejected.append(
                 RejectedFinding(f"outside the vocabulary: {_first_problem(error)}", record)
             )
+            continue
+        sentence = report[slice(*sentence_bounds(report, match.start, match.end))]
+        unsupported = missing_cue(evidence.text, finding, sentence)
+        if unsupported is not None:
+            rejected.append(RejectedFinding(unsupported, record))
             continue
         key = (
             finding.code,
@@ -99,9 +109,12 @@ def _value(stated: LLMFinding) -> str | float:
     return stated.value
 
 
-def _quote_reason(quote: str) -> str:
+def _quote_reason(reason: str, quote: str) -> str:
+    """The refusal's reason with the quote (shortened) after it."""
     shown = quote if len(quote) <= 80 else quote[:77] + "..."
-    return f"evidence not found in the report: {shown!r}"
+    if reason == NOT_FOUND:
+        reason = "evidence not found in the report"
+    return f"{reason}: {shown!r}"
 
 
 def _first_problem(error: ValidationError) -> str:
