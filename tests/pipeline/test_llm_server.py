@@ -131,3 +131,23 @@ def test_the_server_kind_is_detected_from_the_model_list(sqlite_engine, tmp_path
         stats = server.stats()
     assert summary.extracted == 4 and stats["total"] == 4 and stats["busy"] == 0
     assert stats["formats"] == {"json_object": 4}
+
+
+def test_a_format_refused_in_every_form_is_tried_once_per_format_then_fails(
+    sqlite_engine, tmp_path
+):
+    texts = [report_text(i) for i in range(3)]
+    ingest(sqlite_engine, tmp_path, texts)
+    refusal = {"kind": "status", "status": 400, "body": '{"error": "response_format unsupported"}'}
+    script = {report_key(t): [answer(rule_answer(t))] for t in texts}
+    script[report_key(texts[0])] = [refusal]
+    with FakeLLMServer(script) as server:
+        summary = extract_database_llm(
+            sqlite_engine, settings(server, max_retries=5, concurrency=1)
+        )
+        stats = server.stats()
+    assert summary.failed == 1 and summary.extracted == 2
+    assert "response_format unsupported" in summary.failures[0][1]
+    assert stats["by_key"][report_key(texts[0])] == 3  # json_schema, json_object, none
+    # the two others were asked in json_object while the first waited for its turn
+    assert stats["formats"] == {"json_schema": 1, "json_object": 3, "none": 1}
