@@ -109,6 +109,7 @@ def test_database_llm_extraction_then_rerun_asks_only_for_the_failure(reports, s
     [
         (["--extractor", "gpt"], "E004"),
         (["--extractor", "llm", "--response-format", "xml"], "E006"),
+        (["--extractor", "llm", "--server-kind", "tgi"], "E006"),
         (["--extractor", "both", "--policy", "conflict=maybe"], "E007"),
     ],
 )
