@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///qaforge.db"
@@ -44,19 +44,32 @@ class Settings(BaseSettings):
         return value
 
 
+# llama.cpp serves one request per slot (one by default) and answers 500 to json_schema
+SERVER_DEFAULTS: dict[str, dict[str, object]] = {
+    "llamacpp": {"response_format": "json_object", "concurrency": 1},
+    "ollama": {"response_format": "json_object"},
+}
+
+
 class LLMSettings(BaseSettings):
     """Where and how the LLM extractor asks (environment ``QAFORGE_LLM_*``; docs/llm.md).
 
     Attributes:
         base_url: An OpenAI-compatible endpoint, e.g. ``http://127.0.0.1:8000/v1``
-            (vLLM), ``http://127.0.0.1:11434/v1`` (Ollama), ``http://127.0.0.1:8080/v1``
-            (llama.cpp) or ``https://api.openai.com/v1``.
+            (vLLM, the default), ``http://127.0.0.1:11434/v1`` (Ollama),
+            ``http://127.0.0.1:8080/v1`` (llama.cpp) or ``https://api.openai.com/v1``.
+        server_kind: ``vllm``, ``ollama``, ``llamacpp`` or ``openai``; ``auto``
+            asks ``GET /models`` (``owned_by``) and falls back to ``openai``. It
+            sets the defaults of ``response_format`` and ``concurrency`` not given
+            explicitly (``SERVER_DEFAULTS``).
         model: The model name the server knows.
         api_key: From ``QAFORGE_LLM_API_KEY`` only; never printed, logged or stored.
         response_format: ``json_schema`` (vLLM, OpenAI) or ``json_object``
             with the schema attached (llama.cpp, Ollama).
         temperature: Sampling temperature (0: as repeatable as the server allows).
         max_tokens: Most tokens per answer.
+        max_tokens_retry: The budget of one more try when an answer is cut at
+            ``max_tokens`` (0: a cut answer fails at once).
         concurrency: Requests in flight at once.
         requests_per_minute: Request limit (0: none).
         tokens_per_minute: Token limit, prompt plus answer (0: none).
@@ -71,12 +84,14 @@ class LLMSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QAFORGE_LLM_", extra="ignore")
 
-    base_url: str = "http://127.0.0.1:8080/v1"
+    base_url: str = "http://127.0.0.1:8000/v1"
     model: str = "local-model"
     api_key: SecretStr | None = None
+    server_kind: Literal["auto", "vllm", "ollama", "llamacpp", "openai"] = "auto"
     response_format: Literal["json_schema", "json_object"] = "json_schema"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=1024, ge=16)
+    max_tokens_retry: int = Field(default=0, ge=0)
     concurrency: int = Field(default=8, ge=1, le=1024)
     requests_per_minute: int = Field(default=0, ge=0)
     tokens_per_minute: int = Field(default=0, ge=0)
@@ -87,6 +102,19 @@ class LLMSettings(BaseSettings):
     fuzzy_threshold: float = Field(default=90.0, ge=50.0, le=100.0)
     prompt_price_per_million: float = Field(default=0.0, ge=0)
     completion_price_per_million: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _server_defaults(self) -> LLMSettings:
+        # only the defaults: a format or concurrency the user gave is kept
+        for name, value in SERVER_DEFAULTS.get(self.server_kind, {}).items():
+            if name not in self.model_fields_set:
+                object.__setattr__(self, name, value)
+        return self
+
+    def for_server(self, kind: str) -> LLMSettings:
+        """These settings with a detected server kind's defaults (explicit values kept)."""
+        values = self.model_dump(include=self.model_fields_set)
+        return LLMSettings(**{**values, "server_kind": kind})
 
     def request_params(self) -> dict[str, object]:
         """The parameters that change answers (part of the cache key); no secrets."""

@@ -44,6 +44,13 @@ ResponseFormatOption = Annotated[
     str | None,
     typer.Option(help="json_schema (vLLM, OpenAI) or json_object (llama.cpp, Ollama)."),
 ]
+ServerKindOption = Annotated[
+    str | None,
+    typer.Option(
+        help="vllm, ollama, llamacpp (one request at a time, json_object) or openai; "
+        "default QAFORGE_LLM_SERVER_KIND, else asked of GET /v1/models."
+    ),
+]
 ConcurrencyOption = Annotated[
     int | None,
     typer.Option(min=1, help="LLM requests in flight (default QAFORGE_LLM_CONCURRENCY)."),
@@ -70,6 +77,7 @@ def extract_command(
     base_url: BaseUrlOption = None,
     model: ModelOption = None,
     response_format: ResponseFormatOption = None,
+    server_kind: ServerKindOption = None,
     concurrency: ConcurrencyOption = None,
     refresh: RefreshOption = False,
     policy: PolicyOption = None,
@@ -78,9 +86,8 @@ def extract_command(
 
     The LLM extractor asks an OpenAI-compatible server (vLLM, Ollama,
     llama.cpp, OpenAI; settings QAFORGE_LLM_*, the key from
-    QAFORGE_LLM_API_KEY only). Every finding must quote the report: quotes
-    that cannot be found, and codes or values outside the vocabulary, are
-    refused with their reason. Answers are cached in the database; a report
+    QAFORGE_LLM_API_KEY only). Every finding must quote the report; others
+    are refused with their reason. Answers are cached in the database; a report
     whose request fails is recorded with the reason and asked again on the
     next run. With 'both', the rules' and the LLM's findings are reconciled
     (agree / rules_only / llm_only / conflict) into a third run that
@@ -99,12 +106,13 @@ def extract_command(
     if extractor != "rules":
         from qaforge.cli.llm import run_llm_extraction
 
-        overrides = {
-            "base_url": base_url,
-            "model": model,
-            "response_format": response_format,
-            "concurrency": concurrency,
-        }
+        overrides = dict(
+            base_url=base_url,
+            model=model,
+            response_format=response_format,
+            server_kind=server_kind,
+            concurrency=concurrency,
+        )
         run_llm_extraction(
             ctx,
             both=extractor == "both",

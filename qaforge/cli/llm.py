@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from rich.text import Text
 
 from qaforge.cli.console import console, progress_bar
 from qaforge.cli.context import app_state
@@ -89,10 +90,13 @@ def run_llm_extraction(
             )
         print_llm_summary(summary, settings.model)
     if summary.failed:
-        console.print(
-            f"[yellow]{summary.failed} reports failed[/] and were recorded with their reason; "
-            "run the same command again to retry only them"
+        retry = (
+            f"their reasons are in {output.name}.failures.jsonl; without a database a re-run "
+            "asks again for every report of the input"
+            if input_file is not None and output is not None
+            else "they stay pending: run the same command again to retry only them"
         )
+        console.print(f"[yellow]{summary.failed} reports failed[/]; {retry}")
         raise typer.Exit(1)
 
 
@@ -136,5 +140,6 @@ def print_llm_summary(summary, model: str) -> None:
         table.add_column("report")
         table.add_column("reason", overflow="fold")
         for report_id, reason in summary.failures:
-            table.add_row(report_id, reason)
+            # plain text: a server's words are not console markup
+            table.add_row(Text(report_id), Text(reason))
         console.print(table)

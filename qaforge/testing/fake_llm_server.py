@@ -14,14 +14,19 @@ attempt (the last repeats); reports not in the script get ``default``.
 
 Replies (plain dicts, so they cross the process boundary):
 
-- ``{"kind": "answer", "content": "..."}``: 200 with that message content;
+- ``{"kind": "answer", "content": "..."}``: 200 with that message content
+  (``"finish_reason": "length"`` added: an answer cut at ``max_tokens``);
 - ``{"kind": "status", "status": 429, "headers": {"Retry-After": "1"}, "body": "..."}``;
 - ``{"kind": "hang", "seconds": 30}``: answer nothing for that long;
 - ``{"kind": "drop"}``: close the connection without answering.
 
 ``latency`` delays every reply; ``reject_json_schema`` answers 500 to a
-``json_schema`` response format, as llama.cpp's server does. ``GET /stats``
-returns request counts (total, per key, per response format type).
+``json_schema`` response format, as llama.cpp's server does; ``slots``
+(0: unbounded) answers 503 to a request that finds every slot busy, as a
+single-slot llama.cpp server overloaded does; ``owned_by`` is what
+``GET /v1/models`` names as the model's owner. ``GET /stats`` returns
+request counts (total, per key, per response format type, 503s for busy
+slots, most requests in flight at once, ``max_tokens`` asked).
 """
 
 from __future__ import annotations
@@ -78,6 +83,8 @@ class FakeLLMServer:
         default: Reply for reports not in the script.
         latency: Seconds before every reply.
         reject_json_schema: Answer 500 to ``response_format.type == "json_schema"``.
+        slots: Requests served at once (0: any number); more are answered 503.
+        owned_by: The ``owned_by`` of the one model ``GET /v1/models`` lists.
     """
 
     def __init__(
@@ -87,7 +94,10 @@ class FakeLLMServer:
         default: Reply = EMPTY_ANSWER,
         latency: float = 0.0,
         reject_json_schema: bool = False,
+        slots: int = 0,
+        owned_by: str = "fake",
     ) -> None:
+        self.options = {"slots": slots, "owned_by": owned_by}
         self.script = script or {}
         self.default = default
         self.latency = latency
@@ -104,7 +114,14 @@ class FakeLLMServer:
         context = multiprocessing.get_context("spawn")
         self._process = context.Process(
             target=_serve,
-            args=(self.port, self.script, self.default, self.latency, self.reject_json_schema),
+            args=(
+                self.port,
+                self.script,
+                self.default,
+                self.latency,
+                self.reject_json_schema,
+                self.options,
+            ),
             daemon=True,
         )
         self._process.start()
@@ -144,15 +161,38 @@ class _Script:
     default: Reply
     latency: float
     reject_json_schema: bool
+    slots: int = 0
+    owned_by: str = "fake"
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    most_in_flight: int = 0
+    busy: int = 0
+    max_tokens: dict[str, int] = field(default_factory=dict)
     total: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     formats: dict[str, int] = field(default_factory=dict)
     images: dict[str, int] = field(default_factory=dict)
 
-    def record(self, key: str, kind: str, images: int) -> int:
+    def enter(self) -> bool:
+        """Take a slot for one request; False when every slot is busy (counted)."""
+        with self.lock:
+            if self.slots and self.in_flight >= self.slots:
+                self.busy += 1
+                return False
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            return True
+
+    def leave(self) -> None:
+        """Give the slot back."""
+        with self.lock:
+            self.in_flight -= 1
+
+    def record(self, key: str, kind: str, images: int, max_tokens: object = None) -> int:
         """Count one request; returns its attempt number for that key (0 for the first)."""
         with self.lock:
+            budget = str(max_tokens)
+            self.max_tokens[budget] = self.max_tokens.get(budget, 0) + 1
             self.total += 1
             attempt = self.counts.get(key, 0)
             self.counts[key] = attempt + 1
@@ -168,6 +208,9 @@ class _Script:
                 "by_key": dict(self.counts),
                 "formats": dict(self.formats),
                 "images": dict(self.images),
+                "busy": self.busy,
+                "most_in_flight": self.most_in_flight,
+                "max_tokens": dict(self.max_tokens),
             }
 
     def reply(self, key: str, attempt: int) -> Reply:
@@ -189,7 +232,9 @@ def _request_key(request: dict[str, Any]) -> tuple[str, int]:
     return key, images
 
 
-def _completion(request: dict[str, Any], content: str, attempt: int) -> dict[str, Any]:
+def _completion(
+    request: dict[str, Any], content: str, attempt: int, finish_reason: str = "stop"
+) -> dict[str, Any]:
     """An OpenAI chat completion answering with ``content``, usage counted at 4 characters a token."""
     messages = request.get("messages") or []
     prompt_chars = sum(len(str(m.get("content") or "")) for m in messages)
@@ -202,7 +247,7 @@ def _completion(request: dict[str, Any], content: str, attempt: int) -> dict[str
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
@@ -224,15 +269,29 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: requests carry report text
 
     def do_GET(self) -> None:  # noqa: N802
-        self._send(200, json.dumps(self.server.script.stats()))
+        script = self.server.script
+        if self.path.rstrip("/").endswith("/models"):
+            model = {"id": "fake", "object": "model", "owned_by": script.owned_by}
+            self._send(200, json.dumps({"object": "list", "data": [model]}))
+            return
+        self._send(200, json.dumps(script.stats()))
 
     def do_POST(self) -> None:  # noqa: N802
         script = self.server.script
         length = int(self.headers.get("Content-Length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
+        if not script.enter():
+            self._send(503, json.dumps({"error": {"message": "no slot available"}}))
+            return
+        try:
+            self._answer(script, request)
+        finally:
+            script.leave()
+
+    def _answer(self, script: _Script, request: dict[str, Any]) -> None:
         key, images = _request_key(request)
         kind = (request.get("response_format") or {}).get("type", "none")
-        attempt = script.record(key, kind, images)
+        attempt = script.record(key, kind, images, request.get("max_tokens"))
         if script.latency:
             time.sleep(script.latency)
         if script.reject_json_schema and kind == "json_schema":
@@ -248,7 +307,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif reply["kind"] == "status":
             self._send(int(reply["status"]), reply.get("body", "{}"), reply.get("headers", {}))
         else:
-            self._send(200, json.dumps(_completion(request, reply["content"], attempt)))
+            finish = reply.get("finish_reason", "stop")
+            self._send(200, json.dumps(_completion(request, reply["content"], attempt, finish)))
 
     def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
         data = body.encode()
@@ -267,9 +327,10 @@ def _serve(
     default: Reply,
     latency: float,
     reject_json_schema: bool,
+    options: dict[str, Any],
 ) -> None:
     server = _Server(("127.0.0.1", port), _Handler)
-    server.script = _Script(script, default, latency, reject_json_schema)
+    server.script = _Script(script, default, latency, reject_json_schema, **options)
     server.serve_forever()
 
 

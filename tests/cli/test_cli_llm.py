@@ -57,7 +57,9 @@ def test_stateless_llm_extraction_writes_findings_failures_and_quarantine(
     )
     assert result.exit_code == 1, result.output
     assert "2 reports extracted (0 from the cache), 1 failed" in result.output
-    assert "HTTP 500" in result.output and "run the same command again" in result.output
+    assert "HTTP 500" in result.output and "run the same command again" not in result.output
+    assert "findings.jsonl.failures.jsonl" in result.output
+    assert "asks again for every report" in result.output
     assert SECRET not in result.output
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert [line["report_id"] for line in lines] == ["R0", "R1"]
@@ -70,7 +72,8 @@ def test_stateless_llm_extraction_writes_findings_failures_and_quarantine(
         json.loads(line)
         for line in (tmp_path / "findings.jsonl.failures.jsonl").read_text().splitlines()
     ]
-    assert failures == [{"report_id": "R2", "reason": "HTTP 500 from the server"}]
+    url = f"{server.base_url}/chat/completions"
+    assert failures == [{"report_id": "R2", "reason": f"HTTP 500 from {url}: {{}}"}]
     assert (tmp_path / "findings.jsonl.quarantine.jsonl").exists()
 
 
@@ -106,6 +109,7 @@ def test_database_llm_extraction_then_rerun_asks_only_for_the_failure(reports, s
     [
         (["--extractor", "gpt"], "E004"),
         (["--extractor", "llm", "--response-format", "xml"], "E006"),
+        (["--extractor", "llm", "--server-kind", "tgi"], "E006"),
         (["--extractor", "both", "--policy", "conflict=maybe"], "E007"),
     ],
 )

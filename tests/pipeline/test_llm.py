@@ -252,20 +252,19 @@ def _rewrite(tmp_path, texts):
     return source
 
 
-def test_json_object_mode_works_where_json_schema_is_refused(sqlite_engine, tmp_path):
-    """llama.cpp answers 500 to json_schema; json_object with the schema attached works."""
+def test_a_refused_json_schema_switches_the_run_to_json_object_once(sqlite_engine, tmp_path):
+    """llama.cpp answers 500 to json_schema: the run moves to json_object, no blind retry."""
     texts = [report_text(i) for i in range(3)]
     ingest(sqlite_engine, tmp_path, texts)
     script = {report_key(t): [answer(rule_answer(t))] for t in texts}
     with FakeLLMServer(script, reject_json_schema=True) as server:
-        refused = extract_database_llm(sqlite_engine, settings(server, max_retries=0))
-        assert refused.failed == 3
-        accepted = extract_database_llm(
-            sqlite_engine, settings(server, response_format="json_object")
+        summary = extract_database_llm(
+            sqlite_engine, settings(server, max_retries=5, concurrency=1)
         )
         formats = server.stats()["formats"]
-    assert accepted.extracted == 3 and accepted.findings > 0
-    assert formats == {"json_schema": 3, "json_object": 3}
+    assert summary.extracted == 3 and summary.failed == 0 and summary.findings > 0
+    assert formats == {"json_schema": 1, "json_object": 3}
+    assert summary.requests == 4
 
 
 def test_rules_and_llm_reconcile_into_a_run_that_generate_uses(engine, tmp_path):

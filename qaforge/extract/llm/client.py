@@ -11,8 +11,8 @@ raises for a server's misbehaviour.
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -20,10 +20,15 @@ from dataclasses import dataclass
 import openai
 
 from qaforge.extract.llm.answer import answer_schema
-from qaforge.libs.http import HttpResponse, async_http_client
+from qaforge.libs.http import HttpClient, HttpResponse, HttpUnavailable, async_http_client
+from qaforge.libs.redact import redact
 from qaforge.settings import LLMSettings
 
 RAW_LIMIT = 20_000
+REASON_BODY_LIMIT = 300
+# what llama.cpp, vLLM and OpenAI say when they cannot follow a response format
+_FORMAT_WORDS = re.compile(r"response.?format|json.?schema|json.?object|grammar", re.I)
+_REFUSAL_WORDS = re.compile(r"unsupported|not supported|not implemented|unknown|invalid", re.I)
 CHARS_PER_TOKEN = 4
 
 
@@ -46,6 +51,52 @@ class CallResult:
     attempts: int
     error: str | None = None
     raw: str | None = None
+
+
+@dataclass
+class _Step:
+    """What one request gave: content, or why not and whether another try may help."""
+
+    content: str | None = None
+    error: str = "no answer"
+    raw: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    transient: bool = True
+    cut: bool = False
+    format_refused: bool = False
+    delay: float | None = None
+
+
+# what ``GET /models`` names as ``owned_by`` on each server
+_OWNERS = {"llamacpp": "llamacpp", "vllm": "vllm", "library": "ollama", "ollama": "ollama"}
+
+
+def resolve_server_kind(settings: LLMSettings, *, timeout: float = 3.0) -> LLMSettings:
+    """Settings with the server kind known: ``auto`` asks ``GET /models`` once.
+
+    Args:
+        settings: The settings; any kind but ``auto`` is returned as is.
+        timeout: Seconds to wait for the model list.
+
+    Returns:
+        The settings for the detected kind (``openai`` when the list does not say),
+        with the kind's format and concurrency where none was given.
+    """
+    if settings.server_kind != "auto":
+        return settings
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    owner = ""
+    try:
+        with HttpClient(settings.base_url.rstrip("/"), timeout=timeout, headers=headers) as http:
+            listed = http.get("/models")
+            if listed.status_code == 200:
+                models = listed.json().get("data") or [{}]
+                owner = str(models[0].get("owned_by", ""))
+    except (HttpUnavailable, ValueError, AttributeError, TypeError):
+        pass  # no list: the requests will say what is wrong, with the URL
+    return settings.for_server(_OWNERS.get(owner.lower(), "openai"))
 
 
 class MinuteLimiter:
@@ -105,6 +156,11 @@ class LLMCaller:
                 max_connections=settings.concurrency, timeout=settings.timeout_seconds
             ),
         )
+        self._secrets = [key] if settings.api_key else []
+        self._url = settings.base_url.rstrip("/") + "/chat/completions"
+        formats = ["json_schema", "json_object", "none"]
+        self.formats = formats[formats.index(settings.response_format) :]
+        self.format_level = 0
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.limiter = MinuteLimiter(settings.requests_per_minute, settings.tokens_per_minute)
 
@@ -112,72 +168,127 @@ class LLMCaller:
         """Close the HTTP connections."""
         await self.client.close()
 
-    @functools.cached_property
-    def _response_format(self) -> dict[str, object]:
-        if self.settings.response_format == "json_schema":
+    def _response_format(self, level: int) -> dict[str, object] | None:
+        kind = self.formats[level]
+        if kind == "json_schema":
             return {
                 "type": "json_schema",
                 "json_schema": {"name": "cmr_findings", "schema": answer_schema(), "strict": False},
             }
-        return {"type": "json_object", "schema": answer_schema()}
+        if kind == "json_object":
+            return {"type": "json_object", "schema": answer_schema()}
+        return None
+
+    def scrub(self, text: str | None) -> str | None:
+        """A server's text without the API key or any bearer token (see :func:`redact`)."""
+        return redact(text, self._secrets)
 
     async def complete(self, messages: list[dict], *, structured: bool = True) -> CallResult:
         """Ask for one answer, retrying transient failures.
+
+        A cut answer (``finish_reason == "length"``) is tried once more with
+        ``max_tokens_retry`` when that is larger; a refused response format
+        moves the whole run to the next format (json_schema, json_object,
+        none); a permanent error (4xx but 408 and 429) is not retried.
 
         Args:
             messages: Chat messages (content may be a list of text and image parts).
             structured: Ask for the findings JSON (response format); off for free answers.
 
         Returns:
-            The content, or the reason it could not be had (with the raw body).
+            The content, or the reason it could not be had (with the raw body);
+            every text scrubbed of secrets.
         """
         settings = self.settings
         estimate = sum(len(str(m["content"])) for m in messages) // CHARS_PER_TOKEN
-        estimate += settings.max_tokens
-        prompt_tokens = completion_tokens = attempts = 0
-        error, raw = "no attempt made", None
-        for attempt in range(settings.max_retries + 1):
-            delay: float | None = None
+        estimate += max(settings.max_tokens, settings.max_tokens_retry)
+        prompt_tokens = completion_tokens = attempts = retries = 0
+        max_tokens = settings.max_tokens
+        while True:
             async with self.semaphore:
                 await self.limiter.acquire(estimate)
+                # read once a slot is had: a request that waited uses the run's format now
+                level = self.format_level if structured else len(self.formats) - 1
                 attempts += 1
-                try:
-                    response = await self.client.chat.completions.create(
-                        model=settings.model,
-                        messages=messages,  # type: ignore[arg-type]
-                        temperature=settings.temperature,
-                        max_tokens=settings.max_tokens,
-                        # sent as is: the client's parameter transform walks the
-                        # whole schema on every request, a millisecond each
-                        extra_body={"response_format": self._response_format}
-                        if structured
-                        else None,
-                    )
-                except openai.APIStatusError as failure:
-                    status = failure.status_code
-                    answer = HttpResponse(failure.response)
-                    error, raw = f"HTTP {status} from the server", _body(answer)
-                    if status != 429 and status < 500 and status != 408:
-                        break
-                    delay = _retry_after(answer)
-                except openai.APITimeoutError:
-                    error, raw = f"timed out after {settings.timeout_seconds:g} s", None
-                except openai.APIConnectionError as failure:
-                    error, raw = f"connection failed ({_cause(failure)})", None
-                except (ValueError, TypeError) as failure:  # unparsable body
-                    error, raw = f"unreadable response ({type(failure).__name__})", None
-                else:
-                    usage = response.usage
-                    if usage is not None:
-                        prompt_tokens += usage.prompt_tokens or 0
-                        completion_tokens += usage.completion_tokens or 0
-                    choice = response.choices[0] if response.choices else None
-                    content = choice.message.content if choice is not None else None
-                    return CallResult(content, prompt_tokens, completion_tokens, attempts)
-            if attempt == settings.max_retries:
+                step = await self._send(messages, level, max_tokens)
+            prompt_tokens += step.prompt_tokens
+            completion_tokens += step.completion_tokens
+            if step.content is not None:
+                return CallResult(step.content, prompt_tokens, completion_tokens, attempts)
+            if step.cut:
+                if settings.max_tokens_retry > max_tokens:
+                    max_tokens = settings.max_tokens_retry
+                    continue
                 break
-            await asyncio.sleep(self._backoff(attempt, delay))
-        return CallResult(None, prompt_tokens, completion_tokens, attempts, error, raw)
+            if step.format_refused and self._next_format(level):
+                continue
+            if not step.transient or retries >= settings.max_retries:
+                break
+            await asyncio.sleep(self._backoff(retries, step.delay))
+            retries += 1
+        return CallResult(None, prompt_tokens, completion_tokens, attempts, step.error, step.raw)
+
+    def _next_format(self, level: int) -> bool:
+        """Move the run past a refused format; False when nothing is left to try."""
+        if self.format_level > level:  # another request already moved on
+            return True
+        if level + 1 >= len(self.formats):
+            return False
+        self.format_level = level + 1
+        return True
+
+    async def _send(self, messages: list[dict], level: int, max_tokens: int) -> _Step:
+        """One request; what it gave, scrubbed, with whether trying again may help."""
+        response_format = self._response_format(level)
+        try:
+            response = await self.client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.settings.temperature,
+                max_tokens=max_tokens,
+                # sent as is: the client's parameter transform walks the
+                # whole schema on every request, a millisecond each
+                extra_body={"response_format": response_format} if response_format else None,
+            )
+        except openai.APIStatusError as failure:
+            return self._status_step(failure)
+        except openai.APITimeoutError:
+            timeout = self.settings.timeout_seconds
+            return _Step(error=f"timed out after {timeout:g} s waiting for {self._url}")
+        except openai.APIConnectionError as failure:
+            return _Step(error=f"connection to {self._url} failed ({_cause(failure)})")
+        except (ValueError, TypeError) as failure:  # unparsable body
+            return _Step(error=f"unreadable response from {self._url} ({type(failure).__name__})")
+        usage = response.usage
+        step = _Step(
+            prompt_tokens=(usage.prompt_tokens or 0) if usage else 0,
+            completion_tokens=(usage.completion_tokens or 0) if usage else 0,
+        )
+        choice = response.choices[0] if response.choices else None
+        content = self.scrub(choice.message.content if choice is not None else None)
+        if choice is not None and choice.finish_reason == "length":
+            step.cut, step.transient, step.raw = True, False, content
+            step.error = f"answer cut at {max_tokens} tokens; raise QAFORGE_LLM_MAX_TOKENS"
+        else:
+            step.content = content
+        return step
+
+    def _status_step(self, failure: openai.APIStatusError) -> _Step:
+        status = failure.status_code
+        answer = HttpResponse(failure.response)
+        raw = self.scrub(_body(answer))
+        error = f"HTTP {status} from {self._url}"
+        if raw:
+            error += ": " + " ".join(raw.split())[:REASON_BODY_LIMIT]
+        refused = status in (400, 422, 500) and _refuses_format(raw or "")
+        transient = not refused and (status in (408, 429) or status >= 500)
+        return _Step(
+            error=error,
+            raw=raw,
+            transient=transient,
+            format_refused=refused,
+            delay=_retry_after(answer),
+        )
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Full jitter on an exponential ceiling; a Retry-After is a floor."""
@@ -206,3 +317,7 @@ def _body(response: HttpResponse) -> str | None:
 def _cause(failure: BaseException) -> str:
     cause = failure.__cause__ or failure
     return type(cause).__name__
+
+
+def _refuses_format(body: str) -> bool:
+    return bool(_FORMAT_WORDS.search(body) and _REFUSAL_WORDS.search(body))

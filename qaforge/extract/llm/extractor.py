@@ -22,7 +22,7 @@ from typing import Literal
 
 from qaforge.domain.vocabulary import Finding
 from qaforge.extract.llm.answer import AnswerError, answer_schema_hash, parse_answer
-from qaforge.extract.llm.client import LLMCaller
+from qaforge.extract.llm.client import LLMCaller, resolve_server_kind
 from qaforge.extract.llm.findings import EXTRACTOR_NAME, RejectedFinding, ground_answer
 from qaforge.extract.llm.prompt import Prompt
 from qaforge.settings import LLMSettings
@@ -98,11 +98,13 @@ class LLMExtractor:
     """Reads reports with an LLM; see the module docstring.
 
     Args:
-        settings: Server, model, limits and retries.
+        settings: Server, model, limits and retries (server kind ``auto``: asked
+            of the server once, here).
         prompt_path: Another prompt template (default: the shipped one).
     """
 
     def __init__(self, settings: LLMSettings, prompt_path: Path | None = None) -> None:
+        settings = resolve_server_kind(settings)
         self.settings = settings
         self.prompt = Prompt(prompt_path)
         self.signature = LLMSignature(
