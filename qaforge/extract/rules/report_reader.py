@@ -197,7 +197,9 @@ def _to_finding(text: str, candidate: Candidate, confidence: ConfidenceRules) ->
         certainty=candidate.certainty,
         evidence=Evidence.model_construct(
             _fields_set=_EVIDENCE_FIELDS,
-            start=sentence.start, end=sentence.end, text=text[sentence.start : sentence.end]
+            start=sentence.start,
+            end=sentence.end,
+            text=text[sentence.start : sentence.end],
         ),
         extractor=EXTRACTOR_NAME,
         confidence=confidence.confidence(ordered),
