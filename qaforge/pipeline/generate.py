@@ -265,7 +265,7 @@ def _store_held(
     summary = state.summary
     summary.findings_held += len(held)
     for _, finding in held:
-        for doubt in finding.doubts or ("none",):
+        for doubt in finding.doubts:  # a held finding always has one (no doubt: confidence 1)
             summary.held_doubts[doubt] = summary.held_doubts.get(doubt, 0) + 1
 
 
