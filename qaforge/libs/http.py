@@ -167,21 +167,3 @@ class HttpClient:
     ) -> HttpResponse:
         """``POST`` to one path; see :meth:`request`."""
         return self.request("POST", path, params=params, json=json)
-
-
-def async_http_client(*, max_connections: int, timeout: float) -> httpx.AsyncClient:
-    """An asyncio connection pool for a library that takes an httpx client (``openai``).
-
-    Args:
-        max_connections: Connections open at once, and kept alive between requests.
-        timeout: Seconds per request.
-
-    Returns:
-        The client; the library that uses it closes it.
-    """
-    return httpx.AsyncClient(
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        timeout=timeout,
-    )

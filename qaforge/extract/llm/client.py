@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import openai
 
 from qaforge.extract.llm.answer import answer_schema
-from qaforge.libs.http import HttpClient, HttpResponse, HttpUnavailable, async_http_client
+from qaforge.libs.http import HttpClient, HttpResponse, HttpUnavailable
 from qaforge.libs.redact import redact
 from qaforge.settings import LLMSettings
 
@@ -152,9 +152,10 @@ class LLMCaller:
             api_key=key,
             max_retries=0,
             timeout=settings.timeout_seconds,
-            http_client=async_http_client(
-                max_connections=settings.concurrency, timeout=settings.timeout_seconds
-            ),
+            # aiohttp under the client: openai's documented choice for many
+            # requests at once; httpx's pool cost 3x the CPU per request here
+            # (benchmarks/llm_throughput.py). The semaphore bounds connections.
+            http_client=openai.DefaultAioHttpClient(timeout=settings.timeout_seconds),
         )
         self._secrets = [key] if settings.api_key else []
         self._url = settings.base_url.rstrip("/") + "/chat/completions"
@@ -252,10 +253,10 @@ class LLMCaller:
             )
         except openai.APIStatusError as failure:
             return self._status_step(failure)
-        except openai.APITimeoutError:
-            timeout = self.settings.timeout_seconds
-            return _Step(error=f"timed out after {timeout:g} s waiting for {self._url}")
-        except openai.APIConnectionError as failure:
+        except openai.APIConnectionError as failure:  # APITimeoutError too
+            if _timed_out(failure):
+                timeout = self.settings.timeout_seconds
+                return _Step(error=f"timed out after {timeout:g} s waiting for {self._url}")
             return _Step(error=f"connection to {self._url} failed ({_cause(failure)})")
         except (ValueError, TypeError) as failure:  # unparsable body
             return _Step(error=f"unreadable response from {self._url} ({type(failure).__name__})")
@@ -314,9 +315,30 @@ def _body(response: HttpResponse) -> str | None:
     return None if text is None else text[:RAW_LIMIT]
 
 
+def _causes(failure: BaseException) -> list[BaseException]:
+    chain = [failure]
+    while chain[-1].__cause__ is not None and len(chain) < 10:
+        chain.append(chain[-1].__cause__)
+    return chain
+
+
 def _cause(failure: BaseException) -> str:
-    cause = failure.__cause__ or failure
-    return type(cause).__name__
+    """The name of the innermost cause: ``ClientConnectorError``, ``ConnectError``..."""
+    return type(_causes(failure)[-1]).__name__
+
+
+def _timed_out(failure: openai.APIConnectionError) -> bool:
+    """Whether the server was too slow, rather than unreachable or gone.
+
+    The aiohttp transport maps every lost or refused connection to
+    ``ConnectTimeout`` (so openai says "timed out"), while its read timeouts
+    are ``TimeoutError``s; the chain of causes tells them apart.
+    """
+    causes = _causes(failure)
+    if any(isinstance(cause, TimeoutError) for cause in causes):
+        return True
+    transport_errors = [c for c in causes[1:] if not type(c).__module__.startswith("httpx")]
+    return isinstance(failure, openai.APITimeoutError) and not transport_errors
 
 
 def _refuses_format(body: str) -> bool:
