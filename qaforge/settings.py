@@ -44,10 +44,12 @@ class Settings(BaseSettings):
         return value
 
 
-# llama.cpp serves one request per slot (one by default) and answers 500 to json_schema
+# llama.cpp serves one request per slot (one by default) and answers 500 to
+# json_schema; Ollama runs OLLAMA_NUM_PARALLEL requests (1 unless set) and
+# queues the rest, where they only wait toward our timeout
 SERVER_DEFAULTS: dict[str, dict[str, object]] = {
     "llamacpp": {"response_format": "json_object", "concurrency": 1},
-    "ollama": {"response_format": "json_object"},
+    "ollama": {"response_format": "json_object", "concurrency": 1},
 }
 
 

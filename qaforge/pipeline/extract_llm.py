@@ -136,7 +136,7 @@ def extract_database_llm(
                 batch = pending_reports(
                     connection, run_id=run_id, after_id=after_id, limit=batch_size
                 )
-                keys = [extractor.cache_key(item.text) for item in batch]
+                keys = [key for item in batch for key in extractor.cache_keys(item.text)]
                 cached = {} if refresh else cached_answers(connection, keys=keys)
             if not batch:
                 break

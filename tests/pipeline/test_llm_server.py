@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from qaforge.extract.llm.extractor import LLMExtractor, LLMReport
 from qaforge.pipeline.extract_llm import extract_database_llm
 from qaforge.settings import LLMSettings
-from qaforge.store.models import LLMOutcomeRow
+from qaforge.store.models import LLMCacheEntry, LLMOutcomeRow
 from qaforge.testing.fake_llm_server import FakeLLMServer, _free_port, answer, report_key
 from tests.pipeline.test_llm import ingest, report_text, rows, rule_answer, settings
 
@@ -115,16 +118,19 @@ def test_a_single_slot_server_overloaded_by_default_and_served_as_llamacpp(sqlit
         assert llamacpp.concurrency == 1 and llamacpp.response_format == "json_object"
         summary = extract_database_llm(sqlite_engine, llamacpp)
         stats = server.stats()
-    assert summary.extracted == 10 and summary.failed == 0 and summary.requests == 10
-    assert stats["total"] == 10 and stats["busy"] == 0 and stats["most_in_flight"] == 1
-    assert stats["formats"] == {"json_object": 10}
+    # what the first run got after it fell back to json_object is in the cache
+    asked = 10 - overloaded.extracted
+    assert summary.extracted == 10 and summary.failed == 0 and summary.requests == asked
+    assert stats["total"] == asked and stats["busy"] == 0 and stats["most_in_flight"] == 1
+    assert stats["formats"] == {"json_object": asked}
 
 
-def test_the_server_kind_is_detected_from_the_model_list(sqlite_engine, tmp_path):
+@pytest.mark.parametrize("owned_by", ["llamacpp", "library"])  # library: Ollama
+def test_the_server_kind_is_detected_from_the_model_list(sqlite_engine, tmp_path, owned_by):
     texts = [report_text(i) for i in range(4)]
     ingest(sqlite_engine, tmp_path, texts)
     script = {report_key(t): [answer(rule_answer(t))] for t in texts}
-    with FakeLLMServer(script, slots=1, owned_by="llamacpp", latency=0.05) as server:
+    with FakeLLMServer(script, slots=1, owned_by=owned_by, latency=0.05) as server:
         summary = extract_database_llm(
             sqlite_engine, LLMSettings(base_url=server.base_url, model="scripted")
         )
@@ -151,3 +157,29 @@ def test_a_format_refused_in_every_form_is_tried_once_per_format_then_fails(
     assert stats["by_key"][report_key(texts[0])] == 3  # json_schema, json_object, none
     # the two others were asked in json_object while the first waited for its turn
     assert stats["formats"] == {"json_schema": 1, "json_object": 3, "none": 1}
+
+
+def test_a_refused_format_is_asked_once_per_run_and_answers_are_keyed_by_the_format_used(
+    sqlite_engine, tmp_path
+):
+    texts = [report_text(i) for i in range(6)]
+    ingest(sqlite_engine, tmp_path, texts)
+    script = {report_key(t): [answer(rule_answer(t))] for t in texts}
+    with FakeLLMServer(script, reject_json_schema=True) as server:
+        # json_schema, the default
+        configured = settings(server, concurrency=1, server_kind="openai")
+        summary = extract_database_llm(sqlite_engine, configured, batch_size=2)
+        stats = server.stats()
+    assert summary.extracted == 6
+    # three batches, one refusal: later batches start from the format the run got to
+    assert stats["formats"] == {"json_schema": 1, "json_object": 6}
+
+    extractor = LLMExtractor(configured)
+    cached = {row["key"]: row["content"] for row in rows(sqlite_engine, LLMCacheEntry)}
+    assert set(cached) == {extractor.cache_key(t, "json_object") for t in texts}
+    assert not set(cached) & {extractor.cache_key(t) for t in texts}
+    # a later extraction finds them, whether configured for json_schema or json_object
+    for response_format in ("json_schema", "json_object"):
+        again = LLMExtractor(configured.model_copy(update={"response_format": response_format}))
+        outcomes = again.extract([LLMReport(str(i), t) for i, t in enumerate(texts)], cached=cached)
+        assert all(o.from_cache and o.status == "extracted" for o in outcomes)

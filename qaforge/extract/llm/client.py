@@ -43,6 +43,10 @@ class CallResult:
         attempts: Requests sent.
         error: Why it failed, in one line (``None`` on success).
         raw: The last raw response body on failure (truncated), kept for the record.
+        response_format: The format the answer was asked in (``json_schema``,
+            ``json_object`` or ``none``; ``None`` for free answers and
+            failures). It differs from the configured one after the server
+            refused that.
     """
 
     content: str | None
@@ -51,6 +55,7 @@ class CallResult:
     attempts: int
     error: str | None = None
     raw: str | None = None
+    response_format: str | None = None
 
 
 @dataclass
@@ -99,6 +104,12 @@ def resolve_server_kind(settings: LLMSettings, *, timeout: float = 3.0) -> LLMSe
     return settings.for_server(_OWNERS.get(owner.lower(), "openai"))
 
 
+def response_formats(settings: LLMSettings) -> list[str]:
+    """The formats a run may ask in, in the order it falls back: the configured one first."""
+    formats = ["json_schema", "json_object", "none"]
+    return formats[formats.index(settings.response_format) :]
+
+
 class MinuteLimiter:
     """Sliding one-minute window over requests and tokens; ``0`` means no limit.
 
@@ -144,7 +155,7 @@ class MinuteLimiter:
 class LLMCaller:
     """One client, semaphore and limiter for a run; :meth:`complete` asks for one report."""
 
-    def __init__(self, settings: LLMSettings) -> None:
+    def __init__(self, settings: LLMSettings, *, format_level: int = 0) -> None:
         self.settings = settings
         key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self.client = openai.AsyncOpenAI(
@@ -159,9 +170,9 @@ class LLMCaller:
         )
         self._secrets = [key] if settings.api_key else []
         self._url = settings.base_url.rstrip("/") + "/chat/completions"
-        formats = ["json_schema", "json_object", "none"]
-        self.formats = formats[formats.index(settings.response_format) :]
-        self.format_level = 0
+        self.formats = response_formats(settings)
+        # where an earlier batch of the run got to: a refused format is not asked again
+        self.format_level = min(format_level, len(self.formats) - 1)
         self.semaphore = asyncio.Semaphore(settings.concurrency)
         self.limiter = MinuteLimiter(settings.requests_per_minute, settings.tokens_per_minute)
 
@@ -215,7 +226,10 @@ class LLMCaller:
             prompt_tokens += step.prompt_tokens
             completion_tokens += step.completion_tokens
             if step.content is not None:
-                return CallResult(step.content, prompt_tokens, completion_tokens, attempts)
+                used = self.formats[level] if structured else None
+                return CallResult(
+                    step.content, prompt_tokens, completion_tokens, attempts, response_format=used
+                )
             if step.cut:
                 if settings.max_tokens_retry > max_tokens:
                     max_tokens = settings.max_tokens_retry

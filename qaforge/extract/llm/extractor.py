@@ -16,13 +16,13 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from qaforge.domain.vocabulary import Finding
 from qaforge.extract.llm.answer import AnswerError, answer_schema_hash, parse_answer
-from qaforge.extract.llm.client import LLMCaller, resolve_server_kind
+from qaforge.extract.llm.client import LLMCaller, resolve_server_kind, response_formats
 from qaforge.extract.llm.findings import EXTRACTOR_NAME, RejectedFinding, ground_answer
 from qaforge.extract.llm.prompt import Prompt
 from qaforge.settings import LLMSettings
@@ -115,11 +115,28 @@ class LLMExtractor:
             schema_hash=answer_schema_hash(),
             params=settings.request_params(),
         )
+        # An answer is cached under the format it was asked in. After the
+        # server refused the configured format, answers come in the next one:
+        # keyed so, a later run finds them, and a run configured for that
+        # next format never takes answers made under a stricter one.
+        self.formats = response_formats(settings)
+        self._config_hashes = {
+            kind: replace(
+                self.signature, params={**self.signature.params, "response_format": kind}
+            ).config_hash
+            for kind in self.formats
+        }
+        self.format_level = 0  # the run's format so far (index in ``formats``)
 
-    def cache_key(self, text: str) -> str:
-        """The cache key of one report text under this configuration."""
+    def cache_key(self, text: str, response_format: str | None = None) -> str:
+        """The cache key of one report text, asked in a format (default: the configured one)."""
+        config_hash = self._config_hashes[response_format or self.formats[0]]
         text_hash = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return hashlib.sha256(f"{self.signature.config_hash}\x1f{text_hash}".encode()).hexdigest()
+        return hashlib.sha256(f"{config_hash}\x1f{text_hash}".encode()).hexdigest()
+
+    def cache_keys(self, text: str) -> list[str]:
+        """The keys a cached answer for ``text`` may have, the configured format's first."""
+        return [self.cache_key(text, kind) for kind in self.formats]
 
     def extract(
         self,
@@ -146,7 +163,7 @@ class LLMExtractor:
         cached: dict[str, str],
         on_done: Callable[[LLMOutcome], None] | None,
     ) -> list[LLMOutcome]:
-        caller = LLMCaller(self.settings)
+        caller = LLMCaller(self.settings, format_level=self.format_level)
         try:
 
             async def one(report: LLMReport) -> LLMOutcome:
@@ -157,19 +174,21 @@ class LLMExtractor:
 
             return list(await asyncio.gather(*(one(report) for report in reports)))
         finally:
+            self.format_level = caller.format_level
             await caller.close()
 
     async def _one(
         self, caller: LLMCaller, report: LLMReport, cached: dict[str, str]
     ) -> LLMOutcome:
-        key = self.cache_key(report.text)
-        known = cached.get(key)
-        if known is not None:
-            outcome = self.read_answer(report, key, known)
-            if outcome.status == "extracted":
-                outcome.from_cache = True
-                return outcome
+        for key in self.cache_keys(report.text):
+            known = cached.get(key)
+            if known is not None:
+                outcome = self.read_answer(report, key, known)
+                if outcome.status == "extracted":
+                    outcome.from_cache = True
+                    return outcome
         result = await caller.complete(self.prompt.messages(report.text))
+        key = self.cache_key(report.text, result.response_format)
         if result.content is None:
             outcome = LLMOutcome(report.key, "failed", key, reason=result.error, raw=result.raw)
         else:

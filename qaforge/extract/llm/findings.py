@@ -16,11 +16,20 @@ from pydantic import ValidationError
 
 from qaforge.domain.vocabulary import Evidence, Finding, load_vocabulary
 from qaforge.extract.llm.answer import LLMAnswer, LLMFinding
-from qaforge.extract.llm.grounding import DEFAULT_THRESHOLD, NOT_FOUND, QuoteRefusal, ground_quote
-from qaforge.extract.llm.support import missing_cue
+from qaforge.extract.llm.grounding import (
+    DEFAULT_THRESHOLD,
+    NOT_FOUND,
+    QuoteMatch,
+    QuoteRefusal,
+    ground_quote,
+)
+from qaforge.extract.llm.support import missing_cue, place_only_in_sentence
 from qaforge.extract.rules.assertion import sentence_bounds
+from qaforge.extract.rules.confidence import load_confidence_rules
 
 EXTRACTOR_NAME = "llm"
+# an LLM finding's doubts (besides the rules' place_of_sentence)
+QUOTE_FUZZY = "quote_fuzzy"
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ def ground_answer(
         if unsupported is not None:
             rejected.append(RejectedFinding(unsupported, record))
             continue
+        finding = with_confidence(finding, match)
         key = (
             finding.code,
             finding.value,
@@ -94,6 +104,28 @@ def ground_answer(
         )
         accepted.setdefault(key, finding)
     return list(accepted.values()), rejected
+
+
+def with_confidence(finding: Finding, match: QuoteMatch) -> Finding:
+    """The finding with how far its grounding can be trusted, and why not more.
+
+    Doubts: ``quote_fuzzy`` when the quote was found only by fuzzy alignment
+    (typos; confidence scaled by the alignment score, 90..100 -> 0.9..1),
+    ``place_of_sentence`` when a claimed level or wall is named by the
+    sentence but not the quote (the rules' weight for the same inference,
+    ``rules/confidence.yaml``). No doubt: confidence 1.
+    """
+    doubts: list[str] = []
+    confidence = 1.0
+    if match.method == "fuzzy":
+        doubts.append(QUOTE_FUZZY)
+        confidence *= match.score / 100.0
+    if place_only_in_sentence(finding.evidence.text, finding):
+        doubts.append("place_of_sentence")
+        confidence *= load_confidence_rules().weights["place_of_sentence"]
+    return finding.model_copy(
+        update={"confidence": round(confidence, 3), "doubts": tuple(sorted(doubts))}
+    )
 
 
 def _value(stated: LLMFinding) -> str | float:

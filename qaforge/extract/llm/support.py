@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from qaforge.domain.vocabulary import Finding
 from qaforge.extract.rules.candidates import Mention
@@ -64,7 +65,20 @@ def missing_cue(span: str, finding: Finding, sentence: str | None = None) -> str
     return None
 
 
-def _missing_place(places: list[Mention], finding: Finding) -> str | None:
+def place_only_in_sentence(span: str, finding: Finding) -> bool:
+    """Whether the quote leaves a claimed level or wall to its sentence.
+
+    :func:`missing_cue` accepts places the sentence names ("LGE ... in the
+    basal inferior wall" quoted as "LGE"); such a finding is weaker: the
+    sentence may name the place of another finding. Segments named by number
+    count as the quote's own.
+    """
+    if not (finding.levels or finding.walls) or _SEGMENTS.search(span):
+        return False
+    return _missing_place(_mentions(span), finding) is not None
+
+
+def _missing_place(places: Sequence[Mention], finding: Finding) -> str | None:
     """The first claimed level or wall no mention names.
 
     A level between two named ones is named ("from base to apex" names mid);
@@ -86,10 +100,13 @@ def _states_number(span: str, value: float) -> bool:
     return any(float(number) == value for number in _NUMBER.findall(span))
 
 
-def _mentions(span: str) -> list[Mention]:
+# A sentence is looked up once per finding it supports, and the same text
+# recurs across the findings of one answer: kept, not re-tokenised.
+@functools.lru_cache(maxsize=4096)
+def _mentions(span: str) -> tuple[Mention, ...]:
     nlp = _pipeline()
     doc = nlp.make_doc(span)
-    return nlp.get_pipe("qaforge_terms")(doc)._.qaforge_mentions
+    return tuple(nlp.get_pipe("qaforge_terms")(doc)._.qaforge_mentions)
 
 
 @functools.cache
