@@ -155,8 +155,8 @@ def test_a_format_refused_in_every_form_is_tried_once_per_format_then_fails(
     assert summary.failed == 1 and summary.extracted == 2
     assert "response_format unsupported" in summary.failures[0][1]
     assert stats["by_key"][report_key(texts[0])] == 3  # json_schema, json_object, none
-    # the two others were asked in json_object while the first waited for its turn
-    assert stats["formats"] == {"json_schema": 1, "json_object": 3, "none": 1}
+    # refused in every format: not the format's fault, so the run keeps json_schema
+    assert stats["formats"] == {"json_schema": 3, "json_object": 1, "none": 1}
 
 
 def test_a_refused_format_is_asked_once_per_run_and_answers_are_keyed_by_the_format_used(
@@ -183,3 +183,20 @@ def test_a_refused_format_is_asked_once_per_run_and_answers_are_keyed_by_the_for
         again = LLMExtractor(configured.model_copy(update={"response_format": response_format}))
         outcomes = again.extract([LLMReport(str(i), t) for i, t in enumerate(texts)], cached=cached)
         assert all(o.from_cache and o.status == "extracted" for o in outcomes)
+
+
+def test_a_busy_server_lowers_the_runs_concurrency_to_what_it_serves(sqlite_engine, tmp_path):
+    texts = [report_text(i) for i in range(12)]
+    ingest(sqlite_engine, tmp_path, texts)
+    script = {report_key(t): [answer(rule_answer(t))] for t in texts}
+    with FakeLLMServer(script, slots=1, latency=0.05) as server:
+        # an unknown server: the configured concurrency, and enough retries
+        unknown = settings(server, server_kind="openai", concurrency=4, max_retries=8)
+        extractor = LLMExtractor(unknown)
+        outcomes = extractor.extract([LLMReport(str(i), t) for i, t in enumerate(texts)])
+        stats = server.stats()
+    assert all(o.status == "extracted" for o in outcomes)
+    assert stats["busy"] > 0  # it had to learn
+    assert extractor.concurrency == 1
+    # every report was served once (503s are not counted as served)
+    assert stats["total"] == len(texts)

@@ -3,9 +3,10 @@
 Uses the ``openai`` async client (its own retries off: retries are ours, so
 that 429, 5xx, timeouts and lost connections are all handled the same way,
 with exponential backoff, full jitter and the server's ``Retry-After``).
-Concurrency is bounded by a semaphore; requests and tokens per minute by a
-sliding-window limiter. Every call returns a :class:`CallResult`; nothing
-raises for a server's misbehaviour.
+Requests in flight are bounded by the configured concurrency, lowered for
+the run when the server answers 503 (busy) with several of ours out;
+requests and tokens per minute by a sliding-window limiter. Every call
+returns a :class:`CallResult`; nothing raises for a server's misbehaviour.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class _Step:
     transient: bool = True
     cut: bool = False
     format_refused: bool = False
+    busy: bool = False
     delay: float | None = None
 
 
@@ -152,10 +154,47 @@ class MinuteLimiter:
                 await asyncio.sleep(max(0.001, self.window - (now - self._events[0][0])))
 
 
-class LLMCaller:
-    """One client, semaphore and limiter for a run; :meth:`complete` asks for one report."""
+class InFlightLimit:
+    """Requests in flight at once: at most ``limit``, which a busy server lowers.
 
-    def __init__(self, settings: LLMSettings, *, format_level: int = 0) -> None:
+    A server that answers 503 while we have N requests in flight serves
+    fewer than N at once (a llama.cpp or Ollama server with fewer slots than
+    our concurrency); the limit drops to N - 1 (at least 1) and stays there
+    for the run, so retries stop competing for a slot that is not there.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self) -> None:
+        """Wait for a free place under the limit, and take it."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+
+    async def release(self) -> None:
+        """Give a place back."""
+        async with self._changed:
+            self.in_flight -= 1
+            self._changed.notify_all()
+
+    def busy(self, in_flight: int) -> None:
+        """The server said it was busy with ``in_flight`` requests of ours out."""
+        self.limit = max(1, min(self.limit, in_flight - 1))
+
+
+class LLMCaller:
+    """One client, in-flight limit and minute limiter; :meth:`complete` asks for one report.
+
+    ``format_level`` and ``concurrency`` carry what an earlier batch of the
+    run learnt (a refused format, a lowered limit) into this one.
+    """
+
+    def __init__(
+        self, settings: LLMSettings, *, format_level: int = 0, concurrency: int | None = None
+    ) -> None:
         self.settings = settings
         key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
         self.client = openai.AsyncOpenAI(
@@ -165,7 +204,7 @@ class LLMCaller:
             timeout=settings.timeout_seconds,
             # aiohttp under the client: openai's documented choice for many
             # requests at once; httpx's pool cost 3x the CPU per request here
-            # (benchmarks/llm_throughput.py). The semaphore bounds connections.
+            # (benchmarks/llm_throughput.py). The in-flight limit bounds connections.
             http_client=openai.DefaultAioHttpClient(timeout=settings.timeout_seconds),
         )
         self._secrets = [key] if settings.api_key else []
@@ -173,7 +212,7 @@ class LLMCaller:
         self.formats = response_formats(settings)
         # where an earlier batch of the run got to: a refused format is not asked again
         self.format_level = min(format_level, len(self.formats) - 1)
-        self.semaphore = asyncio.Semaphore(settings.concurrency)
+        self.in_flight = InFlightLimit(concurrency or settings.concurrency)
         self.limiter = MinuteLimiter(settings.requests_per_minute, settings.tokens_per_minute)
 
     async def close(self) -> None:
@@ -200,8 +239,10 @@ class LLMCaller:
 
         A cut answer (``finish_reason == "length"``) is tried once more with
         ``max_tokens_retry`` when that is larger; a refused response format
-        moves the whole run to the next format (json_schema, json_object,
-        none); a permanent error (4xx but 408 and 429) is not retried.
+        is followed by the next one (json_schema, json_object, none), and the
+        first format that gets an answer becomes the run's (a report refused in
+        every format says the refusal was not about the format: the run keeps
+        its own); a permanent error (4xx but 408 and 429) is not retried.
 
         Args:
             messages: Chat messages (content may be a list of text and image parts).
@@ -216,16 +257,27 @@ class LLMCaller:
         estimate += max(settings.max_tokens, settings.max_tokens_retry)
         prompt_tokens = completion_tokens = attempts = retries = 0
         max_tokens = settings.max_tokens
+        own_level = 0  # how far this report's refusals moved it
         while True:
-            async with self.semaphore:
+            await self.in_flight.acquire()
+            try:
                 await self.limiter.acquire(estimate)
                 # read once a slot is had: a request that waited uses the run's format now
-                level = self.format_level if structured else len(self.formats) - 1
+                level = max(own_level, self.format_level)
+                if not structured:
+                    level = len(self.formats) - 1
                 attempts += 1
+                out = self.in_flight.in_flight
                 step = await self._send(messages, level, max_tokens)
+                if step.busy:
+                    self.in_flight.busy(max(out, self.in_flight.in_flight))
+            finally:
+                await self.in_flight.release()
             prompt_tokens += step.prompt_tokens
             completion_tokens += step.completion_tokens
             if step.content is not None:
+                if structured and level > self.format_level:
+                    self.format_level = level
                 used = self.formats[level] if structured else None
                 return CallResult(
                     step.content, prompt_tokens, completion_tokens, attempts, response_format=used
@@ -235,22 +287,14 @@ class LLMCaller:
                     max_tokens = settings.max_tokens_retry
                     continue
                 break
-            if step.format_refused and self._next_format(level):
+            if step.format_refused and level + 1 < len(self.formats):
+                own_level = level + 1
                 continue
             if not step.transient or retries >= settings.max_retries:
                 break
             await asyncio.sleep(self._backoff(retries, step.delay))
             retries += 1
         return CallResult(None, prompt_tokens, completion_tokens, attempts, step.error, step.raw)
-
-    def _next_format(self, level: int) -> bool:
-        """Move the run past a refused format; False when nothing is left to try."""
-        if self.format_level > level:  # another request already moved on
-            return True
-        if level + 1 >= len(self.formats):
-            return False
-        self.format_level = level + 1
-        return True
 
     async def _send(self, messages: list[dict], level: int, max_tokens: int) -> _Step:
         """One request; what it gave, scrubbed, with whether trying again may help."""
@@ -302,6 +346,7 @@ class LLMCaller:
             raw=raw,
             transient=transient,
             format_refused=refused,
+            busy=status == 503,
             delay=_retry_after(answer),
         )
 

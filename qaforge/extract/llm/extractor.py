@@ -127,6 +127,7 @@ class LLMExtractor:
             for kind in self.formats
         }
         self.format_level = 0  # the run's format so far (index in ``formats``)
+        self.concurrency = settings.concurrency  # lowered when the server is busy
 
     def cache_key(self, text: str, response_format: str | None = None) -> str:
         """The cache key of one report text, asked in a format (default: the configured one)."""
@@ -163,7 +164,9 @@ class LLMExtractor:
         cached: dict[str, str],
         on_done: Callable[[LLMOutcome], None] | None,
     ) -> list[LLMOutcome]:
-        caller = LLMCaller(self.settings, format_level=self.format_level)
+        caller = LLMCaller(
+            self.settings, format_level=self.format_level, concurrency=self.concurrency
+        )
         try:
 
             async def one(report: LLMReport) -> LLMOutcome:
@@ -175,6 +178,7 @@ class LLMExtractor:
             return list(await asyncio.gather(*(one(report) for report in reports)))
         finally:
             self.format_level = caller.format_level
+            self.concurrency = caller.in_flight.limit
             await caller.close()
 
     async def _one(
