@@ -178,7 +178,9 @@ class InFlightLimit:
         """Give a place back."""
         async with self._changed:
             self.in_flight -= 1
-            self._changed.notify_all()
+            # one place freed, one waiter woken: the limit only ever drops,
+            # and waking every waiter would cost O(waiting) per request
+            self._changed.notify(1)
 
     def busy(self, in_flight: int) -> None:
         """The server said it was busy with ``in_flight`` requests of ours out."""
