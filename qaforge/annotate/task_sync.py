@@ -10,6 +10,8 @@ writing the rows is the pipeline's.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -172,6 +174,28 @@ def imported_task_rows(
     ]
 
 
+#: Keys of a task's data that say where things are, not what the item says.
+_LOCATION_KEYS = frozenset({"images", "qaforge_task_sha256"})
+
+
+def content_sha256(data: Mapping[str, Any], image_sha256s: Sequence[str] | None = None) -> str:
+    """Hash of what a task shows, without where its images are served from.
+
+    Args:
+        data: A task's data (see ``tasks.task_data``).
+        image_sha256s: The content hashes of the task's images, in order, when
+            known; otherwise only their number counts.
+
+    Returns:
+        A hex digest that changes with the question, options, answer, evidence
+        or image content, and not with the image URLs.
+    """
+    body = {k: v for k, v in data.items() if k not in _LOCATION_KEYS}
+    images: Any = list(image_sha256s) if image_sha256s is not None else len(data.get("images", []))
+    body["qaforge_images"] = images
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def task_update(
     item_id: str, data: Mapping[str, Any], server_task: Mapping[str, Any]
 ) -> TaskUpdate | None:
@@ -183,7 +207,10 @@ def task_update(
         item_id=item_id,
         ls_task_id=int(server_task["id"]),
         data=dict(data),
-        revises=data["qaforge_state"] == "active" and shown.get("qaforge_state") == "active",
+        # Stale follows content: a task whose images only moved keeps its verdicts.
+        revises=data["qaforge_state"] == "active"
+        and shown.get("qaforge_state") == "active"
+        and content_sha256(shown) != content_sha256(data),
     )
 
 
