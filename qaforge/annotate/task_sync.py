@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from qaforge.annotate.tasks import task_sha256
+
 
 class StoredTaskChanges(BaseModel):
     """How the stored task rows must change to match the server's tasks.
@@ -174,25 +176,42 @@ def imported_task_rows(
     ]
 
 
-#: Keys of a task's data that say where things are, not what the item says.
-_LOCATION_KEYS = frozenset({"images", "qaforge_task_sha256"})
+#: The data key holding the content hashes of a task's images, in the order shown.
+IMAGE_HASHES_KEY = "qaforge_image_sha256"
+
+#: Keys of a task's data that say where things are or hash the rest, not what the item says.
+_LOCATION_KEYS = frozenset({"images", "qaforge_task_sha256", IMAGE_HASHES_KEY})
 
 
-def content_sha256(data: Mapping[str, Any], image_sha256s: Sequence[str] | None = None) -> str:
+def with_image_hashes(data: Mapping[str, Any], image_sha256s: Sequence[str]) -> dict[str, Any]:
+    """A task's data with its images' content hashes added and its own hash redone.
+
+    Args:
+        data: The task's data (see ``tasks.task_data``).
+        image_sha256s: The sha256 of each image file, in the order of ``data["images"]``.
+
+    Returns:
+        A new dict; ``qaforge_task_sha256`` hashes every other key, these included.
+    """
+    out = {k: v for k, v in data.items() if k != "qaforge_task_sha256"}
+    out[IMAGE_HASHES_KEY] = list(image_sha256s)
+    out["qaforge_task_sha256"] = task_sha256(out)
+    return out
+
+
+def content_sha256(data: Mapping[str, Any]) -> str:
     """Hash of what a task shows, without where its images are served from.
 
     Args:
-        data: A task's data (see ``tasks.task_data``).
-        image_sha256s: The content hashes of the task's images, in order, when
-            known; otherwise only their number counts.
+        data: A task's data; its images count by ``qaforge_image_sha256`` when
+            it has them, else (tasks pushed before images were hashed) by URL.
 
     Returns:
         A hex digest that changes with the question, options, answer, evidence
-        or image content, and not with the image URLs.
+        or image content, and not with the URLs of hashed images.
     """
     body = {k: v for k, v in data.items() if k not in _LOCATION_KEYS}
-    images: Any = list(image_sha256s) if image_sha256s is not None else len(data.get("images", []))
-    body["qaforge_images"] = images
+    body["qaforge_images"] = data.get(IMAGE_HASHES_KEY, data.get("images", []))
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -208,10 +227,18 @@ def task_update(
         ls_task_id=int(server_task["id"]),
         data=dict(data),
         # Stale follows content: a task whose images only moved keeps its verdicts.
+        # A task shown without image hashes is compared as the plan would be without them.
         revises=data["qaforge_state"] == "active"
         and shown.get("qaforge_state") == "active"
-        and content_sha256(shown) != content_sha256(data),
+        and content_sha256(shown) != content_sha256(_like(data, shown)),
     )
+
+
+def _like(data: Mapping[str, Any], shown: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` without image hashes when ``shown`` has none (so URLs are compared instead)."""
+    if IMAGE_HASHES_KEY in shown:
+        return data
+    return {k: v for k, v in data.items() if k != IMAGE_HASHES_KEY}
 
 
 def updated_task_row(

@@ -13,6 +13,7 @@ from qaforge.annotate.task_sync import (
     task_update,
     tasks_by_item,
     updated_task_row,
+    with_image_hashes,
 )
 
 
@@ -143,23 +144,24 @@ def test_a_retirement_keeps_revision_and_superseded_annotations():
     assert (row["state"], row["revision"], row["superseded_annotation_ids"]) == ("retired", 0, [])
 
 
-def _shown(**changes):
+def _shown(images=("/data/local-files/?d=old/s1.png", "/data/local-files/?d=old/s2.png"), **kw):
     data = {
         "qaforge_item_id": "a",
         "qaforge_state": "active",
         "question": "How many chambers look dilated?",
         "proposed_answer": "B. two",
         "evidence_html": "<p>both ventricles enlarged</p>",
-        "images": ["/data/local-files/?d=old/s1.png", "/data/local-files/?d=old/s2.png"],
-        **changes,
+        "images": list(images),
+        "qaforge_task_sha256": "unhashed",
+        **kw,
     }
-    data["qaforge_task_sha256"] = "sha-" + str(sorted(data.items()))
-    return data
+    return with_image_hashes(data, ["c1", "c2"])
 
 
 def test_moved_images_update_the_task_without_revising_it():
     shown = _shown()
-    planned = _shown(images=["/data/local-files/?d=new/s1.png", "/data/local-files/?d=new/s2.png"])
+    planned = _shown(["/data/local-files/?d=new/s1.png", "/data/local-files/?d=new/s2.png"])
+    assert planned["qaforge_task_sha256"] != shown["qaforge_task_sha256"]
     assert content_sha256(shown) == content_sha256(planned)
     update = task_update("a", planned, {"id": 4, "data": shown})
     assert update is not None
@@ -173,7 +175,17 @@ def test_a_changed_answer_revises_the_task():
     assert update.revises is True
 
 
-def test_content_hash_follows_image_content_when_given():
-    data = _shown()
-    assert content_sha256(data, ["x", "y"]) != content_sha256(data, ["x", "z"])
-    assert content_sha256(data, ["x", "y"]) == content_sha256(_shown(images=["u", "v"]), ["x", "y"])
+def test_changed_image_content_revises_the_task():
+    planned = with_image_hashes(_shown(), ["c1", "c3"])
+    update = task_update("a", planned, {"id": 4, "data": _shown()})
+    assert update is not None
+    assert update.revises is True
+
+
+def test_a_task_pushed_without_image_hashes_is_compared_by_url():
+    old = {k: v for k, v in _shown().items() if k != "qaforge_image_sha256"}
+    old["qaforge_task_sha256"] = "pushed-before-image-hashes"
+    same = task_update("a", _shown(), {"id": 4, "data": old})
+    moved = task_update("a", _shown(["/x/1.png", "/x/2.png"]), {"id": 4, "data": old})
+    assert same is not None and same.revises is False
+    assert moved is not None and moved.revises is True
