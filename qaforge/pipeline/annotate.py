@@ -278,7 +278,7 @@ def _push_inputs(
             budget=budget,
         )
     storage_paths = _storage_paths(views, media_root)
-    items = [_review_item(view, media_root) for view in views]
+    items = [review_item_under(view, media_root) for view in views]
     return PushInputs(
         statuses=statuses,
         blocked=set(blocked),
@@ -360,8 +360,12 @@ def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     return roots
 
 
-def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
-    """An item's view as a review item with media-root-relative image paths."""
+def review_item_under(view: ItemView, media_root: Path) -> ReviewItem:
+    """An item's view as a review item with image paths relative to ``media_root`` (resolved).
+
+    Raises:
+        ConfigError: E901 when an image lies outside ``media_root``.
+    """
     paths = []
     for image in view.images:
         absolute = _resolved(image.images_root) / image.path
