@@ -30,7 +30,7 @@ from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.config import labeling_config
 from qaforge.annotate.tasks import option_value
 from qaforge.domain.qa import GenerationConfig
-from qaforge.pipeline.annotate import _review_item, pull_verdicts, push_items
+from qaforge.pipeline.annotate import pull_verdicts, push_items, review_item_under
 from qaforge.pipeline.extract import extract_database
 from qaforge.pipeline.generate import generate_database
 from qaforge.pipeline.ingest import ingest_reports, ingest_series
@@ -198,7 +198,7 @@ def _bare_push(client: LabelStudioClient, engine, media_root: Path, tasks: int) 
     with engine.connect() as connection:
         ids = connection.execute(select(QAItem.id).where(QAItem.status == "active")).scalars().all()
         views = item_views(connection, item_ids=ids, protocol="clinical", budget=16)
-    items = [_review_item(view, media_root.resolve()) for view in views]
+    items = [review_item_under(view, media_root.resolve()) for view in views]
     by_type = defaultdict(list)
     for item in items:
         by_type[item.answer_type].append(

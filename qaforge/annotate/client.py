@@ -91,6 +91,15 @@ class LabelStudioClient:
                 f"Label Studio at {self.url} did not answer ({error.kind})"
             ) from None
 
+    def serves(self, path: str) -> bool:
+        """Whether the server answers a GET of ``path`` (e.g. a local-files image URL) with content.
+
+        Raises:
+            LabelStudioUnavailable: The server did not answer.
+        """
+        response = self._send("GET", path, retries=READ_RETRIES)
+        return response.status_code < 400 and bool(response.content)
+
     def whoami(self) -> dict[str, Any]:
         """The token's user (id, email, ...)."""
         return self._request("GET", "/api/current-user/whoami", retries=READ_RETRIES)

@@ -10,10 +10,14 @@ writing the rows is the pipeline's.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from qaforge.annotate.tasks import task_sha256
 
 
 class StoredTaskChanges(BaseModel):
@@ -172,6 +176,45 @@ def imported_task_rows(
     ]
 
 
+#: The data key holding the content hashes of a task's images, in the order shown.
+IMAGE_HASHES_KEY = "qaforge_image_sha256"
+
+#: Keys of a task's data that say where things are or hash the rest, not what the item says.
+_LOCATION_KEYS = frozenset({"images", "qaforge_task_sha256", IMAGE_HASHES_KEY})
+
+
+def with_image_hashes(data: Mapping[str, Any], image_sha256s: Sequence[str]) -> dict[str, Any]:
+    """A task's data with its images' content hashes added and its own hash redone.
+
+    Args:
+        data: The task's data (see ``tasks.task_data``).
+        image_sha256s: The sha256 of each image file, in the order of ``data["images"]``.
+
+    Returns:
+        A new dict; ``qaforge_task_sha256`` hashes every other key, these included.
+    """
+    out = {k: v for k, v in data.items() if k != "qaforge_task_sha256"}
+    out[IMAGE_HASHES_KEY] = list(image_sha256s)
+    out["qaforge_task_sha256"] = task_sha256(out)
+    return out
+
+
+def content_sha256(data: Mapping[str, Any]) -> str:
+    """Hash of what a task shows, without where its images are served from.
+
+    Args:
+        data: A task's data; its images count by ``qaforge_image_sha256`` when
+            it has them, else (tasks pushed before images were hashed) by URL.
+
+    Returns:
+        A hex digest that changes with the question, options, answer, evidence
+        or image content, and not with the URLs of hashed images.
+    """
+    body = {k: v for k, v in data.items() if k not in _LOCATION_KEYS}
+    body["qaforge_images"] = data.get(IMAGE_HASHES_KEY, data.get("images", []))
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
 def task_update(
     item_id: str, data: Mapping[str, Any], server_task: Mapping[str, Any]
 ) -> TaskUpdate | None:
@@ -183,8 +226,19 @@ def task_update(
         item_id=item_id,
         ls_task_id=int(server_task["id"]),
         data=dict(data),
-        revises=data["qaforge_state"] == "active" and shown.get("qaforge_state") == "active",
+        # Stale follows content: a task whose images only moved keeps its verdicts.
+        # A task shown without image hashes is compared as the plan would be without them.
+        revises=data["qaforge_state"] == "active"
+        and shown.get("qaforge_state") == "active"
+        and content_sha256(shown) != content_sha256(_like(data, shown)),
     )
+
+
+def _like(data: Mapping[str, Any], shown: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` without image hashes when ``shown`` has none (so URLs are compared instead)."""
+    if IMAGE_HASHES_KEY in shown:
+        return data
+    return {k: v for k, v in data.items() if k != IMAGE_HASHES_KEY}
 
 
 def updated_task_row(

@@ -13,9 +13,11 @@ to re-run after a crash or a server restart.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, Field
 
@@ -29,7 +31,8 @@ from qaforge.annotate.plan import (
     screen_items,
 )
 from qaforge.annotate.review_item import review_item
-from qaforge.annotate.tasks import MAX_NAME, shown_texts
+from qaforge.annotate.task_sync import with_image_hashes
+from qaforge.annotate.tasks import LOCAL_FILES_URL, MAX_NAME, image_url, shown_texts
 from qaforge.checks.phi import scan_phi
 from qaforge.domain.annotation import ReviewItem
 from qaforge.domain.items import ItemView
@@ -140,8 +143,12 @@ class PushInputs(BaseModel):
         return {item_id for item_id, status in self.statuses.items() if status == "active"}
 
     def plans(self, screening: Screening, *, overlap: int) -> list[ProjectPlan]:
-        """The plan of every project to push (see :func:`qaforge.annotate.plan.plan_projects`)."""
-        return plan_projects(
+        """The plan of every project to push (see :func:`qaforge.annotate.plan.plan_projects`).
+
+        Each task carries its images' content hashes, by which push tells a
+        changed task from one whose images only moved.
+        """
+        plans = plan_projects(
             self.items,
             active=self.active,
             withdrawn=screening.withdrawn,
@@ -149,6 +156,7 @@ class PushInputs(BaseModel):
             disputes=self.disputes,
             overlap=overlap,
         )
+        return [_with_image_hashes(plan, self.media_root) for plan in plans]
 
 
 def push_items(
@@ -197,6 +205,7 @@ def push_items(
     )
     screening = _screen(engine, inputs, protocol=protocol, budget=budget)
     client.whoami()  # fail on a wrong token or URL before any write
+    _require_served(client, inputs, screening)
     target = PushTarget(
         name=name,
         media_root=inputs.media_root,
@@ -210,6 +219,34 @@ def push_items(
         result = sync_project(engine, client, plan, target=target, progress=progress)
         summary.add(result, adjudication=plan.purpose == "adjudication")
     return summary
+
+
+def _require_served(client: LabelStudioClient, inputs: PushInputs, screening: Screening) -> None:
+    """Refuse a push whose image URLs the server does not serve, before any task changes.
+
+    Only projects that have tasks already can lose work to broken URLs, and
+    only their local storages make the server serve files, so the check runs
+    when the store knows tasks; the first push has nothing to lose.
+
+    Raises:
+        ConfigError: E901 when the server does not serve one image of the payload.
+    """
+    if not any(inputs.known_tasks.values()):
+        return
+    active = inputs.active - set(screening.withdrawn)
+    for item_id in sorted(active):
+        paths = inputs.items[item_id].image_paths
+        if paths:
+            url = image_url(paths[0])
+            if not client.serves(url):
+                raise QaforgeError.of(
+                    "E901",
+                    what="the media root",
+                    path=inputs.media_root,
+                    problem=f"is not where Label Studio serves images from ({url} is not "
+                    "served); no task was changed",
+                )
+            return
 
 
 def _require_name(name: str) -> None:
@@ -241,7 +278,7 @@ def _push_inputs(
             budget=budget,
         )
     storage_paths = _storage_paths(views, media_root)
-    items = [_review_item(view, media_root) for view in views]
+    items = [review_item_under(view, media_root) for view in views]
     return PushInputs(
         statuses=statuses,
         blocked=set(blocked),
@@ -279,6 +316,29 @@ def _screen(engine: Engine, inputs: PushInputs, *, protocol: str, budget: int) -
     return screening
 
 
+def _with_image_hashes(plan: ProjectPlan, media_root: Path) -> ProjectPlan:
+    """The plan with each task's image content hashes (stale follows content, not URLs)."""
+    tasks = {
+        item_id: with_image_hashes(
+            data, [_file_sha256(media_root / _served_path(url)) for url in data["images"]]
+        )
+        for item_id, data in plan.tasks.items()
+    }
+    return plan.model_copy(update={"tasks": tasks})
+
+
+def _served_path(url: str) -> str:
+    """The path under the media root that a local-files URL names."""
+    return unquote(url.removeprefix(LOCAL_FILES_URL))
+
+
+@functools.cache
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (each image read once per process)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 @functools.cache
 def _resolved(folder: str) -> Path:
     """An images folder as an absolute path without links (resolved once per folder)."""
@@ -300,8 +360,12 @@ def _storage_paths(views: Sequence[ItemView], media_root: Path) -> list[str]:
     return roots
 
 
-def _review_item(view: ItemView, media_root: Path) -> ReviewItem:
-    """An item's view as a review item with media-root-relative image paths."""
+def review_item_under(view: ItemView, media_root: Path) -> ReviewItem:
+    """An item's view as a review item with image paths relative to ``media_root`` (resolved).
+
+    Raises:
+        ConfigError: E901 when an image lies outside ``media_root``.
+    """
     paths = []
     for image in view.images:
         absolute = _resolved(image.images_root) / image.path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qaforge.annotate.task_sync import (
+    content_sha256,
     import_payload,
     imported_task_rows,
     stored_task_changes,
@@ -12,6 +13,7 @@ from qaforge.annotate.task_sync import (
     task_update,
     tasks_by_item,
     updated_task_row,
+    with_image_hashes,
 )
 
 
@@ -111,7 +113,7 @@ def test_an_unchanged_task_needs_no_update():
 def test_only_an_active_task_that_stays_active_with_other_content_is_revised(
     shown_state, planned_state, revises, counted_as
 ):
-    data = {"qaforge_task_sha256": "new", "qaforge_state": planned_state}
+    data = {"qaforge_task_sha256": "new", "qaforge_state": planned_state, "question": "Which?"}
     update = task_update("a", data, task(4, "a", sha="old", state=shown_state))
     assert update is not None
     assert (update.ls_task_id, update.data, update.revises) == (4, data, revises)
@@ -119,7 +121,7 @@ def test_only_an_active_task_that_stays_active_with_other_content_is_revised(
 
 
 def test_a_revision_supersedes_the_tasks_annotations_and_counts_up():
-    data = {"qaforge_task_sha256": "new", "qaforge_state": "active"}
+    data = {"qaforge_task_sha256": "new", "qaforge_state": "active", "question": "Which?"}
     update = task_update("a", data, task(4, "a", sha="old"))
     before = stored("a", 4, revision=1, superseded_annotation_ids=[9, 2])
     row = updated_task_row(update, before, project_id=7, annotation_ids=[5, 2])
@@ -140,3 +142,50 @@ def test_a_retirement_keeps_revision_and_superseded_annotations():
     before = stored("a", 4, revision=None, superseded_annotation_ids=None)
     row = updated_task_row(update, before, project_id=7, annotation_ids=[5])
     assert (row["state"], row["revision"], row["superseded_annotation_ids"]) == ("retired", 0, [])
+
+
+def _shown(images=("/data/local-files/?d=old/s1.png", "/data/local-files/?d=old/s2.png"), **kw):
+    data = {
+        "qaforge_item_id": "a",
+        "qaforge_state": "active",
+        "question": "How many chambers look dilated?",
+        "proposed_answer": "B. two",
+        "evidence_html": "<p>both ventricles enlarged</p>",
+        "images": list(images),
+        "qaforge_task_sha256": "unhashed",
+        **kw,
+    }
+    return with_image_hashes(data, ["c1", "c2"])
+
+
+def test_moved_images_update_the_task_without_revising_it():
+    shown = _shown()
+    planned = _shown(["/data/local-files/?d=new/s1.png", "/data/local-files/?d=new/s2.png"])
+    assert planned["qaforge_task_sha256"] != shown["qaforge_task_sha256"]
+    assert content_sha256(shown) == content_sha256(planned)
+    update = task_update("a", planned, {"id": 4, "data": shown})
+    assert update is not None
+    assert update.data["images"] == planned["images"]
+    assert update.revises is False
+
+
+def test_a_changed_answer_revises_the_task():
+    update = task_update("a", _shown(proposed_answer="C. three"), {"id": 4, "data": _shown()})
+    assert update is not None
+    assert update.revises is True
+
+
+def test_changed_image_content_revises_the_task():
+    planned = with_image_hashes(_shown(), ["c1", "c3"])
+    update = task_update("a", planned, {"id": 4, "data": _shown()})
+    assert update is not None
+    assert update.revises is True
+
+
+def test_a_task_pushed_without_image_hashes_is_compared_by_url():
+    old = {k: v for k, v in _shown().items() if k != "qaforge_image_sha256"}
+    old["qaforge_task_sha256"] = "pushed-before-image-hashes"
+    same = task_update("a", _shown(), {"id": 4, "data": old})
+    moved = task_update("a", _shown(["/x/1.png", "/x/2.png"]), {"id": 4, "data": old})
+    assert same is not None and same.revises is False
+    assert moved is not None and moved.revises is True

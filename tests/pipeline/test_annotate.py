@@ -430,3 +430,30 @@ def test_item_blocked_after_push_is_withdrawn_from_its_task(
     assert task["data"]["header"].startswith("WITHDRAWN")
     shown = json.dumps(task["data"])
     assert items[item_id]["question"] not in shown and task["data"]["images"] == []
+
+
+def test_a_wrong_media_root_after_a_push_changes_no_task(
+    sqlite_engine, labelstudio, small_source, workspace
+):
+    from qaforge.errors import ConfigError
+
+    engine = sqlite_engine
+    build(engine, small_source, workspace / "img")
+    name = f"root-{workspace.name}"
+    with admin_client(labelstudio) as admin:
+        push(engine, admin, name, workspace)
+        ids = [p["id"] for p in admin.projects() if p["title"].startswith(name)]
+        before = sorted((t["id"], t["data"]["images"]) for t in server_tasks(admin, ids))
+        with engine.connect() as connection:
+            rows_before = connection.execute(select(AnnotationTask.__table__)).all()
+        # The images lie under the given folder, but the server serves its parent.
+        with pytest.raises(ConfigError, match="no task was changed") as error:
+            push(engine, admin, name, workspace, media_root=workspace)
+        assert error.value.code == "E901"
+        assert labelstudio.accounts["admin"].token not in str(error.value)
+        after = sorted((t["id"], t["data"]["images"]) for t in server_tasks(admin, ids))
+        assert after == before
+        with engine.connect() as connection:
+            assert connection.execute(select(AnnotationTask.__table__)).all() == rows_before
+        result = push(engine, admin, name, workspace)
+        assert sum(p.updated for p in result.projects) == 0
