@@ -261,20 +261,10 @@ class LLMCaller:
         max_tokens = settings.max_tokens
         own_level = 0  # how far this report's refusals moved it
         while True:
-            await self.in_flight.acquire()
-            try:
-                await self.limiter.acquire(estimate)
-                # read once a slot is had: a request that waited uses the run's format now
-                level = max(own_level, self.format_level)
-                if not structured:
-                    level = len(self.formats) - 1
-                attempts += 1
-                out = self.in_flight.in_flight
-                step = await self._send(messages, level, max_tokens)
-                if step.busy:
-                    self.in_flight.busy(max(out, self.in_flight.in_flight))
-            finally:
-                await self.in_flight.release()
+            attempts += 1
+            step, level = await self._send_in_slot(
+                messages, estimate, own_level, structured, max_tokens
+            )
             prompt_tokens += step.prompt_tokens
             completion_tokens += step.completion_tokens
             if step.content is not None:
@@ -297,6 +287,33 @@ class LLMCaller:
             await asyncio.sleep(self._backoff(retries, step.delay))
             retries += 1
         return CallResult(None, prompt_tokens, completion_tokens, attempts, step.error, step.raw)
+
+    async def _send_in_slot(
+        self,
+        messages: list[dict],
+        estimate: int,
+        own_level: int,
+        structured: bool,
+        max_tokens: int,
+    ) -> tuple[_Step, int]:
+        """One request once a slot and the token budget are had; the step and its format level.
+
+        A busy answer (503) lowers the concurrency to what was out when it came.
+        """
+        await self.in_flight.acquire()
+        try:
+            await self.limiter.acquire(estimate)
+            # read once a slot is had: a request that waited uses the run's format now
+            level = max(own_level, self.format_level)
+            if not structured:
+                level = len(self.formats) - 1
+            out = self.in_flight.in_flight
+            step = await self._send(messages, level, max_tokens)
+            if step.busy:
+                self.in_flight.busy(max(out, self.in_flight.in_flight))
+        finally:
+            await self.in_flight.release()
+        return step, level
 
     async def _send(self, messages: list[dict], level: int, max_tokens: int) -> _Step:
         """One request; what it gave, scrubbed, with whether trying again may help."""
