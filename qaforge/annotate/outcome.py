@@ -2,8 +2,9 @@
 
 One verdict per annotator counts (their latest). An adjudicator's verdict,
 when there is one, decides. Otherwise annotators who all give the same
-label (accept, reject, or correct with the same answer) decide; any
-difference sends the item to adjudication. :func:`outcome_rows` applies
+label (accept, reject, or correct with the same answer) decide once as many
+have read the item as its project requires (the push's ``--overlap``); any
+difference sends the item to adjudication at once. :func:`outcome_rows` applies
 the rule to every item with current verdicts and says which stored
 outcomes change.
 """
@@ -22,7 +23,11 @@ OUTCOME_KEYS = ("status", "answer", "decided_by", "provenance")
 
 
 def decide(
-    proposed: Answer, reviews: Sequence[Rated], adjudication: Rated | None = None
+    proposed: Answer,
+    reviews: Sequence[Rated],
+    adjudication: Rated | None = None,
+    *,
+    reads_required: int = 1,
 ) -> Outcome:
     """The outcome of an item.
 
@@ -30,20 +35,22 @@ def decide(
         proposed: The item's proposed answer.
         reviews: Each reviewing annotator's current verdict.
         adjudication: The designated adjudicator's verdict, if given.
+        reads_required: Reviewers who must have read the item before they decide it.
 
     Returns:
-        ``pending`` without verdicts, ``needs_adjudication`` when reviewers
-        differ and no adjudicator has spoken, else verified / corrected /
-        rejected with the answer the benchmark uses.
+        ``needs_adjudication`` when reviewers differ and no adjudicator has
+        spoken; ``pending`` while fewer than ``reads_required`` agree (or
+        none has read it); else verified / corrected / rejected with the
+        answer the benchmark uses.
     """
     if adjudication is not None:
         return _from(adjudication, proposed, (adjudication.annotator,))
-    if not reviews:
-        return Outcome(status="pending")
     labels = {review.label for review in reviews}
     annotators = tuple(sorted(review.annotator for review in reviews))
     if len(labels) > 1:
         return Outcome(status="needs_adjudication", decided_by=annotators)
+    if not reviews or len(reviews) < reads_required:
+        return Outcome(status="pending")
     return _from(reviews[0], proposed, annotators)
 
 
@@ -77,8 +84,9 @@ def outcome_rows(
     Args:
         verdicts: The current verdicts, oldest first (``item_id``,
             ``annotator``, ``verdict``, ``corrected_answer``, ``answer`` (the
-            proposed one), ``purpose``, ``adjudicator``, ``external_task_id``,
-            ``external_annotation_id``); a later verdict of an annotator wins.
+            proposed one), ``purpose``, ``adjudicator``, ``reads_required``,
+            ``external_task_id``, ``external_annotation_id``); a later
+            verdict of an annotator wins.
         before: Item id -> its stored outcome row.
 
     Returns:
@@ -91,6 +99,7 @@ def outcome_rows(
     adjudications: dict[str, Rated] = {}
     sources: dict[str, list[dict[str, int]]] = defaultdict(list)
     proposed: dict[str, Any] = {}
+    reads_required: dict[str, int] = defaultdict(lambda: 1)
     for row in verdicts:
         item_id = row["item_id"]
         proposed[item_id] = row["answer"]
@@ -100,6 +109,7 @@ def outcome_rows(
             adjudications[item_id] = rated_verdict(row)
         else:
             reviews[item_id][row["annotator"]] = rated_verdict(row)
+            reads_required[item_id] = max(reads_required[item_id], row["reads_required"])
         sources[item_id].append(
             {"task": row["external_task_id"], "annotation": row["external_annotation_id"]}
         )
@@ -107,7 +117,12 @@ def outcome_rows(
     for item_id in sorted(set(proposed) | set(before)):
         if item_id in proposed:
             rated = list(reviews[item_id].values())
-            outcome = decide(proposed[item_id], rated, adjudications.get(item_id))
+            outcome = decide(
+                proposed[item_id],
+                rated,
+                adjudications.get(item_id),
+                reads_required=reads_required[item_id],
+            )
             row = _outcome_row(item_id, outcome, rated, sources[item_id])
         else:
             row = _outcome_row(item_id, Outcome(status="pending"), [], None)

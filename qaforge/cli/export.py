@@ -126,6 +126,7 @@ def export_command(
     records = ", ".join(f"{split} {n}" for split, n in summary.records.items()) or "none"
     console.print(
         f"export: {sum(summary.records.values())} records ({records}), {summary.images} images to {outdir}; "
-        f"left out: {summary.skipped_blocked} blocked, {summary.skipped_unverified} unverified, "
+        f"left out: {summary.skipped_blocked} blocked, {summary.skipped_rejected} rejected, "
+        f"{summary.skipped_in_adjudication} in adjudication, {summary.skipped_unverified} unverified, "
         f"{summary.skipped_no_split} without a split; manifest sha256 {summary.manifest_sha256[:12]}"
     )

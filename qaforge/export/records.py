@@ -27,7 +27,7 @@ ACCEPTED_VERDICTS = {"accept": "verified", "correct": "corrected", "demo_accept"
 REVIEWED_STATUSES = {"verified": "verified", "corrected": "corrected"}
 """Review outcomes that export; rejected and needs_adjudication items stay out."""
 
-SkipReason = Literal["blocked", "unverified", "no_split"]
+SkipReason = Literal["blocked", "rejected", "in_adjudication", "unverified", "no_split"]
 Status = Literal["verified", "corrected", "demo_verified"]
 
 
@@ -38,12 +38,15 @@ class ItemVerification(BaseModel):
         status: verified, corrected or demo_verified; ``None`` when the item
             has no accepted verification.
         corrected_answer: The answer a ``corrected`` verification gives.
+        review: The review outcome's status when it holds the item back
+            (pending, rejected or needs_adjudication).
     """
 
     model_config = ConfigDict(frozen=True)
 
     status: Status | None = None
     corrected_answer: Answer | None = None
+    review: str | None = None
 
 
 class ExportedItem(BaseModel):
@@ -109,13 +112,19 @@ def item_verification(
         outcome: Its Label Studio review outcome (``status``, ``answer``), if any.
 
     Returns:
-        The outcome's status when it is decided (verified or corrected; other
-        outcomes give ``None``), else the latest verdict's.
+        With a review outcome, its status (verified or corrected; pending,
+        rejected and needs_adjudication give ``None``); else the latest
+        verdict's.
     """
-    if outcome is not None and outcome["status"] != "pending":
-        # Label Studio verdicts (annotate pull) decide over any single verification.
+    if outcome is not None:
+        # Label Studio verdicts (annotate pull) decide over any single verification:
+        # a pending outcome is one still short of its reads, or whose verdicts went
+        # stale, and its latest single verdict must not export it.
+        status = REVIEWED_STATUSES.get(outcome["status"])
         return ItemVerification(
-            status=REVIEWED_STATUSES.get(outcome["status"]), corrected_answer=outcome["answer"]
+            status=status,
+            corrected_answer=outcome["answer"],
+            review=None if status else outcome["status"],
         )
     if verdict is None:
         return ItemVerification()
@@ -132,10 +141,18 @@ def skip_reason(
     blocked: bool,
     include_unverified: bool,
 ) -> SkipReason | None:
-    """Why an item stays out of the export (checked in this order), or ``None``."""
+    """Why an item stays out of the export (checked in this order), or ``None``.
+
+    A rejected item stays out even with ``include_unverified``: a reader said
+    it is wrong, which is more than not having been read.
+    """
     if blocked:
         return "blocked"
+    if verification.review == "rejected":
+        return "rejected"
     if verification.status is None and not include_unverified:
+        if verification.review == "needs_adjudication":
+            return "in_adjudication"
         return "unverified"
     if not view.split:
         return "no_split"

@@ -272,6 +272,7 @@ def _ensure_project(
                 "storage_id": max(storage_ids, default=None),
                 "media_root": str(target.media_root),
                 "adjudicator": target.adjudicator or (known or {}).get("adjudicator"),
+                "reads_required": plan.overlap,
             },
         )
     return project_id, ls_project_id, created
@@ -291,7 +292,8 @@ def _remote_project(
 
     Returns:
         The project, and whether it was created; an existing project gets
-        the current labeling config when the recorded one differs.
+        the current labeling config when the recorded one differs, and the
+        overlap asked for now when its own differs.
     """
     remote = client.project(int(known["ls_project_id"])) if known else None
     if remote is not None and remote.get("title") != title:
@@ -307,8 +309,13 @@ def _remote_project(
             description=project_description(purpose, answer_type),
         )
         return created, True
+    changes: dict[str, Any] = {}
     if known is None or known["config_sha256"] != config_sha256(config):
-        client.update_project(int(remote["id"]), label_config=config)
+        changes["label_config"] = config
+    if remote.get("maximum_annotations") != overlap:
+        changes["maximum_annotations"] = overlap
+    if changes:
+        client.update_project(int(remote["id"]), **changes)
     return remote, False
 
 

@@ -51,6 +51,8 @@ class ExportSummary(BaseModel):
     records: dict[str, int]
     images: int
     skipped_unverified: int
+    skipped_rejected: int
+    skipped_in_adjudication: int
     skipped_blocked: int
     skipped_no_split: int
     manifest_sha256: str
@@ -111,6 +113,8 @@ def export_database(
         records=plan.record_counts(),
         images=len(plan.images),
         skipped_unverified=plan.skipped["unverified"],
+        skipped_rejected=plan.skipped["rejected"],
+        skipped_in_adjudication=plan.skipped["in_adjudication"],
         skipped_blocked=plan.skipped["blocked"],
         skipped_no_split=plan.skipped["no_split"],
         manifest_sha256=hashlib.sha256(manifest).hexdigest(),

@@ -216,6 +216,7 @@ def current_verdicts(connection: Connection) -> list[dict[str, Any]]:
                 Verification.external_annotation_id,
                 AnnotationProject.purpose,
                 AnnotationProject.adjudicator,
+                AnnotationProject.reads_required,
                 QAItem.subtask_id,
                 QAItem.answer,
             )

@@ -119,16 +119,15 @@ def verification_counts(connection: Connection) -> dict[str, int]:
     """Active items by verification, one count per item.
 
     An item with a Label Studio review outcome (annotate pull) counts by it
-    (verified, corrected, rejected, needs_adjudication); otherwise by its
-    latest verdict (e.g. ``demo_accept``); ``unverified`` for neither.
+    (verified, corrected, rejected, needs_adjudication; a pending one, short
+    of its reads, as ``unverified``); otherwise by its latest verdict (e.g.
+    ``demo_accept``); ``unverified`` for neither.
     """
     active = set(connection.execute(select(QAItem.id).where(QAItem.status == "active")).scalars())
     outcomes = {
-        item_id: status
+        item_id: "unverified" if status == "pending" else status
         for item_id, status in connection.execute(
-            select(ReviewOutcome.item_id, ReviewOutcome.status).where(
-                ReviewOutcome.status != "pending"
-            )
+            select(ReviewOutcome.item_id, ReviewOutcome.status)
         )
     }
     latest = {

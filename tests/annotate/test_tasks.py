@@ -283,3 +283,19 @@ def test_outcomes_from_verdicts():
     assert (kept.status, kept.answer) == ("verified", "A")
     multi = decide(["A"], [rated("r1", "correct", ["C", "A"]), rated("r2", "correct", ["A", "C"])])
     assert (multi.status, multi.answer) == ("corrected", ["C", "A"])
+
+
+def test_an_item_is_final_only_after_the_reads_its_project_requires():
+    for verdict in ("accept", "reject"):
+        assert decide("A", [rated("r1", verdict)], reads_required=2).status == "pending"
+    one_correction = decide("A", [rated("r1", "correct", "B")], reads_required=2)
+    assert (one_correction.status, one_correction.answer) == ("pending", None)
+    both = decide("A", [rated("r1", "reject"), rated("r2", "reject")], reads_required=2)
+    assert (both.status, both.decided_by) == ("rejected", ("r1", "r2"))
+    two_of_three = decide("A", [rated("r1", "accept"), rated("r2", "accept")], reads_required=3)
+    assert two_of_three.status == "pending"
+    # A disagreement needs an adjudicator whatever is still to come.
+    early_split = decide("A", [rated("r1", "accept"), rated("r2", "reject")], reads_required=3)
+    assert early_split.status == "needs_adjudication"
+    adjudicated = decide("A", [rated("r1", "accept")], rated("adj", "reject"), reads_required=2)
+    assert adjudicated.status == "rejected"

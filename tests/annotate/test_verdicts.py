@@ -180,6 +180,7 @@ def verdict(
     adjudicator=None,
     answer="A",
     annotation_id=1,
+    reads_required=1,
 ):
     return {
         "item_id": item_id,
@@ -189,6 +190,7 @@ def verdict(
         "answer": answer,
         "purpose": purpose,
         "adjudicator": adjudicator,
+        "reads_required": reads_required,
         "subtask_id": "lge_pattern",
         "external_task_id": 10,
         "external_annotation_id": annotation_id,
@@ -283,3 +285,13 @@ def test_review_ratings_leave_out_adjudications_and_count_by_annotator():
         ("y", "b@x", "reject", "lge_pattern"),
     ]
     assert list(annotator_counts(ratings).items()) == [("a@x", 1), ("b@x", 2)]
+
+
+def test_outcome_rows_wait_for_the_reads_the_project_requires():
+    one_read = [verdict("x", "a@x", "reject", reads_required=2)]
+    [waiting] = outcome_rows(one_read, {})
+    assert (waiting["status"], waiting["decided_by"]) == ("pending", [])
+    assert waiting["provenance"]["verdicts"] == [{"annotator": "a@x", "label": "reject"}]
+    two_reads = one_read + [verdict("x", "b@x", "reject", annotation_id=2, reads_required=2)]
+    [decided] = outcome_rows(two_reads, {"x": waiting})
+    assert (decided["status"], decided["decided_by"]) == ("rejected", ["a@x", "b@x"])

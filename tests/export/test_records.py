@@ -45,17 +45,21 @@ from .conftest import REPORT, image, view  # noqa: TID252
             {"status": "corrected", "answer": ["A", "C"]},
             ItemVerification(status="corrected", corrected_answer=["A", "C"]),
         ),
-        ({"verdict": "accept"}, {"status": "rejected", "answer": None}, ItemVerification()),
+        (
+            {"verdict": "accept"},
+            {"status": "rejected", "answer": None},
+            ItemVerification(review="rejected"),
+        ),
         (
             {"verdict": "accept"},
             {"status": "needs_adjudication", "answer": None},
-            ItemVerification(),
+            ItemVerification(review="needs_adjudication"),
         ),
-        # ... a pending one does not.
+        # ... and so does a pending one: reads still missing, or the verdicts went stale.
         (
             {"verdict": "accept", "corrected_answer": None},
             {"status": "pending", "answer": None},
-            ItemVerification(status="verified"),
+            ItemVerification(review="pending"),
         ),
     ],
 )
@@ -73,6 +77,21 @@ def test_skip_reasons_come_in_order_blocked_unverified_no_split():
     assert skip_reason(no_split, unverified, blocked=False, include_unverified=True) == "no_split"
     assert skip_reason(view(), verified, blocked=False, include_unverified=False) is None
     assert skip_reason(view(), unverified, blocked=False, include_unverified=True) is None
+
+
+def test_rejected_and_adjudicated_items_are_named_as_such_and_rejected_never_exports():
+    rejected = ItemVerification(review="rejected")
+    disputed = ItemVerification(review="needs_adjudication")
+    waiting = ItemVerification(review="pending")
+    for include in (False, True):
+        assert (
+            skip_reason(view(), rejected, blocked=False, include_unverified=include) == "rejected"
+        )
+    assert skip_reason(view(), disputed, blocked=False, include_unverified=False) == (
+        "in_adjudication"
+    )
+    assert skip_reason(view(), waiting, blocked=False, include_unverified=False) == "unverified"
+    assert skip_reason(view(), rejected, blocked=True, include_unverified=False) == "blocked"
 
 
 def test_a_record_from_a_hand_made_view_has_the_expected_fields():

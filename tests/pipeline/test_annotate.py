@@ -187,8 +187,11 @@ def test_push_pull_agreement_adjudication_retire_and_export(
             assert set(outcomes[b]["decided_by"]) == {"rad1@example.com", "rad2@example.com"}
             assert outcomes[c]["status"] == "rejected"
             assert outcomes[d]["status"] == "needs_adjudication"
-            assert outcomes[e]["status"] == "verified"  # rad2's unreadable verdict does not count
-            assert outcomes[f]["status"] == "verified"
+            # --overlap 2: one readable verdict decides nothing (rad2's on e is unreadable).
+            assert outcomes[e]["status"] == "pending" and outcomes[f]["status"] == "pending"
+            assert outcomes[e]["provenance"]["verdicts"] == [
+                {"annotator": "rad1@example.com", "label": "accept"}
+            ]
             with engine.connect() as connection:
                 lead = connection.execute(
                     select(Verification.lead_time_seconds).where(
@@ -216,7 +219,8 @@ def test_push_pull_agreement_adjudication_retire_and_export(
             changed = pull_verdicts(engine, admin, name=name)
             assert (changed.new, changed.edited, changed.deleted) == (0, 1, 1)
             outcomes = stored(engine, ReviewOutcome, "item_id")
-            assert outcomes[f]["status"] == "rejected"
+            assert outcomes[f]["status"] == "pending"  # still one read of two
+            assert outcomes[g]["status"] == "pending"  # rad2's read is gone
             with engine.connect() as connection:
                 states = Counter(
                     connection.execute(
@@ -274,6 +278,13 @@ def test_push_pull_agreement_adjudication_retire_and_export(
             assert stored(engine, ReviewOutcome, "item_id")[b]["status"] == "pending"
             assert len(server_tasks(admin, review_ids)) == len(items)
 
+            # The second read makes e final.
+            rad2.update_annotation(bad["id"], verdict("accept"))
+            pull_verdicts(engine, admin, name=name)
+            second_read = stored(engine, ReviewOutcome, "item_id")[e]
+            assert second_read["status"] == "verified"
+            assert second_read["decided_by"] == ["rad1@example.com", "rad2@example.com"]
+
     # Export takes verified and corrected items, with the corrected answer.
     assign_database_splits(engine)
     summary = export_database(engine, workspace / "export", protocol="clinical", budget=4)
@@ -285,14 +296,16 @@ def test_push_pull_agreement_adjudication_retire_and_export(
     assert d in records and records[d]["answer"] == other_option(d)
     assert records[d]["verification"] == "corrected"
     assert records[e]["verification"] == "verified"
-    assert c not in records and f not in records and b not in records and a not in records
+    assert not {a, b, c, f, g} & set(records)
     assert sum(summary.records.values()) == len(records)
+    # c was rejected by both readers; nothing is in adjudication any more (d was settled).
+    assert (summary.skipped_rejected, summary.skipped_in_adjudication) == (1, 0)
     with engine.connect() as connection:
         counts = verification_counts(connection)
     active = active_items(engine)
     assert sum(counts.values()) == len(active)  # one count per item, not per annotator
-    assert (counts["verified"], counts["corrected"], counts["rejected"]) == (2, 1, 2)
-    assert counts["unverified"] == len(active) - 5
+    assert (counts["verified"], counts["corrected"], counts["rejected"]) == (1, 1, 1)
+    assert counts["unverified"] == len(active) - 3
 
 
 def stored(engine, model, key: str) -> dict:

@@ -38,6 +38,8 @@ class AnnotationProject(Base):
     storage_id: Mapped[int | None] = mapped_column(BigInteger)
     media_root: Mapped[str] = mapped_column(Text)
     adjudicator: Mapped[str | None] = mapped_column(String(200))
+    # Annotators who must read an item before its verdicts decide it (push's --overlap).
+    reads_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
