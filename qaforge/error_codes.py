@@ -229,6 +229,13 @@ ERRORS: dict[str, ErrorCode] = {
         "run `qaforge init` to upgrade it",
         "database schema out of date: run `qaforge init`",
     ),
+    "E306": ErrorCode(
+        "StoreError",
+        "database file {path} does not exist",
+        "check --db / QAFORGE_DATABASE_URL, or create it with `qaforge init`",
+        "a SQLite database file named by --db / QAFORGE_DATABASE_URL does not exist "
+        "(only `init` and `demo` create one)",
+    ),
     "E401": ErrorCode(
         "RulesError",
         "rule file {file} is invalid: {problem}",

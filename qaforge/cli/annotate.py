@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
-from qaforge.cli.context import app_state
+from qaforge.cli.context import AppState, app_state, sqlite_file
 from qaforge.errors import QaforgeError
 
 if TYPE_CHECKING:
@@ -249,6 +249,7 @@ def _kappa(value: float | None) -> str:
 @app.command("serve")
 @user_errors
 def serve_command(
+    ctx: typer.Context,
     data_dir: Annotated[
         Path, typer.Option(help="Where the server keeps its database and uploads.")
     ] = Path("labelstudio-data"),
@@ -277,16 +278,34 @@ def serve_command(
         port=port,
         venv=venv,
         admin_email=admin_email,
-        reporter=PrintedServer(data_dir, admin_email),
+        reporter=PrintedServer(data_dir, admin_email, push_hint(app_state(ctx))),
     )
+
+
+def push_hint(state: AppState) -> str:
+    """The start of the push command serve suggests, naming a database that push can open.
+
+    The ``--db`` given to serve is carried; without one, a missing default
+    database is named as a placeholder, since push on it would fail (E306).
+    """
+    command = state.command("annotate", "push")
+    if state.db_option or _default_database_exists(state):
+        return command
+    return "qaforge --db sqlite:///PATH/TO/qaforge.db annotate push"
+
+
+def _default_database_exists(state: AppState) -> bool:
+    path = sqlite_file(state.settings().database_url)
+    return path is None or path.exists()
 
 
 class PrintedServer:
     """A serve reporter that prints where the server is and how to use it."""
 
-    def __init__(self, data_dir: Path, admin_email: str) -> None:
+    def __init__(self, data_dir: Path, admin_email: str, push_command: str) -> None:
         self.data_dir = data_dir
         self.admin_email = admin_email
+        self.push_command = push_command
 
     def starting(self, url: str) -> None:
         console.print(
@@ -299,7 +318,7 @@ class PrintedServer:
             f"annotate serve: ready at {url}; log in as {self.admin_email} "
             f"(password and token in {env_file}). Then:\n"
             f"  set -a; . {env_file}; set +a\n"
-            f"  qaforge annotate push --url {url} --media-root {media_root}\n"
+            f"  {self.push_command} --url {url} --media-root {media_root}\n"
             "Ctrl-C stops the server."
         )
 

@@ -83,7 +83,7 @@ def init(ctx: typer.Context) -> None:
     """Create the database schema, or upgrade it to this version of qaforge."""
     from qaforge.pipeline.status import initialise_database
 
-    done = initialise_database(app_state(ctx).engine())
+    done = initialise_database(app_state(ctx).engine(create_missing=True))
     if done.before is None:
         console.print(f"created qaforge schema {done.head} in {done.where}")
     elif done.was_current:

@@ -19,6 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from qaforge.cli.context import with_db_option
 from qaforge.errors import QaforgeError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -42,7 +43,8 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
         except QaforgeError as exc:
             error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
             if exc.hint:
-                error_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True)
+                hint = with_db_option(exc.hint)
+                error_console.print(f"[dim]hint:[/] {hint}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

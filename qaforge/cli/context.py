@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from qaforge.errors import QaforgeError
 from qaforge.settings import Settings
@@ -35,11 +40,25 @@ class AppState:
             )
             raise QaforgeError.of("E002", problems=details) from None
 
-    def engine(self) -> Engine:
-        """The store engine, created on first use and closed when the command ends."""
+    def engine(self, *, create_missing: bool = False) -> Engine:
+        """The store engine, created on first use and closed when the command ends.
+
+        Args:
+            create_missing: Let a SQLite file that does not exist be made
+                (``init`` and ``demo``); any other command refuses it (E306),
+                since SQLite would create an empty file for a mistyped path.
+        """
         if self._engine is None:
-            self._engine = create_store_engine(self.settings().database_url)
+            url = self.settings().database_url
+            if not create_missing:
+                _require_sqlite_file(url)
+            self._engine = create_store_engine(url)
         return self._engine
+
+    def command(self, *words: str) -> str:
+        """A qaforge command line for hints, with the ``--db`` this run was given."""
+        db = f" --db {shlex.quote(self.db_option)}" if self.db_option else ""
+        return " ".join((f"qaforge{db}", *words))
 
     def close(self) -> None:
         if self._engine is not None:
@@ -47,9 +66,47 @@ class AppState:
             self._engine = None
 
 
+_RUNNING: ContextVar[AppState | None] = ContextVar("qaforge_app_state", default=None)
+"""The running invocation's state, for code that has no typer context (error hints)."""
+
+
 def app_state(ctx: typer.Context) -> AppState:
     """The state of the running invocation."""
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
+        _RUNNING.set(root.obj)
     return root.obj
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; ``None`` for other databases, memory, or a bad URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # create_store_engine reports it (E301)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None  # a URI filename: SQLite's own options decide
+    return Path(database)
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist (E306); other URLs pass."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise QaforgeError.of("E306", path=path)
+
+
+def with_db_option(hint: str) -> str:
+    """A hint whose ``qaforge`` command lines carry the running command's ``--db``.
+
+    Hints are written once in the error table; the ``--db`` a user gave is
+    only known here, and a hint without it points at another database.
+    """
+    state = _RUNNING.get()
+    if state is None or not state.db_option:
+        return hint
+    return hint.replace("`qaforge ", f"`{state.command()} ")

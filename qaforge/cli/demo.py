@@ -32,7 +32,7 @@ def demo_command(
     if state.db_option is None:
         outdir.mkdir(parents=True, exist_ok=True)
         state.db_option = f"sqlite:///{(outdir / 'qaforge.db').resolve()}"
-    run_demo(state.engine(), outdir, PrintedDemo(outdir))
+    run_demo(state.engine(create_missing=True), outdir, PrintedDemo(outdir))
 
 
 class PrintedDemo:

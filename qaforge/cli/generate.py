@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
-from qaforge.cli.context import app_state
+from qaforge.cli.context import app_state, with_db_option
 
 # The options of `generate`, named once so the command's signature stays readable.
 RunOption = Annotated[
@@ -132,22 +132,33 @@ def print_generation_summary(summary) -> None:
         f"{summary.items_capped} capped at {summary.config.majority_cap:.0%}, "
         f"{summary.items_retired} retired"
     )
+    _print_generation_notices(summary)
+
+
+def _print_generation_notices(summary) -> None:
+    """What the user may want to do next: held findings, unread or quarantined studies."""
     if summary.findings_held:
         doubts = ", ".join(f"{name} {n}" for name, n in sorted(summary.held_doubts.items()))
         console.print(
             f"{summary.findings_held} findings held for review instead of making items "
             f"(below confidence {summary.config.min_confidence:g} or disputed; {doubts}): "
-            "see `qaforge review-findings`"
+            + with_db_option("see `qaforge review-findings`")
         )
     if summary.studies_not_extracted:
         console.print(
             f"[yellow]{summary.studies_not_extracted} studies have report versions this run has "
-            "not read; their items were left as they were: run `qaforge extract` first[/]"
+            + with_db_option(
+                "not read; their items were left as they were: run `qaforge extract` first"
+            )
+            + "[/]"
         )
     if summary.studies_quarantined:
         console.print(
             f"[yellow]{summary.studies_quarantined} studies have stored findings that fail the "
-            "vocabulary; they were left out (see `qaforge quarantine --stage generate`)[/]"
+            + with_db_option(
+                "vocabulary; they were left out (see `qaforge quarantine --stage generate`)"
+            )
+            + "[/]"
         )
 
 
@@ -232,7 +243,7 @@ def stats_command(
 
     statistics = generation_statistics(app_state(ctx).engine())
     if not statistics:
-        console.print("no QA items yet: run `qaforge generate`")
+        console.print(with_db_option("no QA items yet: run `qaforge generate`"))
         return
     for tier in TIERS:
         rows = [stats for stats in statistics if stats.tier == tier]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from qaforge.cli.console import console
+from qaforge.cli.context import with_db_option
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.pipeline.ingest import ReportIngestSummary, SeriesIngestSummary
 from qaforge.pipeline.status import DatabaseStatus, SelectionCount
@@ -50,7 +51,10 @@ def print_series_summary(summary: SeriesIngestSummary) -> None:
 def _print_examples(examples: list[QuarantineEntry], total: int) -> None:
     if not total:
         return
-    table = Table(title="quarantined (see `qaforge quarantine` for all)", title_justify="left")
+    table = Table(
+        title=with_db_option("quarantined (see `qaforge quarantine` for all)"),
+        title_justify="left",
+    )
     table.add_column("where")
     table.add_column("id")
     table.add_column("reason", overflow="fold")

@@ -108,6 +108,11 @@ def export_database(
         include_unverified=include_unverified,
     )
     manifest = _write_export(outdir, plan, card)
+    return _summary(outdir, plan, manifest)
+
+
+def _summary(outdir: Path, plan: ExportPlan, manifest: bytes) -> ExportSummary:
+    """What was written, and what was left out by reason."""
     return ExportSummary(
         outdir=str(outdir),
         records=plan.record_counts(),

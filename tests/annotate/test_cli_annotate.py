@@ -94,11 +94,17 @@ def test_push_pull_status_from_the_command_line(labelstudio, folder):
     assert pulled.exit_code == 1, pulled.output
     assert "2 annotations: 1 new" in pulled.output and "1 unreadable" in pulled.output
     assert f"task {tasks[1]['id']} annotation" in pulled.output
-    assert "1 verified" in pulled.output
+    assert "verified" not in pulled.output  # one read of the two push's default --overlap asks
+
+    with LabelStudioClient(url, labelstudio.accounts["rad2"].token) as rad2:
+        rad2.create_annotation(tasks[0]["id"], [choices("verdict", "accept")])
+    pulled = run("annotate", "pull", *common, token=token)
+    assert "3 annotations: 1 new" in pulled.output and "1 verified" in pulled.output
 
     status = run("annotate", "status", "--project", project)
     assert status.exit_code == 0, status.output
     assert "1 verified" in status.output and "rad1@example.com 1" in status.output
+    assert "rad2@example.com 1" in status.output
     assert "agreement" in status.output
 
 

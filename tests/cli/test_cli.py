@@ -58,14 +58,19 @@ def test_a_file_with_no_valid_row_exits_1(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, code",
+    "setup, args, code",
     [
-        (("ingest", "reports", "nowhere.jsonl"), "E101"),
-        (("--db", "mysql://x/y", "status"), "E002"),
-        (("status",), "E304"),
+        ("init", ("ingest", "reports", "nowhere.jsonl"), "E101"),
+        (None, ("--db", "mysql://x/y", "status"), "E002"),
+        ("empty file", ("status",), "E304"),
+        (None, ("status",), "E306"),
     ],
 )
-def test_user_errors_are_one_line_without_traceback(args, code):
+def test_user_errors_are_one_line_without_traceback(tmp_path, setup, args, code):
+    if setup == "init":
+        assert run("init").exit_code == 0
+    elif setup == "empty file":
+        (tmp_path / "qaforge.db").touch()
     result = run(*args)
     assert result.exit_code == 2
     assert f"error {code}" in result.output
@@ -83,3 +88,32 @@ def test_db_option_and_environment_variable(tmp_path, monkeypatch):
     assert status.exit_code == 0, status.output
     assert "report_versions" in status.output
     assert not (tmp_path / "qaforge.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status",),
+        ("ingest", "reports", "reports.jsonl"),
+        ("generate",),
+        ("export", "out"),
+        ("annotate", "status"),
+    ],
+)
+def test_a_mistyped_sqlite_path_is_an_error_and_creates_nothing(tmp_path, args):
+    (tmp_path / "reports.jsonl").write_text("")
+    typo = tmp_path / "qaforeg.db"
+    result = run("--db", f"sqlite:///{typo}", *args)
+    assert result.exit_code == 2, result.output
+    assert "error E306" in result.output and str(typo) in result.output
+    # The hint's command names the same database, so it creates the file meant.
+    assert f"qaforge --db sqlite:///{typo} init" in result.output
+    assert not typo.exists() and not (tmp_path / "qaforge.db").exists()
+
+
+def test_hints_carry_the_db_option_they_need(tmp_path):
+    target = tmp_path / "empty.db"
+    target.touch()
+    result = run("--db", f"sqlite:///{target}", "status")
+    assert "error E304" in result.output
+    assert f"`qaforge --db sqlite:///{target} init`" in result.output

@@ -132,6 +132,7 @@ def test_a_readers_override_wins_and_bad_rows_are_quarantined(listed, tmp_path):
 
 
 def test_series_on_an_uninitialised_database_is_a_clean_user_error(tmp_path):
+    (tmp_path / "empty.db").touch()
     result = runner.invoke(app, ["--db", f"sqlite:///{tmp_path / 'empty.db'}", "series"])
     assert result.exit_code != 0
     assert "E304" in result.output
