@@ -117,3 +117,15 @@ def test_hints_carry_the_db_option_they_need(tmp_path):
     result = run("--db", f"sqlite:///{target}", "status")
     assert "error E304" in result.output
     assert f"`qaforge --db sqlite:///{target} init`" in result.output
+
+
+def test_serve_suggests_a_push_on_a_database_push_can_open(tmp_path):
+    from qaforge.cli.annotate import push_hint
+    from qaforge.cli.context import AppState
+
+    given = push_hint(AppState(db_option=f"sqlite:///{tmp_path}/demo/qaforge.db"))
+    assert given == f"qaforge --db sqlite:///{tmp_path}/demo/qaforge.db annotate push"
+    # No --db and no qaforge.db here (the demo's lies in its own folder): a placeholder.
+    assert "--db sqlite:///PATH/TO/qaforge.db" in push_hint(AppState())
+    (tmp_path / "qaforge.db").touch()
+    assert push_hint(AppState()) == "qaforge annotate push"
