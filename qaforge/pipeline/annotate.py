@@ -37,7 +37,13 @@ from qaforge.checks.phi import scan_phi
 from qaforge.domain.annotation import ReviewItem
 from qaforge.domain.items import ItemView
 from qaforge.errors import QaforgeError
-from qaforge.pipeline.annotate_projects import AfterBatch, ProjectPush, PushTarget, sync_project
+from qaforge.pipeline.annotate_projects import (
+    AfterBatch,
+    ProjectPush,
+    PushTarget,
+    ensure_storages,
+    sync_project,
+)
 from qaforge.pipeline.annotate_pull import (
     AnnotationStatus,
     PullSummary,
@@ -127,6 +133,8 @@ class PushInputs(BaseModel):
         items: Item id -> review item, for every item active or with a task.
         media_root: The server's local-files document root (resolved).
         storage_paths: The images folders tasks show files from.
+        served_by: The Label Studio id of a stored project that has tasks
+            (``None`` before the first push).
     """
 
     statuses: dict[str, str]
@@ -136,6 +144,7 @@ class PushInputs(BaseModel):
     items: dict[str, ReviewItem]
     media_root: Path
     storage_paths: list[str]
+    served_by: int | None = None
 
     @property
     def active(self) -> set[str]:
@@ -224,20 +233,23 @@ def push_items(
 def _require_served(client: LabelStudioClient, inputs: PushInputs, screening: Screening) -> None:
     """Refuse a push whose image URLs the server does not serve, before any task changes.
 
-    Only projects that have tasks already can lose work to broken URLs, and
-    only their local storages make the server serve files, so the check runs
-    when the store knows tasks; the first push has nothing to lose.
+    Only projects that have tasks already can lose work to broken URLs, so the
+    check runs when the store knows tasks; the first push has nothing to lose.
+    The server serves a file only under a local storage's path, and images
+    moved to a folder new to this push have none yet: the storages are made
+    first (a storage changes no task).
 
     Raises:
         ConfigError: E901 when the server does not serve one image of the payload.
     """
-    if not any(inputs.known_tasks.values()):
+    if inputs.served_by is None:
         return
     active = inputs.active - set(screening.withdrawn)
     for item_id in sorted(active):
         paths = inputs.items[item_id].image_paths
         if paths:
             url = image_url(paths[0])
+            ensure_storages(client, inputs.served_by, inputs.storage_paths)
             if not client.serves(url):
                 raise QaforgeError.of(
                     "E901",
@@ -264,9 +276,10 @@ def _push_inputs(
     with engine.connect() as connection:
         statuses = item_ids_by_status(connection)
         blocked = blocking_item_ids(connection)
+        projects = projects_named(connection, name=name)
         known_tasks = {
             (p["purpose"], p["answer_type"]): project_tasks(connection, project_id=p["id"])
-            for p in projects_named(connection, name=name)
+            for p in projects
         }
         outcomes = stored_outcomes(connection)
         with_task = {item for tasks in known_tasks.values() for item in tasks}
@@ -291,6 +304,14 @@ def _push_inputs(
         items={item.item_id: item for item in items},
         media_root=media_root,
         storage_paths=storage_paths,
+        served_by=next(
+            (
+                int(p["ls_project_id"])
+                for p in projects
+                if known_tasks[(p["purpose"], p["answer_type"])]
+            ),
+            None,
+        ),
     )
 
 

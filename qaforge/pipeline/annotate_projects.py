@@ -255,7 +255,7 @@ def _ensure_project(
         answer_type=answer_type,
     )
     ls_project_id = int(remote["id"])
-    storage_ids = _ensure_storages(client, ls_project_id, target.storage_paths)
+    storage_ids = ensure_storages(client, ls_project_id, target.storage_paths)
     with engine.begin() as connection:
         if known is not None and int(known["ls_project_id"]) != ls_project_id:
             forget_project_tasks(connection, project_id=int(known["id"]))
@@ -319,7 +319,7 @@ def _remote_project(
     return remote, False
 
 
-def _ensure_storages(
+def ensure_storages(
     client: LabelStudioClient, ls_project_id: int, storage_paths: Sequence[str]
 ) -> list[int]:
     """Ids of the project's local-files storages, one made for each images folder it lacks."""

@@ -27,6 +27,7 @@ from qaforge.pipeline.split import assign_database_splits
 from qaforge.store.checks import verification_counts
 from qaforge.store.models import (
     AnnotationTask,
+    ImageSelection,
     QAImage,
     QAItem,
     QuarantineRow,
@@ -470,3 +471,47 @@ def test_a_wrong_media_root_after_a_push_changes_no_task(
             assert connection.execute(select(AnnotationTask.__table__)).all() == rows_before
         result = push(engine, admin, name, workspace)
         assert sum(p.updated for p in result.projects) == 0
+
+
+def test_moved_images_change_urls_but_keep_every_verdict(
+    sqlite_engine, labelstudio, small_source, workspace
+):
+    engine = sqlite_engine
+    build(engine, small_source, workspace / "img")
+    name = f"mv-{workspace.name}"
+    with admin_client(labelstudio) as admin:
+        push(engine, admin, name, workspace)
+        ids = [p["id"] for p in admin.projects() if p["title"].startswith(name)]
+        tasks = server_tasks(admin, ids)
+        rad1 = LabelStudioClient(labelstudio.url, labelstudio.accounts["rad1"].token)
+        rad2 = LabelStudioClient(labelstudio.url, labelstudio.accounts["rad2"].token)
+        read = tasks[:3]
+        with rad1, rad2:
+            for task in read:
+                rad1.create_annotation(task["id"], verdict("accept"))
+                rad2.create_annotation(task["id"], verdict("accept"))
+        pull_verdicts(engine, admin, name=name)
+        read_items = [t["data"]["qaforge_item_id"] for t in read]
+        outcomes = stored(engine, ReviewOutcome, "item_id")
+        assert {outcomes[i]["status"] for i in read_items} == {"verified"}
+
+        # The same pictures, in another folder: every URL changes, no content does.
+        old, new = workspace / "img", workspace / "img-moved"
+        old.rename(new)
+        with engine.begin() as connection:
+            connection.execute(update(ImageSelection).values(images_root=str(new)))
+        moved = push(engine, admin, name, workspace)
+        assert sum(p.updated for p in moved.projects) == len(tasks)
+        after = {t["id"]: t for t in server_tasks(admin, ids)}
+        assert all("img-moved" in after[t["id"]]["data"]["images"][0] for t in tasks)
+        assert all(admin.serves(after[t["id"]]["data"]["images"][0]) for t in read)
+
+        pulled = pull_verdicts(engine, admin, name=name)
+        assert pulled.stale == 0
+        outcomes = stored(engine, ReviewOutcome, "item_id")
+        assert {outcomes[i]["status"] for i in read_items} == {"verified"}
+        with engine.connect() as connection:
+            states = connection.execute(
+                select(Verification.state).where(Verification.item_id.in_(read_items))
+            ).scalars()
+            assert Counter(states) == Counter({"current": 2 * len(read)})
