@@ -171,7 +171,7 @@ def screenshot_task(
         viewport: Browser window size (width, height) in pixels.
         full_page: Take the whole page; else only what the window shows.
         find_elements: Name -> Playwright selector of elements whose boxes to
-            measure (e.g. ``"role=button[name='Submit']"``), anywhere on the page.
+            measure (e.g. ``'button:has-text("Submit")'``), anywhere on the page.
         find_texts: Name -> a text whose boxes to measure inside the editor.
 
     Returns:
