@@ -30,6 +30,7 @@ from ..pipeline.test_annotate import build  # noqa: TID252
 
 VIEWPORT = (1440, 900)
 BUDGET = 16  # push's default: the most slices a task shows
+SLICE_TOOLS = ("brightness", "contrast", "zoom-in", "zoom-out")  # Label Studio's aria-labels
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def rendered(engine, labelstudio, small_source) -> RenderedTask:
         find_elements={
             "slices": f"{EDITOR} img",
             "bottom bar": ".lsf-bottombar",
+            **{tool: f"{EDITOR} button[aria-label={tool}]" for tool in SLICE_TOOLS},
             "submit": '.lsf-bottombar button:has-text("Submit")',
             **{v: f'{EDITOR} label:has(input[type=radio][name="{v}"])' for v in VERDICTS},
             **{f"caption {r}": f'{EDITOR} >> text="{c}"' for r, c in captions.items()},
@@ -123,6 +125,9 @@ def test_every_slice_of_the_item_is_on_screen(rendered):
     assert all(box.within(area) for box in shot.boxes["slices"]), (area, shot.boxes["slices"])
     served = {r.url for r in shot.media if r.status == 200}
     assert {rendered.url + url for url in rendered.task["data"]["images"]} <= served
+    for tool in SLICE_TOOLS:
+        assert len(shot.boxes[tool]) == len(view.images), f"every slice has its {tool} control"
+        assert all(box.within(area) for box in shot.boxes[tool]), (tool, shot.boxes[tool])
     # A small slice is not blown up: none is drawn at more than twice its own width.
     natural = max(i.natural_width for i in shot.images if i.in_editor)
     assert max(box.width for box in shot.boxes["slices"]) <= 2 * natural
