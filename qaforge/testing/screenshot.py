@@ -180,8 +180,7 @@ def screenshot_task(
         the task first shows (nothing scrolled).
 
     Raises:
-        ScreenshotError: if the login is refused or the editor does not render
-            in time.
+        ScreenshotError: The login is refused or the editor does not render in time.
     """
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -191,27 +190,36 @@ def screenshot_task(
             page.set_default_timeout(timeout_s * 1000)
             media = _media_responses(page)
             _log_in(page, url=url, email=email, password=password)
-            _open_task(
+            _open_task(page, labeling_url(url, project_id, task_id), expect_text=expect_text)
+            return _photograph(
                 page,
-                url=url,
-                project_id=project_id,
-                task_id=task_id,
-                timeout_s=timeout_s,
-                expect_text=expect_text,
+                out_png=out_png,
+                full_page=full_page,
+                media=media,
+                boxes=_element_boxes(page, find_elements or {})
+                | _text_boxes(page, find_texts or {}),
             )
-            boxes = _element_boxes(page, find_elements or {})
-            boxes.update(_text_boxes(page, find_texts or {}))
-            page.screenshot(path=str(out_png), full_page=full_page)
-            text = page.evaluate("() => document.body.innerText")
-            images = [LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)]
         finally:
             browser.close()
+
+
+def _photograph(
+    page: Page,
+    *,
+    out_png: Path,
+    full_page: bool,
+    media: list[MediaResponse],
+    boxes: dict[str, list[Box]],
+) -> TaskScreenshot:
+    """Save the page as a PNG and collect what it shows (boxes are measured before)."""
+    page.screenshot(path=str(out_png), full_page=full_page)
+    size = page.viewport_size or {"width": 0, "height": 0}
     return TaskScreenshot(
         path=out_png,
-        text=text,
-        images=images,
+        text=page.evaluate("() => document.body.innerText"),
+        images=[LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)],
         media=media,
-        viewport=Box(0, 0, *viewport),
+        viewport=Box(0, 0, size["width"], size["height"]),
         boxes=boxes,
     )
 
@@ -261,21 +269,18 @@ def _log_in(page: Page, *, url: str, email: str, password: str) -> None:
         raise ScreenshotError(f"Label Studio did not log in {email}") from None
 
 
-def _open_task(
-    page: Page,
-    *,
-    url: str,
-    project_id: int,
-    task_id: int,
-    timeout_s: float,
-    expect_text: str | None,
-) -> None:
-    """Open a task in the labeling UI and wait until the editor shows it with its media.
+def labeling_url(url: str, project_id: int, task_id: int) -> str:
+    """The address of one task in Label Studio's labeling UI (the data manager, task open)."""
+    return f"{url}/projects/{project_id}/data?tab=1&task={task_id}"
+
+
+def _open_task(page: Page, address: str, *, expect_text: str | None) -> None:
+    """Open a task's address and wait until the editor shows the task with its media.
 
     Raises:
         ScreenshotError: The editor did not render (or show ``expect_text``) in time.
     """
-    page.goto(f"{url}/projects/{project_id}/data?tab=1&task={task_id}")
+    page.goto(address)
     try:
         page.wait_for_selector(EDITOR, state="visible")
         # The editor appears before it has fetched the task's media.
@@ -284,6 +289,4 @@ def _open_task(
             page.locator(EDITOR).get_by_text(expect_text).first.wait_for()
         page.wait_for_function(_EDITOR_IMAGES_SETTLED)
     except PlaywrightTimeoutError:
-        raise ScreenshotError(
-            f"task {task_id} of project {project_id} did not render within {timeout_s:g} s"
-        ) from None
+        raise ScreenshotError(f"{address} did not render in time") from None

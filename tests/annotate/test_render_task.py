@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,7 @@ from ..pipeline.test_annotate import build  # noqa: TID252
 VIEWPORT = (1440, 900)
 BUDGET = 16  # push's default: the most slices a task shows
 SLICE_TOOLS = ("brightness", "contrast", "zoom-in", "zoom-out")  # Label Studio's aria-labels
+TEXT_START = 40  # characters of a long text whose place is measured
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,17 @@ def engine(tmp_path_factory):
     engine.dispose()
 
 
+@dataclass(frozen=True)
+class Pushed:
+    """One push of the sample: its images folder and each project's tasks, by answer type."""
+
+    workspace: Path
+    projects: dict[str, tuple[int, list[dict]]]
+
+
 @pytest.fixture(scope="module")
-def rendered(engine, labelstudio, small_source) -> RenderedTask:
-    """The single-choice cine task with the most slices, pushed and opened by an annotator."""
+def pushed(engine, labelstudio, small_source) -> Pushed:
+    """The sample's items selected at K = 16 and pushed to the server."""
     workspace = labelstudio.media_root / f"render-{uuid.uuid4().hex[:10]}"
     build(engine, small_source, workspace / "img")
     select_images(
@@ -65,10 +75,34 @@ def rendered(engine, labelstudio, small_source) -> RenderedTask:
         summary = push_items(
             engine, admin, name=workspace.name, media_root=labelstudio.media_root, budget=BUDGET
         )
-        project = next(p for p in summary.projects if p.title.endswith("single"))
-        tasks = list(admin.iter_tasks(project.ls_project_id, with_annotations=False))
+        projects = {
+            p.title.rsplit(" ", 1)[-1]: (
+                p.ls_project_id,
+                list(admin.iter_tasks(p.ls_project_id, with_annotations=False)),
+            )
+            for p in summary.projects
+        }
+    return Pushed(workspace, projects)
+
+
+def hardest_cine_task(tasks: list[dict]) -> dict:
+    """The cine task with the most slices and, among those, the most text to fit beside them."""
     cine = [t for t in tasks if t["data"]["header"].startswith("cine ")]
-    task = max(cine, key=lambda t: (len(t["data"]["images"]), -t["id"]))
+    return max(
+        cine,
+        key=lambda t: (
+            len(t["data"]["images"]),
+            len(t["data"]["proposed_answer"]) + len(t["data"]["evidence_html"]),
+            -t["id"],
+        ),
+    )
+
+
+@pytest.fixture(scope="module", params=["single", "open"])
+def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
+    """The hardest cine task of one project, opened by an annotator at 1440x900."""
+    project_id, tasks = pushed.projects[request.param]
+    task = hardest_cine_task(tasks)
     with engine.connect() as connection:
         (view,) = item_views(
             connection,
@@ -77,38 +111,50 @@ def rendered(engine, labelstudio, small_source) -> RenderedTask:
             budget=BUDGET,
         )
     item = review_item_under(view, labelstudio.media_root.resolve())
-    captions = {image.rank: f"#{image.rank + 1} z{image.z} t{image.t}" for image in view.images}
     rad1 = labelstudio.accounts["rad1"]
     shot = screenshot_task(
         url=labelstudio.url,
         email=rad1.email,
         password=rad1.password,
-        project_id=project.ls_project_id,
+        project_id=project_id,
         task_id=task["id"],
-        out_png=workspace / "review-task.png",
+        out_png=pushed.workspace / f"review-{request.param}.png",
         expect_text=view.question,
         viewport=VIEWPORT,
         full_page=False,
-        find_elements={
-            "slices": f"{EDITOR} img",
-            "bottom bar": ".lsf-bottombar",
-            **{tool: f"{EDITOR} button[aria-label={tool}]" for tool in SLICE_TOOLS},
-            "submit": '.lsf-bottombar button:has-text("Submit")',
-            **{v: f'{EDITOR} label:has(input[type=radio][name="{v}"])' for v in VERDICTS},
-            **{f"caption {r}": f'{EDITOR} >> text="{c}"' for r, c in captions.items()},
-        },
-        find_texts={
-            "question": item.question,
-            "proposed answer": shown_answer(item),
-            **{f"option {k}": option_value(k, v) for k, v in item.options.items()},
-            **{
-                f"evidence {i}": e.report_text[e.start : e.end] for i, e in enumerate(item.evidence)
-            },
-        },
+        find_elements=elements_to_find(view),
+        find_texts=texts_to_find(item),
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(shot.path, ARTIFACTS / "labelstudio-review-task.png")
+    shutil.copyfile(shot.path, ARTIFACTS / f"labelstudio-review-{request.param}.png")
     return RenderedTask(task, view, item, shot, labelstudio.url)
+
+
+def elements_to_find(view: ItemView) -> dict[str, str]:
+    """Selectors of the slices, their captions and tools, the verdict choices and Submit."""
+    captions = {image.rank: f"#{image.rank + 1} z{image.z} t{image.t}" for image in view.images}
+    return {
+        "slices": f"{EDITOR} img",
+        "bottom bar": ".lsf-bottombar",
+        **{tool: f"{EDITOR} button[aria-label={tool}]" for tool in SLICE_TOOLS},
+        "submit": '.lsf-bottombar button:has-text("Submit")',
+        **{v: f'{EDITOR} label:has(input[type=radio][name="{v}"])' for v in VERDICTS},
+        **{f"caption {r}": f'{EDITOR} >> text="{c}"' for r, c in captions.items()},
+    }
+
+
+def texts_to_find(item: ReviewItem) -> dict[str, str]:
+    """The question, options, and the start of the proposed answer and of the first evidence.
+
+    A long answer or evidence scrolls in its own box: its start must be on screen.
+    """
+    first = item.evidence[0]
+    return {
+        "question": item.question,
+        "proposed answer": shown_answer(item)[:TEXT_START],
+        **{f"option {k}": option_value(k, v) for k, v in item.options.items()},
+        "evidence": first.report_text[first.start : first.end][:TEXT_START],
+    }
 
 
 def editor_area(shot: TaskScreenshot) -> Box:
@@ -137,13 +183,12 @@ def test_question_options_answer_evidence_and_verdict_are_on_screen(rendered):
     item, shot = rendered.item, rendered.shot
     assert item.evidence, "the item rests on report evidence"
     area = editor_area(shot)
-    names = ["question", "proposed answer", *(f"option {k}" for k in item.options)]
-    names += [f"evidence {i}" for i in range(len(item.evidence))]
+    names = ["question", "proposed answer", "evidence", *(f"option {k}" for k in item.options)]
     for name in [*names, *VERDICTS]:
         assert shot.boxes[name], f"{name} is not drawn"
         assert all(box.within(area) for box in shot.boxes[name]), (name, area, shot.boxes[name])
-    # Once among the options, once as the proposed answer.
-    assert len(shot.boxes["proposed answer"]) >= 2
+    if item.options:  # once among the options, once as the proposed answer
+        assert len(shot.boxes["proposed answer"]) >= 2
     (submit,) = shot.boxes["submit"]
     assert submit.within(shot.viewport)
 
