@@ -31,9 +31,12 @@ def review_slices(view: ItemView, image_paths: Sequence[str]) -> tuple[ReviewSli
         image_paths: The same images' paths relative to the media root.
 
     Returns:
-        One slice per image, in rank order; series are numbered by first appearance.
+        One slice per image, in rank order; series are numbered by first
+        appearance; a frame that is its series' ED or ES frame says so.
     """
     series: dict[str, int] = {}
+    # ED is written last so that it wins where one frame is both (a single-frame file).
+    phases = {s.series_id: {s.es_frame: "ES", s.ed_frame: "ED"} for s in view.study_series}
     return tuple(
         ReviewSlice(
             path=path,
@@ -41,6 +44,7 @@ def review_slices(view: ItemView, image_paths: Sequence[str]) -> tuple[ReviewSli
             series=series.setdefault(image.series_id, len(series)),
             z=image.z,
             t=image.t,
+            phase=phases.get(image.series_id, {}).get(image.t),
         )
         for image, path in zip(view.images, image_paths, strict=True)
     )

@@ -103,7 +103,7 @@ def reading_order(slices: Sequence[ReviewSlice]) -> list[ReviewSlice]:
 
 
 def slice_caption(shown: ReviewSlice, *, series: bool) -> str:
-    """The caption over a slice, as the contact sheet writes it: ``"#3 z4 t7"``.
+    """The caption over a slice, as the contact sheet writes it: ``"#3 z4 t7"``, ``"#1 z4 t0 ED"``.
 
     Args:
         shown: The slice.
@@ -111,10 +111,11 @@ def slice_caption(shown: ReviewSlice, *, series: bool) -> str:
 
     Returns:
         Its rank in the item (from 1), then its slice (z) and frame (t) in the
-        series file as stored (from 0).
+        series file as stored (from 0), then its cardiac phase if known.
     """
     where = f"s{shown.series + 1} " if series else ""
-    return f"#{shown.rank + 1} {where}z{shown.z} t{shown.t}"
+    phase = f" {shown.phase}" if shown.phase else ""
+    return f"#{shown.rank + 1} {where}z{shown.z} t{shown.t}{phase}"
 
 
 def shown_slices(item: ReviewItem) -> list[dict[str, str]]:

@@ -59,6 +59,8 @@ class ReviewSlice(BaseModel):
         series: Position of its series among the item's series (0 for the first one met by rank).
         z: Slice index in the series file as stored.
         t: Frame index in the series file as stored.
+        phase: ``ED`` or ``ES`` when ``t`` is the series' end-diastolic or
+            end-systolic frame, else None.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -68,6 +70,7 @@ class ReviewSlice(BaseModel):
     series: int
     z: int
     t: int
+    phase: Literal["ED", "ES"] | None = None
 
 
 class ReviewItem(BaseModel):

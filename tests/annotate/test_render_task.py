@@ -21,6 +21,7 @@ from qaforge.domain.annotation import VERDICTS, ReviewItem
 from qaforge.domain.items import ItemView
 from qaforge.pipeline.annotate import push_items, review_item_under
 from qaforge.pipeline.select import select_images
+from qaforge.pipeline.series import list_series
 from qaforge.store.engine import create_store_engine
 from qaforge.store.item_views import item_views
 from qaforge.store.schema import upgrade_database
@@ -44,6 +45,7 @@ class RenderedTask:
     item: ReviewItem
     shot: TaskScreenshot
     url: str
+    captions: dict[int, str]
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +113,7 @@ def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
             budget=BUDGET,
         )
     item = review_item_under(view, labelstudio.media_root.resolve())
+    captions = expected_captions(view, cardiac_phases(engine))
     rad1 = labelstudio.accounts["rad1"]
     shot = screenshot_task(
         url=labelstudio.url,
@@ -122,17 +125,26 @@ def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
         expect_text=view.question,
         viewport=VIEWPORT,
         full_page=False,
-        find_elements=elements_to_find(view),
+        find_elements=elements_to_find(captions),
         find_texts=texts_to_find(item),
     )
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copyfile(shot.path, ARTIFACTS / f"labelstudio-review-{request.param}.png")
-    return RenderedTask(task, view, item, shot, labelstudio.url)
+    return RenderedTask(task, view, item, shot, labelstudio.url, captions)
 
 
-def elements_to_find(view: ItemView) -> dict[str, str]:
+def expected_captions(view: ItemView, phases: dict[str, dict[int, str]]) -> dict[int, str]:
+    """Rank -> the caption its slice must have: rank, slice, frame and ED/ES (``phases``)."""
+    return {
+        image.rank: " ".join(
+            [f"#{image.rank + 1} z{image.z} t{image.t}", phases[image.series_id].get(image.t, "")]
+        ).strip()
+        for image in view.images
+    }
+
+
+def elements_to_find(captions: dict[int, str]) -> dict[str, str]:
     """Selectors of the slices, their captions and tools, the verdict choices and Submit."""
-    captions = {image.rank: f"#{image.rank + 1} z{image.z} t{image.t}" for image in view.images}
     return {
         "slices": f"{EDITOR} img",
         "bottom bar": ".lsf-bottombar",
@@ -140,6 +152,14 @@ def elements_to_find(view: ItemView) -> dict[str, str]:
         "submit": '.lsf-bottombar button:has-text("Submit")',
         **{v: f'{EDITOR} label:has(input[type=radio][name="{v}"])' for v in VERDICTS},
         **{f"caption {r}": f'{EDITOR} >> text="{c}"' for r, c in captions.items()},
+    }
+
+
+def cardiac_phases(engine) -> dict[str, dict[int, str]]:
+    """Series id -> its ED and ES frames, as `qaforge series` lists them."""
+    return {
+        s.series_id: {f: p for f, p in ((s.es_frame, "ES"), (s.ed_frame, "ED")) if f is not None}
+        for s in list_series(engine)
     }
 
 
@@ -211,3 +231,10 @@ def test_cine_frames_show_in_time_order_slice_by_slice(rendered):
     in_reading_order = [indices for _, indices in sorted(placed)]
     assert in_reading_order == sorted(in_reading_order)
     assert len({t for _, _, t in in_reading_order}) > 1, "the item shows several frames"
+
+
+def test_every_slice_is_captioned_and_end_diastole_and_systole_are_named(rendered):
+    for rank, caption in rendered.captions.items():
+        assert len(rendered.shot.boxes[f"caption {rank}"]) == 1, caption
+    phases = {caption.rsplit(" ", 1)[-1] for caption in rendered.captions.values()}
+    assert {"ED", "ES"} <= phases, rendered.captions

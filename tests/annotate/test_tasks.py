@@ -193,9 +193,13 @@ def test_slices_show_by_series_slice_and_frame_with_their_rank():
         {"url": "/data/local-files/?d=img/2.png", "caption": "#3 s2 z0 t0"},
     ]
     one_series = review_item(
-        image_paths=("a.png",), slices=(ReviewSlice(path="a.png", rank=0, series=0, z=2, t=7),)
+        image_paths=("a.png", "b.png"),
+        slices=(
+            ReviewSlice(path="a.png", rank=0, series=0, z=2, t=7, phase="ES"),
+            ReviewSlice(path="b.png", rank=1, series=0, z=2, t=3),
+        ),
     )
-    assert shown_slices(one_series)[0]["caption"] == "#1 z2 t7"
+    assert [s["caption"] for s in shown_slices(one_series)] == ["#2 z2 t3", "#1 z2 t7 ES"]
     # The benchmark's own order is left alone.
     assert task_data(item)["images"] == [f"/data/local-files/?d=img/{r}.png" for r in range(5)]
 
