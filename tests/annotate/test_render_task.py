@@ -19,7 +19,7 @@ from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.tasks import option_value, shown_answer
 from qaforge.domain.annotation import VERDICTS, ReviewItem
 from qaforge.domain.items import ItemView
-from qaforge.pipeline.annotate import push_items, review_item_under
+from qaforge.pipeline.annotate import pull_verdicts, push_items, review_item_under
 from qaforge.pipeline.select import select_images
 from qaforge.pipeline.series import list_series
 from qaforge.store.engine import create_store_engine
@@ -28,7 +28,7 @@ from qaforge.store.schema import upgrade_database
 from qaforge.testing.screenshot import EDITOR, Box, TaskScreenshot, screenshot_task
 
 from ..conftest import ARTIFACTS  # noqa: TID252
-from ..pipeline.test_annotate import build  # noqa: TID252
+from ..pipeline.test_annotate import build, verdict  # noqa: TID252
 
 VIEWPORT = (1440, 900)
 BUDGET = 16  # push's default: the most slices a task shows
@@ -59,7 +59,7 @@ def engine(tmp_path_factory):
 
 @dataclass(frozen=True)
 class Pushed:
-    """One push of the sample: its images folder and each project's tasks, by answer type."""
+    """The sample pushed: its images folder and each project's tasks, by purpose and type."""
 
     workspace: Path
     projects: dict[str, tuple[int, list[dict]]]
@@ -67,44 +67,69 @@ class Pushed:
 
 @pytest.fixture(scope="module")
 def pushed(engine, labelstudio, small_source) -> Pushed:
-    """The sample's items selected at K = 16 and pushed to the server."""
+    """The sample's items selected at K = 16 and pushed; one disagreement sent to adjudication.
+
+    Projects are keyed like ``"review · single"`` and ``"adjudicate · single"``.
+    """
     workspace = labelstudio.media_root / f"render-{uuid.uuid4().hex[:10]}"
     build(engine, small_source, workspace / "img")
     select_images(
         engine, protocols=["clinical"], budgets=[BUDGET], images_dir=workspace / "img", workers=1
     )
     with LabelStudioClient(labelstudio.url, labelstudio.accounts["admin"].token) as admin:
-        summary = push_items(
+        first = push_items(
             engine, admin, name=workspace.name, media_root=labelstudio.media_root, budget=BUDGET
         )
+        single = next(p for p in first.projects if p.title.endswith("review · single"))
+        disagree_on(
+            labelstudio, list(admin.iter_tasks(single.ls_project_id, with_annotations=False))
+        )
+        pull_verdicts(engine, admin, name=workspace.name)
+        second = push_items(
+            engine, admin, name=workspace.name, media_root=labelstudio.media_root, budget=BUDGET
+        )
+        assert second.queued_for_adjudication == 1
         projects = {
-            p.title.rsplit(" ", 1)[-1]: (
+            p.title.split(" · ", 1)[1]: (
                 p.ls_project_id,
                 list(admin.iter_tasks(p.ls_project_id, with_annotations=False)),
             )
-            for p in summary.projects
+            for p in first.projects + second.projects
         }
     return Pushed(workspace, projects)
 
 
-def hardest_cine_task(tasks: list[dict]) -> dict:
-    """The cine task with the most slices and, among those, the most text to fit beside them."""
+def hardest_cine_tasks(tasks: list[dict]) -> list[dict]:
+    """Cine tasks, those with the most slices and then the most text beside them first."""
     cine = [t for t in tasks if t["data"]["header"].startswith("cine ")]
-    return max(
+    return sorted(
         cine,
         key=lambda t: (
-            len(t["data"]["images"]),
-            len(t["data"]["proposed_answer"]) + len(t["data"]["evidence_html"]),
-            -t["id"],
+            -len(t["data"]["images"]),
+            -len(t["data"]["proposed_answer"]) - len(t["data"]["evidence_html"]),
+            t["id"],
         ),
     )
 
 
-@pytest.fixture(scope="module", params=["single", "open"])
+def disagree_on(labelstudio, tasks: list[dict]) -> None:
+    """rad1 accepts the second hardest cine task, rad2 corrects it to another option.
+
+    The hardest stays unannotated, for the review screenshots.
+    """
+    task = hardest_cine_tasks(tasks)[1]
+    proposed = task["data"]["proposed_answer"]
+    other = next(c["value"] for c in task["data"]["option_choices"] if c["value"] != proposed)
+    for name, result in (("rad1", verdict("accept")), ("rad2", verdict("correct", answer=[other]))):
+        with LabelStudioClient(labelstudio.url, labelstudio.accounts[name].token) as client:
+            client.create_annotation(task["id"], result)
+
+
+@pytest.fixture(scope="module", params=["review · single", "review · open", "adjudicate · single"])
 def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
     """The hardest cine task of one project, opened by an annotator at 1440x900."""
     project_id, tasks = pushed.projects[request.param]
-    task = hardest_cine_task(tasks)
+    task = hardest_cine_tasks(tasks)[0]
     with engine.connect() as connection:
         (view,) = item_views(
             connection,
@@ -114,14 +139,15 @@ def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
         )
     item = review_item_under(view, labelstudio.media_root.resolve())
     captions = expected_captions(view, cardiac_phases(engine))
-    rad1 = labelstudio.accounts["rad1"]
+    # A reader who has annotated none of these tasks (else the editor offers Update, not Submit).
+    reader = labelstudio.accounts["adjudicator"]
     shot = screenshot_task(
         url=labelstudio.url,
-        email=rad1.email,
-        password=rad1.password,
+        email=reader.email,
+        password=reader.password,
         project_id=project_id,
         task_id=task["id"],
-        out_png=pushed.workspace / f"review-{request.param}.png",
+        out_png=pushed.workspace / f"{slug(request.param)}.png",
         expect_text=view.question,
         viewport=VIEWPORT,
         full_page=False,
@@ -129,8 +155,13 @@ def rendered(request, engine, labelstudio, pushed) -> RenderedTask:
         find_texts=texts_to_find(item),
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(shot.path, ARTIFACTS / f"labelstudio-review-{request.param}.png")
+    shutil.copyfile(shot.path, ARTIFACTS / f"labelstudio-{slug(request.param)}.png")
     return RenderedTask(task, view, item, shot, labelstudio.url, captions)
+
+
+def slug(project: str) -> str:
+    """``"review · single"`` -> ``"review-single"``."""
+    return project.replace(" · ", "-")
 
 
 def expected_captions(view: ItemView, phases: dict[str, dict[int, str]]) -> dict[int, str]:
