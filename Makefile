@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench llm-smoke lint clean
+.PHONY: demo test bench llm-smoke docs-screenshot lint clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: $(INSTALLED)
 	$(VENV)/bin/ruff check qaforge tests benchmarks migrations scripts
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
+
+# The picture of the radiologist's view in docs/annotation.md (phantoms only; a
+# throwaway Label Studio server and Debian's chromium, about 2 minutes).
+docs-screenshot: $(INSTALLED)
+	bash scripts/ensure-labelstudio.sh
+	$(VENV)/bin/python scripts/annotation_view_screenshot.py
 
 bench: $(INSTALLED)
 	$(VENV)/bin/python benchmarks/run.py

@@ -179,8 +179,10 @@ def imported_task_rows(
 #: The data key holding the content hashes of a task's images, in the order shown.
 IMAGE_HASHES_KEY = "qaforge_image_sha256"
 
-#: Keys of a task's data that say where things are or hash the rest, not what the item says.
-_LOCATION_KEYS = frozenset({"images", "qaforge_task_sha256", IMAGE_HASHES_KEY})
+#: Keys of a task's data that say where things are, how they are laid out, or hash the
+#: rest, not what the item says. ``slices`` is the reading view's grid (the same images
+#: as ``images``, reordered and captioned): a new layout must not void a verdict.
+_LOCATION_KEYS = frozenset({"images", "slices", "qaforge_task_sha256", IMAGE_HASHES_KEY})
 
 
 def with_image_hashes(data: Mapping[str, Any], image_sha256s: Sequence[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from qaforge.domain.annotation import VERDICTS, ParsedAnnotation, Purpose, ReviewItem
+from qaforge.domain.annotation import VERDICTS, ParsedAnnotation, Purpose, ReviewItem, ReviewSlice
 from qaforge.domain.qa import Answer
 
 LOCAL_FILES_URL = "/data/local-files/?d="
@@ -93,6 +93,48 @@ def image_url(relative_path: str) -> str:
     return LOCAL_FILES_URL + quote(relative_path)
 
 
+def reading_order(slices: Sequence[ReviewSlice]) -> list[ReviewSlice]:
+    """Slices in the order a reader pages through them: by series, slice, then frame.
+
+    The benchmark keeps its rank order; the reading view shows a slice's cine
+    frames side by side in time order instead.
+    """
+    return sorted(slices, key=lambda s: (s.series, s.z, s.t, s.rank))
+
+
+def slice_caption(shown: ReviewSlice, *, series: bool) -> str:
+    """The caption over a slice, as the contact sheet writes it: ``"#3 z4 t7"``, ``"#1 z4 t0 ED"``.
+
+    Args:
+        shown: The slice.
+        series: Name its series (``s2``; the item shows more than one).
+
+    Returns:
+        Its rank in the item (from 1), then its slice (z) and frame (t) in the
+        series file as stored (from 0), then its cardiac phase if known.
+    """
+    where = f"s{shown.series + 1} " if series else ""
+    phase = f" {shown.phase}" if shown.phase else ""
+    return f"#{shown.rank + 1} {where}z{shown.z} t{shown.t}{phase}"
+
+
+def shown_slices(item: ReviewItem) -> list[dict[str, str]]:
+    """What the reading view's slice grid shows: each slice's URL and caption, in reading order.
+
+    An item made from image paths alone (no indices) shows them in rank order.
+    """
+    if not item.slices:
+        return [
+            {"url": image_url(path), "caption": f"#{rank + 1}"}
+            for rank, path in enumerate(item.image_paths)
+        ]
+    several_series = len({s.series for s in item.slices}) > 1
+    return [
+        {"url": image_url(s.path), "caption": slice_caption(s, series=several_series)}
+        for s in reading_order(item.slices)
+    ]
+
+
 def task_data(
     item: ReviewItem, *, retired: bool = False, prior_verdicts_html: str = ""
 ) -> dict[str, Any]:
@@ -117,6 +159,7 @@ def task_data(
         "proposed_answer": shown_answer(item),
         "evidence_html": evidence_html(item),
         "images": [image_url(path) for path in item.image_paths],
+        "slices": shown_slices(item),
         "subtask": item.subtask_id,
         "priority": "conflict" if item.conflict else "normal",
     }
@@ -141,6 +184,7 @@ def withdrawn_task_data(item_id: str, reason: str) -> dict[str, Any]:
         "proposed_answer": "",
         "evidence_html": "<p>(withdrawn)</p>",
         "images": [],
+        "slices": [],
         "subtask": "",
         "priority": "normal",
     }

@@ -50,6 +50,29 @@ class Evidence(BaseModel):
     end: int
 
 
+class ReviewSlice(BaseModel):
+    """One image of an item as the reading view places and captions it.
+
+    Attributes:
+        path: The PNG's path relative to the media root.
+        rank: Its position in the item's selection (0 first), as the benchmark orders it.
+        series: Position of its series among the item's series (0 for the first one met by rank).
+        z: Slice index in the series file as stored.
+        t: Frame index in the series file as stored.
+        phase: ``ED`` or ``ES`` when ``t`` is the series' end-diastolic or
+            end-systolic frame, else None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    rank: int
+    series: int
+    z: int
+    t: int
+    phase: Literal["ED", "ES"] | None = None
+
+
 class ReviewItem(BaseModel):
     """One active item as a radiologist must see it.
 
@@ -66,6 +89,8 @@ class ReviewItem(BaseModel):
         model_version: The generation provenance a prediction is labelled with.
         evidence: The findings' words in their reports.
         image_paths: Paths of the item's slices relative to the media root, in rank order.
+        slices: The same slices with their series, slice and frame indices (rank order);
+            empty when the review item was made from paths alone.
         conflict: Its findings include a rules/LLM conflict.
     """
 
@@ -83,6 +108,7 @@ class ReviewItem(BaseModel):
     model_version: str
     evidence: tuple[Evidence, ...] = ()
     image_paths: tuple[str, ...] = ()
+    slices: tuple[ReviewSlice, ...] = ()
     conflict: bool = False
 
 

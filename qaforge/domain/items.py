@@ -135,13 +135,23 @@ class SelectedImage(BaseModel):
 
 
 class StudySeries(BaseModel):
-    """One image series of an item's study."""
+    """One image series of an item's study.
+
+    Attributes:
+        series_id: The series.
+        sha256: Hash of its file.
+        description: Its description, if the file gave one.
+        ed_frame: End-diastolic frame in use (a reader's override wins), None when unknown.
+        es_frame: End-systolic frame in use, None when unknown.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     series_id: str
     sha256: str
     description: str = ""
+    ed_frame: int | None = None
+    es_frame: int | None = None
 
 
 class ItemView(BaseModel):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from qaforge.domain.items import EvidenceSpan, ItemProvenance, ItemView, SelectedImage, StudySeries
 from qaforge.store.images import selected_images
@@ -17,6 +17,8 @@ from qaforge.store.models import (
     QAItemFinding,
     Reconciliation,
     ReportVersion,
+    SeriesAnalysis,
+    SeriesOverride,
     Study,
 )
 
@@ -152,18 +154,39 @@ def _evidence(
 
 
 def _series_by_study(connection: Connection) -> dict[str, list[StudySeries]]:
-    """Study id -> its series, by series id (sorted here: the database's collation may differ)."""
+    """Study id -> its series, by series id (sorted here: the database's collation may differ).
+
+    ED and ES frames are a reader's override where there is one, else the
+    analysis of the file as stored (an analysis of an older file is ignored).
+    """
     series: dict[str, list[StudySeries]] = defaultdict(list)
-    for study_id, series_id, sha256, description in sorted(
-        connection.execute(
-            select(
-                ImageSeries.study_id, ImageSeries.id, ImageSeries.sha256, ImageSeries.description
-            )
-        ),
-        key=lambda row: (row[0], row[1]),
+    query = (
+        select(
+            ImageSeries.study_id,
+            ImageSeries.id,
+            ImageSeries.sha256,
+            ImageSeries.description,
+            func.coalesce(SeriesOverride.ed_frame, SeriesAnalysis.ed_frame),
+            func.coalesce(SeriesOverride.es_frame, SeriesAnalysis.es_frame),
+        )
+        .outerjoin(
+            SeriesAnalysis,
+            (SeriesAnalysis.series_id == ImageSeries.id)
+            & (SeriesAnalysis.sha256 == ImageSeries.sha256),
+        )
+        .outerjoin(SeriesOverride, SeriesOverride.series_id == ImageSeries.id)
+    )
+    for study_id, series_id, sha256, description, ed, es in sorted(
+        connection.execute(query), key=lambda row: (row[0], row[1])
     ):
         series[study_id].append(
-            StudySeries(series_id=series_id, sha256=sha256, description=description or "")
+            StudySeries(
+                series_id=series_id,
+                sha256=sha256,
+                description=description or "",
+                ed_frame=ed,
+                es_frame=es,
+            )
         )
     return series
 

@@ -2,12 +2,14 @@
 
 Drives Debian's ``/usr/bin/chromium`` with Python Playwright (no browser
 download: ``playwright install`` is never needed). Used by tests and
-benchmarks to check that a pushed task really renders for an annotator.
+benchmarks to check that a pushed task really renders for an annotator, and
+where on the screen its parts are (bounding boxes relative to the viewport).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +41,29 @@ _LOADED_IMAGES = f"""() => Array.from(document.images)
         natural_width: img.naturalWidth,
         in_editor: img.closest('{EDITOR}') !== null,
     }}))"""
+# Where each given text is drawn inside the editor: one rectangle per
+# occurrence within a single text node (a text split over several nodes, e.g.
+# around a highlight, is not found; measure its parts instead).
+_TEXT_BOXES = f"""(texts) => {{
+    const root = document.querySelector('{EDITOR}');
+    const found = {{}};
+    for (const [name, text] of Object.entries(texts)) {{
+        found[name] = [];
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {{
+            for (let at = node.data.indexOf(text); at >= 0; at = node.data.indexOf(text, at + 1)) {{
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + text.length);
+                const r = range.getBoundingClientRect();
+                if (r.width > 0 && r.height > 0) {{
+                    found[name].push({{x: r.x, y: r.y, width: r.width, height: r.height}});
+                }}
+            }}
+        }}
+    }}
+    return found;
+}}"""
 
 
 class ScreenshotError(RuntimeError):
@@ -59,6 +84,35 @@ class LoadedImage:
 
 
 @dataclass(frozen=True)
+class Box:
+    """A rectangle of the page in CSS pixels, from the viewport's top left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        """The right edge."""
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> float:
+        """The bottom edge."""
+        return self.y + self.height
+
+    def within(self, other: Box) -> bool:
+        """Whether this rectangle lies wholly inside ``other`` (edges may touch)."""
+        return (
+            self.x >= other.x
+            and self.y >= other.y
+            and self.right <= other.right
+            and self.bottom <= other.bottom
+        )
+
+
+@dataclass(frozen=True)
 class MediaResponse:
     """An answer to the browser for a file under ``/data/`` (local files, uploads)."""
 
@@ -75,12 +129,17 @@ class TaskScreenshot:
         text: ``document.body.innerText`` of the page.
         images: The images that loaded (``naturalWidth > 0``).
         media: Every response for a file under ``/data/``, in order.
+        viewport: The browser window as a box (at 0, 0).
+        boxes: Per name asked for (``find_elements``, ``find_texts``), the
+            boxes of what was found and drawn, in page order; empty when nothing was.
     """
 
     path: Path
     text: str
     images: list[LoadedImage]
     media: list[MediaResponse]
+    viewport: Box
+    boxes: dict[str, list[Box]] = field(default_factory=dict)
 
 
 def screenshot_task(
@@ -94,6 +153,9 @@ def screenshot_task(
     timeout_s: float = 60,
     expect_text: str | None = None,
     viewport: tuple[int, int] = (1400, 1000),
+    full_page: bool = True,
+    find_elements: Mapping[str, str] | None = None,
+    find_texts: Mapping[str, str] | None = None,
 ) -> TaskScreenshot:
     """Log in as a user, open one task in the labeling UI and take a screenshot.
 
@@ -107,14 +169,18 @@ def screenshot_task(
         timeout_s: Limit for each step (login, rendering).
         expect_text: If given, also wait until the editor shows this text.
         viewport: Browser window size (width, height) in pixels.
+        full_page: Take the whole page; else only what the window shows.
+        find_elements: Name -> Playwright selector of elements whose boxes to
+            measure (e.g. ``'button:has-text("Submit")'``), anywhere on the page.
+        find_texts: Name -> a text whose boxes to measure inside the editor.
 
     Returns:
-        The screenshot path, the page's visible text, its loaded images and
-        the media files the browser fetched.
+        The screenshot path, the page's visible text, its loaded images, the
+        media files the browser fetched and the boxes asked for, measured as
+        the task first shows (nothing scrolled).
 
     Raises:
-        ScreenshotError: if the login is refused or the editor does not render
-            in time.
+        ScreenshotError: The login is refused or the editor does not render in time.
     """
     out_png.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -124,20 +190,55 @@ def screenshot_task(
             page.set_default_timeout(timeout_s * 1000)
             media = _media_responses(page)
             _log_in(page, url=url, email=email, password=password)
-            _open_task(
+            _open_task(page, labeling_url(url, project_id, task_id), expect_text=expect_text)
+            return _photograph(
                 page,
-                url=url,
-                project_id=project_id,
-                task_id=task_id,
-                timeout_s=timeout_s,
-                expect_text=expect_text,
+                out_png=out_png,
+                full_page=full_page,
+                media=media,
+                boxes=_element_boxes(page, find_elements or {})
+                | _text_boxes(page, find_texts or {}),
             )
-            page.screenshot(path=str(out_png), full_page=True)
-            text = page.evaluate("() => document.body.innerText")
-            images = [LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)]
         finally:
             browser.close()
-    return TaskScreenshot(path=out_png, text=text, images=images, media=media)
+
+
+def _photograph(
+    page: Page,
+    *,
+    out_png: Path,
+    full_page: bool,
+    media: list[MediaResponse],
+    boxes: dict[str, list[Box]],
+) -> TaskScreenshot:
+    """Save the page as a PNG and collect what it shows (boxes are measured before)."""
+    page.screenshot(path=str(out_png), full_page=full_page)
+    size = page.viewport_size or {"width": 0, "height": 0}
+    return TaskScreenshot(
+        path=out_png,
+        text=page.evaluate("() => document.body.innerText"),
+        images=[LoadedImage(**image) for image in page.evaluate(_LOADED_IMAGES)],
+        media=media,
+        viewport=Box(0, 0, size["width"], size["height"]),
+        boxes=boxes,
+    )
+
+
+def _element_boxes(page: Page, selectors: Mapping[str, str]) -> dict[str, list[Box]]:
+    """Name -> boxes of the drawn elements each selector matches (hidden ones left out)."""
+    boxes: dict[str, list[Box]] = {}
+    for name, selector in selectors.items():
+        found = (element.bounding_box() for element in page.locator(selector).all())
+        boxes[name] = [Box(**b) for b in found if b and b["width"] > 0 and b["height"] > 0]
+    return boxes
+
+
+def _text_boxes(page: Page, texts: Mapping[str, str]) -> dict[str, list[Box]]:
+    """Name -> boxes of each occurrence of the text inside the editor."""
+    if not texts:
+        return {}
+    found = page.evaluate(_TEXT_BOXES, dict(texts))
+    return {name: [Box(**b) for b in found[name]] for name in texts}
 
 
 def _media_responses(page: Page) -> list[MediaResponse]:
@@ -168,21 +269,18 @@ def _log_in(page: Page, *, url: str, email: str, password: str) -> None:
         raise ScreenshotError(f"Label Studio did not log in {email}") from None
 
 
-def _open_task(
-    page: Page,
-    *,
-    url: str,
-    project_id: int,
-    task_id: int,
-    timeout_s: float,
-    expect_text: str | None,
-) -> None:
-    """Open a task in the labeling UI and wait until the editor shows it with its media.
+def labeling_url(url: str, project_id: int, task_id: int) -> str:
+    """The address of one task in Label Studio's labeling UI (the data manager, task open)."""
+    return f"{url}/projects/{project_id}/data?tab=1&task={task_id}"
+
+
+def _open_task(page: Page, address: str, *, expect_text: str | None) -> None:
+    """Open a task's address and wait until the editor shows the task with its media.
 
     Raises:
         ScreenshotError: The editor did not render (or show ``expect_text``) in time.
     """
-    page.goto(f"{url}/projects/{project_id}/data?tab=1&task={task_id}")
+    page.goto(address)
     try:
         page.wait_for_selector(EDITOR, state="visible")
         # The editor appears before it has fetched the task's media.
@@ -191,6 +289,4 @@ def _open_task(
             page.locator(EDITOR).get_by_text(expect_text).first.wait_for()
         page.wait_for_function(_EDITOR_IMAGES_SETTLED)
     except PlaywrightTimeoutError:
-        raise ScreenshotError(
-            f"task {task_id} of project {project_id} did not render within {timeout_s:g} s"
-        ) from None
+        raise ScreenshotError(f"{address} did not render in time") from None

@@ -189,3 +189,16 @@ def test_a_task_pushed_without_image_hashes_is_compared_by_url():
     moved = task_update("a", _shown(["/x/1.png", "/x/2.png"]), {"id": 4, "data": old})
     assert same is not None and same.revises is False
     assert moved is not None and moved.revises is True
+
+
+def test_a_new_layout_of_the_same_slices_updates_the_task_without_revising_it():
+    shown = _shown(slices=[{"url": "/data/local-files/?d=old/s1.png", "caption": "#1"}])
+    planned = _shown(
+        slices=[
+            {"url": "/data/local-files/?d=old/s2.png", "caption": "#2 z0 t1"},
+            {"url": "/data/local-files/?d=old/s1.png", "caption": "#1 z0 t4"},
+        ]
+    )
+    update = task_update("a", planned, {"id": 4, "data": shown})
+    assert update is not None, "the task must show the new grid"
+    assert update.revises is False

@@ -15,10 +15,11 @@ from qaforge.annotate.tasks import (
     parse_annotation,
     prediction,
     queue_order,
+    shown_slices,
     task_data,
     withdrawn_task_data,
 )
-from qaforge.domain.annotation import REJECT_REASONS, Evidence, Rated, ReviewItem
+from qaforge.domain.annotation import REJECT_REASONS, Evidence, Rated, ReviewItem, ReviewSlice
 
 REPORT = (
     "Clinical indication: chest pain. The left ventricle is mildly dilated. "
@@ -71,7 +72,6 @@ def test_labeling_config_is_xml_with_the_fields_tasks_fill(answer_type, purpose)
     document = xml.dom.minidom.parseString(config)
     names = {node.getAttribute("name") for node in document.getElementsByTagName("*")}
     assert {
-        "slices",
         "question",
         "evidence",
         "verdict",
@@ -108,11 +108,18 @@ def test_labeling_config_is_xml_with_the_fields_tasks_fill(answer_type, purpose)
         assert answer_tags[0].getAttribute("value") == "$option_choices"
         expected = "multiple" if answer_type == "multiple_choice" else "single-radio"
         assert answer_tags[0].getAttribute("choice") == expected
+    (grid,) = document.getElementsByTagName("Repeater")
+    assert grid.getAttribute("on") == "$slices"
+    (image,) = grid.getElementsByTagName("Image")
+    assert image.getAttribute("value") == "$slices[{{idx}}].url"
+    for control in ("brightnessControl", "contrastControl", "zoomControl"):
+        assert image.getAttribute(control) == "true"
+    assert image.getAttribute("maxWidth"), "a small slice must not be blown up"
     variables = set()
     for node in document.getElementsByTagName("*"):
-        for attribute in ("value", "valueList"):
+        for attribute in ("value", "valueList", "on"):
             if node.getAttribute(attribute).startswith("$"):
-                variables.add(node.getAttribute(attribute)[1:])
+                variables.add(node.getAttribute(attribute)[1:].split("[")[0])
     data = task_data(
         review_item(
             answer_type=answer_type, options={} if answer_type == "open_text" else {"A": "x"}
@@ -163,12 +170,50 @@ def test_task_data_shows_the_item_and_hashes_its_content():
     assert task_data(changed)["qaforge_task_sha256"] != data["qaforge_task_sha256"]
 
 
+def test_slices_show_by_series_slice_and_frame_with_their_rank():
+    ranked = [  # (series, z, t) in rank order, as the clinical protocol may pick them
+        (0, 3, 9),
+        (0, 3, 0),
+        (1, 0, 0),
+        (0, 1, 5),
+        (0, 3, 4),
+    ]
+    item = review_item(
+        image_paths=tuple(f"img/{rank}.png" for rank in range(len(ranked))),
+        slices=tuple(
+            ReviewSlice(path=f"img/{rank}.png", rank=rank, series=series, z=z, t=t)
+            for rank, (series, z, t) in enumerate(ranked)
+        ),
+    )
+    assert shown_slices(item) == [
+        {"url": "/data/local-files/?d=img/3.png", "caption": "#4 s1 z1 t5"},
+        {"url": "/data/local-files/?d=img/1.png", "caption": "#2 s1 z3 t0"},
+        {"url": "/data/local-files/?d=img/4.png", "caption": "#5 s1 z3 t4"},
+        {"url": "/data/local-files/?d=img/0.png", "caption": "#1 s1 z3 t9"},
+        {"url": "/data/local-files/?d=img/2.png", "caption": "#3 s2 z0 t0"},
+    ]
+    one_series = review_item(
+        image_paths=("a.png", "b.png"),
+        slices=(
+            ReviewSlice(path="a.png", rank=0, series=0, z=2, t=7, phase="ES"),
+            ReviewSlice(path="b.png", rank=1, series=0, z=2, t=3),
+        ),
+    )
+    assert [s["caption"] for s in shown_slices(one_series)] == ["#2 z2 t3", "#1 z2 t7 ES"]
+    # The benchmark's own order is left alone.
+    assert task_data(item)["images"] == [f"/data/local-files/?d=img/{r}.png" for r in range(5)]
+
+
+def test_slices_without_indices_show_in_rank_order():
+    assert [s["caption"] for s in shown_slices(review_item())] == ["#1", "#2"]
+
+
 def test_withdrawn_task_keeps_none_of_the_items_text():
     data = withdrawn_task_data("item-1", "blocked by the PHI scan")
     item = review_item()
     shown = " ".join(str(v) for v in data.values())
     assert item.question not in shown and "late enhancement" not in shown
-    assert data["images"] == [] and data["qaforge_state"] == "retired"
+    assert data["images"] == [] and data["slices"] == [] and data["qaforge_state"] == "retired"
 
 
 def test_prediction_prefills_the_proposed_answer():
