@@ -15,9 +15,9 @@ from qaforge.sample.cases import SAMPLE_CASES
 @pytest.mark.parametrize(
     ("text", "kind", "found"),
     [
-        ("Patient: John Smith attended.", "name", "Patient: John Smith"),
-        ("Seen by Dr. Jane Doe today", "name", "Dr. Jane Doe"),
-        ("DOB 12/03/1950", "date_of_birth", "DOB"),
+        ("Patient: John Smith attended.", "name_field", "John Smith"),
+        ("Seen by Dr. Jane Doe today", "title_name", "Dr. Jane Doe"),
+        ("DOB 12/03/1950", "date_of_birth", "12/03/1950"),
         ("DOB 12/03/1950", "date", "12/03/1950"),
         ("scanned on 2024-03-05", "date", "2024-03-05"),
         ("scanned on 3 March 2024", "date", "3 March 2024"),
@@ -25,11 +25,11 @@ from qaforge.sample.cases import SAMPLE_CASES
         ("aged 95", "age_over_89", "aged 95"),
         ("Tel 020 7946 0958.", "phone", "020 7946 0958"),
         ("mail a.b@example.org", "email", "a.b@example.org"),
-        ("MRN: A1234567", "identifier", "MRN: A1234567"),
-        ("accession 88812345", "identifier", "accession 88812345"),
-        ("ref 99912345 today", "identifier", "99912345"),
+        ("MRN: A1234567", "record_number", "A1234567"),
+        ("accession 88812345", "accession_number", "88812345"),
+        ("ref 99912345 today", "record_number", "99912345"),
         ("lives at 14 Baker Street", "address", "14 Baker Street"),
-        ("postcode NW1 6XE", "address", "NW1 6XE"),
+        ("postcode NW1 6XE", "postcode", "NW1 6XE"),
     ],
 )
 def test_planted_identifiers_are_found(text, kind, found):
