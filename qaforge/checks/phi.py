@@ -57,6 +57,27 @@ _PRESIDIO_KINDS = {
 """presidio entity -> (our kind, the least score kept): its low-scored date
 forms ("mm/yy", score 0.1-0.2) would take "55/60" for a date."""
 
+_WEB_ENDINGS = (
+    "com",
+    "org",
+    "net",
+    "uk",
+    "edu",
+    "gov",
+    "io",
+    "info",
+    "us",
+    "ca",
+    "au",
+    "de",
+    "fr",
+    "nl",
+    "ie",
+    "eu",
+)
+"""presidio takes any ``word.word`` for a domain ("tiers.png"); a bare domain
+counts only with one of these endings (with a scheme or ``www.`` it always counts)."""
+
 # When hits overlap, redaction names the merged span after the most specific kind.
 _PRECEDENCE = {kind: rank for rank, kind in enumerate(KINDS)}
 
@@ -95,9 +116,18 @@ def scan_phi(text: str) -> list[PHIHit]:
     for entity in presidio_entities(text):
         kind, least = _PRESIDIO_KINDS.get(entity.entity, (None, 1.0))
         if kind is not None and entity.score >= least:
+            if kind == "url" and not _is_web_address(text[entity.start : entity.end]):
+                continue
             spans.add((kind, entity.start, entity.end))
     hits = {PHIHit(kind, start, end) for kind, start, end in spans if end > start}
     return sorted(hits, key=lambda hit: (hit.start, hit.kind, hit.end))
+
+
+def _is_web_address(found: str) -> bool:
+    if "://" in found or found.lower().startswith("www."):
+        return True
+    host = found.split("/", 1)[0]
+    return host.rsplit(".", 1)[-1].lower() in _WEB_ENDINGS
 
 
 def redact_phi(text: str) -> tuple[str, list[str]]:

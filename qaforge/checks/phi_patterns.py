@@ -124,7 +124,7 @@ PATTERNS: tuple[PHIPattern, ...] = (
         rf"\s*[:#=.-]?\s*(?P<value>{_ID_VALUE})"
         r"|\b(?P<dashed>[A-Z]{1,4}[-/]?\d{2,}(?:[-/]\d{2,}){1,3})\b"
         r"|\b(?P<letters>[A-Z]{1,3}\d{6,}[A-Z]?)\b"
-        r"|(?<![\d.,])(?P<digits>\d{7,})(?![\d.,]\d)",
+        r"|(?<![\w.,])(?P<digits>\d{7,})(?!\w|[.,]\d)",
     ),
     _pattern(
         "address",
