@@ -30,7 +30,13 @@ from collections.abc import Iterator
 
 import yaml
 
-from qaforge.libs.wordlists import english_words, first_names, surname_ranks
+from qaforge.libs.wordlists import (
+    first_names,
+    is_common_name,
+    is_dictionary_word,
+    looks_like_name,
+    surname_ranks,
+)
 from qaforge.resources import package_data
 
 NAME_TOKEN = (
@@ -85,44 +91,10 @@ def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word).lower()
 
 
-COMMON_SURNAME_RANK = 5000
-"""A dictionary word counts as a name only if it is a first name or one of
-the census's this many most frequent surnames ("Baker", "Hill": yes;
-"Course", "Area": no)."""
-
-
 def is_known_name(word: str) -> bool:
     """Whether a word is a census first name or surname (any frequency)."""
     bare = _bare(word)
     return bare in first_names() or bare in surname_ranks()
-
-
-def _is_common_name(bare: str) -> bool:
-    return (
-        bare in first_names()
-        or surname_ranks().get(bare, COMMON_SURNAME_RANK + 1) <= COMMON_SURNAME_RANK
-    )
-
-
-def is_dictionary_word(word: str) -> bool:
-    """Whether a word, or its stem without a plural / verb / adverb ending, is an English word."""
-    bare = _bare(word)
-    words = english_words()
-    stems = {bare}
-    for ending, replacement in (
-        ("ies", "y"),
-        ("es", ""),
-        ("s", ""),
-        ("ed", ""),
-        ("ed", "e"),
-        ("ing", ""),
-        ("ing", "e"),
-        ("ly", ""),
-        ("ally", ""),
-    ):
-        if bare.endswith(ending) and len(bare) > len(ending) + 2:
-            stems.add(bare[: -len(ending)] + replacement)
-    return any(stem in words for stem in stems)
 
 
 def is_report_word(word: str) -> bool:
@@ -135,10 +107,7 @@ def is_report_word(word: str) -> bool:
 
 def is_name_like(word: str) -> bool:
     """Whether a capitalised word may be part of a name (see the module docstring)."""
-    if is_report_word(word):
-        return False
-    parts = _bare(word).split("-")
-    return all(_is_common_name(part) or not is_dictionary_word(part) for part in parts)
+    return not is_report_word(word) and looks_like_name(_bare(word))
 
 
 def name_spans(text: str) -> list[tuple[str, int, int]]:
@@ -219,7 +188,7 @@ def _first_and_surname(first: str, second: str) -> bool:
     if bare_first not in first_names() or is_report_word(first) or not is_name_like(second):
         return False
     if is_dictionary_word(first):
-        return _is_common_name(bare_second) and bare_second not in first_names()
+        return is_common_name(bare_second) and bare_second not in first_names()
     return True
 
 
