@@ -78,8 +78,31 @@ _WEB_ENDINGS = (
 """presidio takes any ``word.word`` for a domain ("tiers.png"); a bare domain
 counts only with one of these endings (with a scheme or ``www.`` it always counts)."""
 
-# When hits overlap, redaction names the merged span after the most specific kind.
-_PRECEDENCE = {kind: rank for rank, kind in enumerate(KINDS)}
+# When hits overlap, redaction names the merged span after the most specific kind:
+# a context-found kind (a title, a field, an institution word) before a bare one.
+_PRECEDENCE = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            "title_name",
+            "name_field",
+            "institution",
+            "person_name",
+            "date_of_birth",
+            "date",
+            "age_over_89",
+            "nhs_number",
+            "accession_number",
+            "record_number",
+            "email",
+            "url",
+            "ip_address",
+            "address",
+            "postcode",
+            "phone",
+        )
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -134,8 +157,8 @@ def redact_phi(text: str) -> tuple[str, list[str]]:
     """The text with every suspected identifier replaced by its placeholder.
 
     Overlapping hits are merged into one span, replaced by the placeholder of
-    the most specific kind among them (a name before a date before an id...,
-    the order of :data:`PLACEHOLDERS`).
+    the most specific kind among them (an institution before a bare name, an
+    NHS number before a phone number...).
 
     Args:
         text: Any text.

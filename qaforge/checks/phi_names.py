@@ -81,7 +81,8 @@ def _vocabulary() -> tuple[frozenset[str], frozenset[str]]:
     """(report words never taken for names, words that start an institution's name)."""
     data = yaml.safe_load(package_data("checks/phi_vocabulary.yaml").read_text(encoding="utf-8"))
     stop = frozenset(
-        word.lower() for word in [*data["clinical"], *data["common"], *data["function"]]
+        word.lower()
+        for word in [*data["clinical"], *data["abbreviations"], *data["common"], *data["function"]]
     )
     return stop, frozenset(word.lower() for word in data["institution_words"])
 
@@ -168,7 +169,11 @@ def _running_names(text: str) -> Iterator[tuple[str, int, int]]:
         first, second = here.group(), after.group()
         if first.isupper() != second.isupper():
             continue
-        if re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", gap) and _first_and_surname(first, second):
+        spaced = re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", gap)
+        if spaced and (
+            _first_and_surname(first, second)
+            or (_PERSON_BEFORE.search(text, 0, here.start()) and _unknown_pair(first, second))
+        ):
             end = after.end()
             for more in tokens[tokens.index(after) + 1 : tokens.index(after) + 3]:
                 if not re.fullmatch(r"[ \t]+", text[end : more.start()]) or not is_name_like(
@@ -181,15 +186,40 @@ def _running_names(text: str) -> Iterator[tuple[str, int, int]]:
             yield "person_name", here.start(), after.end()
 
 
+# Words after which two unknown capitalised words are a person even in capitals
+# ("Images of TOMASZ MBEKI", "discussed with ...").
+_PERSON_BEFORE = re.compile(r"\b(?i:of|with|by|for|patient|pt)[ \t]+\Z")
+
+
+def _unknown_pair(first: str, second: str) -> bool:
+    """Two words of no dictionary and no report vocabulary; after a person word even a
+    short word in capitals may be a name ("Images of KOFI ...")."""
+    stop = _vocabulary()[0]
+    return all(_bare(w) not in stop and not is_dictionary_word(w) for w in (first, second))
+
+
 def _first_and_surname(first: str, second: str) -> bool:
-    """A first name and a name-like word; after a first name that is also a word ("May",
-    "Will"), the second must be a common surname ("May Baker", not "MAY BE")."""
-    bare_first, bare_second = _bare(first), _bare(second)
-    if bare_first not in first_names() or is_report_word(first) or not is_name_like(second):
+    """Two name-like words that make a person's name.
+
+    Either a census first name and a name-like word (after a first name that
+    is also a word, "May", "Will", the second must be a common surname or no
+    dictionary word: "May Baker", not "MAY BE"), or two words of no
+    dictionary ("Kwame Castellanos", not in capitals), or one of no
+    dictionary and a census name ("Aoife Harrington").
+    """
+    if not (is_name_like(first) and is_name_like(second)):
         return False
-    if is_dictionary_word(first):
-        return is_common_name(bare_second) and bare_second not in first_names()
-    return True
+    bare_first, bare_second = _bare(first), _bare(second)
+    first_unknown, second_unknown = not is_dictionary_word(first), not is_dictionary_word(second)
+    if bare_first in first_names():
+        if not first_unknown:
+            return second_unknown or (
+                is_common_name(bare_second) and bare_second not in first_names()
+            )
+        return True
+    if first.isupper():  # ALL-CAPS clinical phrases ("SCLERAE ANICTERIC") need a census name
+        return first_unknown and is_known_name(second)
+    return first_unknown and (second_unknown or is_known_name(second))
 
 
 def _surname_then_first(surname: str, first: str) -> bool:
@@ -204,20 +234,24 @@ def _surname_then_first(surname: str, first: str) -> bool:
 
 
 def _line_names(text: str) -> Iterator[tuple[str, int, int]]:
-    """A line of two to four name words (initials allowed), one of them a first name."""
+    """A line of two to four name words (initials allowed, one comma at most, no closing
+    full stop) that hold a first name and another name word (:func:`_first_and_surname`
+    on the first two words, or on "Surname, First")."""
     for found in _LINE.finditer(text):
-        line = found.group("line").rstrip(".")
+        line = found.group("line")
         words = [word for word in re.split(r"[\s,]+", line) if word]
-        if not 2 <= len(words) <= 4 or line.endswith(":"):
+        if not 2 <= len(words) <= 4 or line.count(",") > 1 or line.endswith((":", ";")):
+            continue
+        if line.endswith(".") and not re.search(rf"\s{_INITIAL}$", line):
             continue
         initials = [re.fullmatch(_INITIAL, word) is not None for word in words]
-        names = [
-            re.fullmatch(NAME_TOKEN, word) is not None and is_name_like(word) for word in words
-        ]
-        if all(i or n for i, n in zip(initials, names, strict=True)) and any(
-            _bare(word) in first_names() for word, n in zip(words, names, strict=True) if n
+        names = [w for w, i in zip(words, initials, strict=True) if not i]
+        if len(names) < 2 or not all(
+            re.fullmatch(NAME_TOKEN, w) and is_name_like(w) for w in names
         ):
-            yield "person_name", found.start("line"), found.start("line") + len(line)
+            continue
+        if _first_and_surname(names[0], names[-1]) or _first_and_surname(names[-1], names[0]):
+            yield "person_name", found.start("line"), found.end("line")
 
 
 def _institutions(text: str) -> Iterator[tuple[str, int, int]]:
@@ -241,6 +275,7 @@ def _place_span(found: re.Match[str], starts: frozenset[str]) -> tuple[int, int]
         kept.append(word)
     words = [word.group() for word in kept]
     named = any(is_name_like(w) and not is_dictionary_word(w) for w in words)
+    named = named or (len(words) == 1 and is_name_like(words[0]) and is_known_name(words[0]))
     led = len(words) >= 2 and _bare(words[0]).rstrip(".") in starts
     after_at = found.group()[:2].lower() == "at"
     if not after_at and all(word.isupper() for word in words):
