@@ -63,6 +63,21 @@ def test_the_forms_that_leaked_are_caught(text, secret):
         ("lives at 22 Kingsley Road", "address", "22 Kingsley Road"),
         ("postcode LS6 2QT", "postcode", "LS6 2QT"),
         ("admitted to St Mary's Hospital", "institution", "St Mary's Hospital"),
+        ("Patient: John Smith attended.", "name_field", "John Smith"),
+        ("Seen by Dr. Jane Doe today", "title_name", "Dr. Jane Doe"),
+        ("DOB 12/03/1950", "date_of_birth", "12/03/1950"),
+        ("DOB 12/03/1950", "date", "12/03/1950"),
+        ("scanned on 2024-03-05", "date", "2024-03-05"),
+        ("scanned on 3 March 2024", "date", "3 March 2024"),
+        ("a 92-year-old woman", "age_over_89", "92-year-old"),
+        ("aged 95", "age_over_89", "aged 95"),
+        ("Tel 020 7946 0958.", "phone", "020 7946 0958"),
+        ("mail a.b@example.org", "email", "a.b@example.org"),
+        ("MRN: A1234567", "record_number", "A1234567"),
+        ("accession 88812345", "accession_number", "88812345"),
+        ("ref 99912345 today", "record_number", "99912345"),
+        ("lives at 14 Baker Street", "address", "14 Baker Street"),
+        ("postcode NW1 6XE", "postcode", "NW1 6XE"),
     ],
 )
 def test_each_kind_is_found_with_its_span(text, kind, value):
@@ -86,6 +101,9 @@ def test_there_are_at_least_twelve_kinds_each_with_a_placeholder():
         "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64. HR 72 bpm.",
         "IMPRESSION\nLeft Ventricle\nRight Heart\nNormal study.",
         "4 Chamber View and 2 Chamber View cines.",
+        "LVEF 55%. LV EDV 150 ml, LVEDVi 80 ml/m2. Mid inferior wall 8 mm.",
+        "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64.",
+        "Subendocardial LGE in the basal inferior wall (segments 4 and 10).",
     ],
 )
 def test_clinical_text_is_not_phi(text):
