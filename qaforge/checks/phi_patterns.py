@@ -166,8 +166,12 @@ _ORDINALS = {"st", "nd", "rd", "th", "of"}
 
 
 def _is_date(text: str) -> bool:
-    """Whether a date candidate is a date: any word in it other than an ordinal is a month."""
+    """Whether a date candidate is a date: any word in it other than an ordinal is a
+    month, and a date of three numbers has a month (1-12) among its first two."""
     words = [word for word in re.findall(r"[A-Za-z]+", text) if word.lower() not in _ORDINALS]
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    if not words and len(numbers) == 3 and numbers[0] < 100:  # d/m/y or m/d/y, not y-m-d
+        return min(numbers[:2]) <= 12 and max(numbers[:2]) <= 31
     return all(_MONTH_WORD.fullmatch(word) for word in words)
 
 

@@ -93,7 +93,7 @@ def test_there_are_at_least_twelve_kinds_each_with_a_placeholder():
     "text",
     [
         "LVEF 55%. EDV 180 ml, ESV 81 ml. Wall thickness 2.5 cm.",
-        "Gadobutrol 0.1 mmol/kg. LGE in segments 7-12 and 13-16.",
+        "Gadobutrol 0.1 mmol/kg. LGE in segments 7-12 and 13-16, and in 13-14-15.",
         "Frames 1-25 of 30. Acquired at 1.5 T; repeat at 3T.",
         "Sequences: SSFP cine, LGE, T2-STIR, native T1 mapping (MOLLI).",
         "Basal Septal and Mid Inferolateral hypokinesia. Apical segments spared.",
