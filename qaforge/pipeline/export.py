@@ -137,7 +137,7 @@ def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
     """
     files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text()}
     files.update(card_files(card))
-    _refuse_phi(files)
+    refuse_files_with_phi(files)
     outdir.mkdir(parents=True, exist_ok=True)
     for sub in EXPORT_FOLDERS:
         shutil.rmtree(outdir / sub, ignore_errors=True)
@@ -154,7 +154,7 @@ def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
     return manifest
 
 
-def _refuse_phi(files: dict[str, str | bytes]) -> None:
+def refuse_files_with_phi(files: dict[str, str | bytes]) -> None:
     """Raise E704 naming the first text file (and the kinds and offsets, never the text)
     in which the PHI scan finds anything; PNG charts are not text, and the record
     schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""

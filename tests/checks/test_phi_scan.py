@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qaforge.checks.leakage import CheckItem, phi_redacted
 from qaforge.checks.phi import KINDS, PLACEHOLDERS, has_placeholder, redact_phi, scan_phi
 from qaforge.sample.cases import SAMPLE_CASES
 
@@ -138,3 +139,14 @@ def test_redaction_leaves_clean_text_alone():
     text = "Mild LV dilatation; LVEF 45%. Subendocardial LGE in segments 1, 7 and 13."
     assert redact_phi(text) == (text, [])
     assert not has_placeholder(text)
+
+
+def test_a_redacted_item_gets_a_warning_flag_with_the_kinds():
+    item = CheckItem(
+        item_id="i1", study_id="s", patient_id="p", split="train", subtask_id="lge_report",
+        question="Describe the LGE.", options={}, answer="[NAME] has LGE.",
+        redacted_phi=("title_name",),
+    )  # fmt: skip
+    (flag,) = phi_redacted([item, CheckItem("i2", "s", "p", "train", "x", "q", {}, "a")])
+    assert (flag.check, flag.severity, flag.item_id) == ("phi_redacted", "warning", "i1")
+    assert flag.detail == {"kinds": ["title_name"]}

@@ -183,3 +183,19 @@ def test_with_include_unverified_every_record_says_unverified():
     )
     (line,) = plan.records["train"]
     assert json.loads(line)["verification"] == "unverified"
+
+
+def test_the_plan_redacts_the_evidence_it_writes_to_provenance_and_scans_the_result():
+    items = [view("i1"), view("i2")]
+    verified = {v.id: ItemVerification(status="verified") for v in items}
+    plan = plan_export(
+        items,
+        verifications=verified,
+        blocked=set(),
+        include_unverified=False,
+        has_phi=lambda text: "LGE" in text and "i2" in text,
+        redact_text=lambda text: text.replace("pericardial", "[X]"),
+    )
+    (line,) = plan.provenance
+    assert json.loads(line)["evidence"] == ["Moderate [X] effusion.", "No LGE."]
+    assert plan.skipped == {"blocked": 1}, "a hit in the provenance line leaves the item out"

@@ -7,11 +7,14 @@ import json
 import re
 import shutil
 
+import pytest
 from sqlalchemy import insert, select
 
 from qaforge.domain.qa import GenerationConfig
+from qaforge.errors import QaforgeError
+from qaforge.export.manifest import SCHEMA_FILE
 from qaforge.pipeline.check import check_database
-from qaforge.pipeline.export import export_database
+from qaforge.pipeline.export import export_database, refuse_files_with_phi
 from qaforge.pipeline.extract import extract_database
 from qaforge.pipeline.generate import generate_database
 from qaforge.pipeline.ingest import ingest_reports, ingest_series
@@ -93,3 +96,15 @@ def test_an_export_of_reports_with_planted_identifiers_holds_none_of_them(
         titled = [text for text in valves if "Mr Pemberton" in text and " MR" not in text]
     assert {"phi", "phi_redacted"} <= checks, "the scan flagged and generation redacted"
     assert titled == [], "'Mr Pemberton' is no mitral regurgitation"
+
+
+def test_the_last_guard_refuses_a_file_with_phi_and_names_file_and_kind_not_the_text():
+    clean = {"README.md": b"# Card\n\nLVEF 55%", "card/a.png": b"\x89PNG Dr Jane Doe"}
+    refuse_files_with_phi({**clean, SCHEMA_FILE: '{"$id": "https://qaforge.invalid/x"}'})
+    with pytest.raises(QaforgeError) as refused:
+        refuse_files_with_phi(
+            {**clean, "provenance.jsonl": '{"evidence": ["Seen by Dr Jane Doe"]}'}
+        )
+    assert refused.value.code == "E704"
+    assert "provenance.jsonl" in str(refused.value) and "title_name" in str(refused.value)
+    assert "Jane" not in str(refused.value)
