@@ -164,7 +164,7 @@ def _name_fields(text: str) -> Iterator[tuple[str, int, int]]:
 def _running_names(text: str) -> Iterator[tuple[str, int, int]]:
     """First name + name-like word ("Sarah Connor"), and "Surname, First"."""
     tokens = list(_TOKEN.finditer(text))
-    for here, after in zip(tokens, tokens[1:], strict=False):
+    for index, (here, after) in enumerate(zip(tokens, tokens[1:], strict=False)):
         gap = text[here.end() : after.start()]
         first, second = here.group(), after.group()
         if first.isupper() != second.isupper():
@@ -172,10 +172,13 @@ def _running_names(text: str) -> Iterator[tuple[str, int, int]]:
         spaced = re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", gap)
         if spaced and (
             _first_and_surname(first, second)
-            or (_PERSON_BEFORE.search(text, 0, here.start()) and _unknown_pair(first, second))
+            or (
+                _PERSON_BEFORE.search(text, max(0, here.start() - 16), here.start())
+                and _unknown_pair(first, second)
+            )
         ):
             end = after.end()
-            for more in tokens[tokens.index(after) + 1 : tokens.index(after) + 3]:
+            for more in tokens[index + 2 : index + 4]:
                 if not re.fullmatch(r"[ \t]+", text[end : more.start()]) or not is_name_like(
                     more.group()
                 ):
