@@ -59,9 +59,16 @@ _FIELD_LABELS = (
     r"cardiologist|clinician|doctor)|signed\s+by|verified\s+by|authori[sz]ed\s+by|dictated\s+by|"
     r"consultant|gp|next\s+of\s+kin|nok|attending(?:\s+physician)?|radiologist|cardiologist"
 )
+# After a field label a name may be in lower case too ("Patient: smith, john").
+_FIELD_WORD = rf"{NAME_TOKEN}|[a-z][a-z'’]+(?:-[a-z]+)?|{_INITIAL}"
 _NAME_FIELD = re.compile(
     rf"\b(?i:{_FIELD_LABELS})\s*[:=#-]\s*(?:(?i:{_TITLES})\.?\s+)?"
-    rf"(?P<name>(?:{NAME_TOKEN}|{_INITIAL})(?:(?:,\s*|\s+)(?:{NAME_TOKEN}|{_INITIAL})){{0,4}})"
+    rf"(?P<name>(?:{_FIELD_WORD})(?:(?:,[ \t]*|[ \t]+)(?:{_FIELD_WORD})){{0,4}})"
+)
+# A first name after a relative ("the patient's daughter, Jennifer").
+_AFTER_RELATIVE = re.compile(
+    r"\b(?i:daughter|son|wife|husband|mother|father|brother|sister|partner|carer|friend|"
+    rf"called|named)[,:]?[ \t]+(?P<name>{NAME_TOKEN})"
 )
 _AFTER_PATIENT = re.compile(rf"\b(?i:pt|patient)\b\.?\s+(?P<name>{NAME_TOKEN})")
 _INSTITUTION_SUFFIX = re.compile(
@@ -122,13 +129,16 @@ def name_spans(text: str) -> list[tuple[str, int, int]]:
     ]
 
 
-def _name_prefix(text: str, start: int, end: int, *, first_any: bool) -> tuple[int, int] | None:
+def _name_prefix(
+    text: str, start: int, end: int, *, first_any: bool, words: str = rf"{NAME_TOKEN}|{_INITIAL}"
+) -> tuple[int, int] | None:
     """The leading run of name words in ``text[start:end]`` (initials allowed), or ``None``.
 
-    ``first_any``: the first word need only be a capitalised non-report word.
+    ``first_any``: the first word need only be a capitalised non-report word;
+    ``words``: what a word is (capitalised ones by default).
     """
     last = None
-    for position, word in enumerate(re.finditer(rf"{NAME_TOKEN}|{_INITIAL}", text[start:end])):
+    for position, word in enumerate(re.finditer(words, text[start:end])):
         token = word.group()
         initial = len(token.rstrip(".")) == 1
         fits = (
@@ -153,12 +163,17 @@ def _title_names(text: str) -> Iterator[tuple[str, int, int]]:
 
 def _name_fields(text: str) -> Iterator[tuple[str, int, int]]:
     for found in _NAME_FIELD.finditer(text):
-        span = _name_prefix(text, found.start("name"), found.end("name"), first_any=False)
+        bounds = found.start("name"), found.end("name")
+        span = _name_prefix(text, *bounds, first_any=False, words=_FIELD_WORD)
         if span is not None:
             yield "name_field", span[0], span[1]
     for found in _AFTER_PATIENT.finditer(text):
         if is_name_like(found.group("name")):
             yield "name_field", found.start("name"), found.end("name")
+    for found in _AFTER_RELATIVE.finditer(text):
+        name = found.group("name")
+        if is_name_like(name) and (_bare(name) in first_names() or not is_dictionary_word(name)):
+            yield "person_name", found.start("name"), found.end("name")
 
 
 def _running_names(text: str) -> Iterator[tuple[str, int, int]]:

@@ -48,6 +48,8 @@ def test_the_forms_that_leaked_are_caught(text, secret):
     [
         ("Patient: Liam O'Hara", "name_field", "Liam O'Hara"),
         ("Referred by: A. Ferreira", "name_field", "A. Ferreira"),
+        ("Patient: smith, john", "name_field", "smith, john"),
+        ("Discussed with his daughter, Jennifer.", "person_name", "Jennifer"),
         ("Seen by Prof. Ingrid Solberg", "title_name", "Prof. Ingrid Solberg"),
         ("DOB: 04/11/1941", "date_of_birth", "04/11/1941"),
         ("scanned on 3rd of March 2021", "date", "3rd of March 2021"),
@@ -102,6 +104,7 @@ def test_there_are_at_least_twelve_kinds_each_with_a_placeholder():
         "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64. HR 72 bpm.",
         "IMPRESSION\nLeft Ventricle\nRight Heart\nNormal study.",
         "4 Chamber View and 2 Chamber View cines.",
+        "Patient: male, 54. Patient tolerated the scan well.",
         "LVEF 55%. LV EDV 150 ml, LVEDVi 80 ml/m2. Mid inferior wall 8 mm.",
         "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64.",
         "Subendocardial LGE in the basal inferior wall (segments 4 and 10).",
