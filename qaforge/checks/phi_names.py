@@ -62,7 +62,7 @@ _FIELD_LABELS = (
 # After a field label a name may be in lower case too ("Patient: smith, john").
 _FIELD_WORD = rf"{NAME_TOKEN}|[a-z][a-z'’]+(?:-[a-z]+)?|{_INITIAL}"
 _NAME_FIELD = re.compile(
-    rf"\b(?i:{_FIELD_LABELS})\s*[:=#-]\s*(?:(?i:{_TITLES})\.?\s+)?"
+    rf"\b(?i:{_FIELD_LABELS})(?:\s*[:=#]|\s+-)\s*(?:(?i:{_TITLES})\.?\s+)?"
     rf"(?P<name>(?:{_FIELD_WORD})(?:(?:,[ \t]*|[ \t]+)(?:{_FIELD_WORD})){{0,4}})"
 )
 # A first name after a relative ("the patient's daughter, Jennifer").
@@ -165,8 +165,11 @@ def _name_fields(text: str) -> Iterator[tuple[str, int, int]]:
     for found in _NAME_FIELD.finditer(text):
         bounds = found.start("name"), found.end("name")
         span = _name_prefix(text, *bounds, first_any=False, words=_FIELD_WORD)
-        if span is not None:
-            yield "name_field", span[0], span[1]
+        if span is None:
+            continue
+        words = re.findall(r"[A-Za-z'’-]{2,}", text[span[0] : span[1]])
+        if any(not w.islower() for w in words) or any(is_known_name(w) for w in words):
+            yield "name_field", span[0], span[1]  # lower-case words: one must be a census name
     for found in _AFTER_PATIENT.finditer(text):
         if is_name_like(found.group("name")):
             yield "name_field", found.start("name"), found.end("name")

@@ -105,6 +105,7 @@ def test_there_are_at_least_twelve_kinds_each_with_a_placeholder():
         "IMPRESSION\nLeft Ventricle\nRight Heart\nNormal study.",
         "4 Chamber View and 2 Chamber View cines.",
         "Patient: male, 54. Patient tolerated the scan well.",
+        "Only radiologist-verified items with no blocking check flag.",
         "LVEF 55%. LV EDV 150 ml, LVEDVi 80 ml/m2. Mid inferior wall 8 mm.",
         "Native T1 1020 ms, ECV 28%, T2 48 ms. Aged 64.",
         "Subendocardial LGE in the basal inferior wall (segments 4 and 10).",
