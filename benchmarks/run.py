@@ -10,6 +10,7 @@
 .venv/bin/python benchmarks/run.py labelstudio --tasks 2000
 .venv/bin/python benchmarks/run.py negex              # assertion on the NegEx test set
 .venv/bin/python benchmarks/run.py confidence         # gold vs extracted items; doubts' precision
+.venv/bin/python benchmarks/run.py phi                # PHI scan recall / precision per kind
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from benchmarks import (  # noqa: E402
     llm_throughput,
     near_duplicates,
     negex_assertion,
+    phi_scan,
     render_slices,
     select_realistic,
 )
@@ -53,6 +55,7 @@ def main() -> None:
             "labelstudio",
             "negex",
             "confidence",
+            "phi",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -85,6 +88,7 @@ def main() -> None:
         default=None,
         help="the NegEx test set (default ../shared/negex/Annotations-1-120.txt)",
     )
+    parser.add_argument("--phi-reports", type=int, default=60, help="planted reports for phi")
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
     )
@@ -108,6 +112,8 @@ def main() -> None:
         negex_assertion.run(path=args.negex_file)
     if args.benchmark in ("all", "confidence"):
         gold_items.run()
+    if args.benchmark in ("all", "phi"):
+        phi_scan.run(reports=args.phi_reports)
 
 
 if __name__ == "__main__":

@@ -318,6 +318,13 @@ ERRORS: dict[str, ErrorCode] = {
         "",
         "a `check --reference` corpus cannot be read",
     ),
+    "E704": ErrorCode(
+        "QaforgeError",
+        "export refused: the PHI scan found {kinds} in {path} at offsets {offsets}; nothing was written",
+        "run `qaforge check` and read the phi flags; if the text holds no identifier, the scan is wrong: report it",
+        "`export`: a file about to be written holds a suspected identifier (the last guard "
+        "after the per-item scans); nothing is written",
+    ),
     "E801": ErrorCode(
         "InputFileError",
         "benchmark {folder}: {problem}",

@@ -17,7 +17,8 @@ def check_item(view: ItemView) -> CheckItem:
         A :class:`CheckItem` whose image key is the sorted hashes of its
         images, whose series hashes are those of every series of its study,
         and whose outgoing strings (scanned for PHI) are its evidence texts
-        and its study's non-empty series descriptions.
+        and its study's non-empty series descriptions; ``redacted_phi`` is
+        what generation redacted from its answer.
     """
     outgoing = {f"evidence {i}": text for i, text in enumerate(view.evidence_texts)}
     outgoing.update(
@@ -40,4 +41,5 @@ def check_item(view: ItemView) -> CheckItem:
         series_hashes=tuple(sorted(one.sha256 for one in view.study_series)),
         report_texts=tuple(view.report_texts),
         outgoing=outgoing,
+        redacted_phi=tuple(view.provenance.redacted_phi or ()),
     )

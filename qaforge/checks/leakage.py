@@ -16,6 +16,9 @@
 - ``blind_baseline`` (warning, per subtask): answering without images (the
   majority answer, or the best answer per question string) scores far above chance.
 - ``phi`` (blocking): a suspected identifier in anything that leaves.
+- ``phi_redacted`` (warning): report text copied into the answer had
+  identifiers replaced by placeholders at generation (``[NAME]``...); the
+  reviewer should read the answer.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class CheckItem:
         report_texts: The source report texts (never exported; for the n-gram check).
         outgoing: Other strings that leave with the item, by field (evidence,
             series descriptions...), scanned for PHI.
+        redacted_phi: Kinds of PHI redacted from its answer at generation.
     """
 
     item_id: str
@@ -71,6 +75,7 @@ class CheckItem:
     series_hashes: tuple[str, ...] = ()
     report_texts: tuple[str, ...] = ()
     outgoing: dict[str, str] = field(default_factory=dict)
+    redacted_phi: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,6 +297,14 @@ def phi(items: Sequence[CheckItem]) -> list[CheckFlag]:
     return flags
 
 
+def phi_redacted(items: Sequence[CheckItem]) -> list[CheckFlag]:
+    return [
+        CheckFlag("phi_redacted", WARNING, item.item_id, {"kinds": list(item.redacted_phi)})
+        for item in items
+        if item.redacted_phi
+    ]
+
+
 def run_all(
     items: Sequence[CheckItem], references: dict[str, str] | None = None
 ) -> list[CheckFlag]:
@@ -308,6 +321,7 @@ def run_all(
     flags.extend(contamination(items, references or {}))
     flags.extend(blind_baseline(items))
     flags.extend(phi(items))
+    flags.extend(phi_redacted(items))
     return flags
 
 
@@ -320,6 +334,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "contamination",
     "blind_baseline",
     "phi",
+    "phi_redacted",
 )
 
 

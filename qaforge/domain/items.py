@@ -60,6 +60,8 @@ class ItemProvenance(BaseModel):
         config: The generation settings.
         reference_findings: Open items only: the findings the reference
             answer is made from; absent (``None``) for choice items.
+        redacted_phi: Kinds of PHI replaced by placeholders in report text
+            copied into the answer; absent (``None``) when nothing was.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -72,12 +74,15 @@ class ItemProvenance(BaseModel):
     views: list[str]
     config: GenerationConfig
     reference_findings: list[ReferenceFinding] | None = None
+    redacted_phi: list[str] | None = None
 
     def stored(self) -> dict[str, Any]:
-        """The JSON form kept in the store (no ``reference_findings`` key on choice items)."""
-        if self.reference_findings is None:
-            return self.model_dump(exclude={"reference_findings"})
-        return self.model_dump()
+        """The JSON form kept in the store (no ``reference_findings`` key on choice items,
+        no ``redacted_phi`` key on items with nothing redacted)."""
+        absent = {
+            name for name in ("reference_findings", "redacted_phi") if getattr(self, name) is None
+        }
+        return self.model_dump(exclude=absent)
 
 
 class EvidenceSpan(BaseModel):

@@ -204,8 +204,11 @@ def record_line(record: ExportRecord) -> str:
     return json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
-def provenance_line(view: ItemView, record: ExportRecord) -> str:
-    """A record's line of ``provenance.jsonl``: where it comes from, study id and reports hashed."""
+def provenance_line(
+    view: ItemView, record: ExportRecord, redact_text: Callable[[str], str] = str
+) -> str:
+    """A record's line of ``provenance.jsonl``: where it comes from, study id and reports
+    hashed, evidence passed through ``redact_text`` (identifiers replaced by placeholders)."""
     return json.dumps(
         {
             "id": view.id,
@@ -213,7 +216,7 @@ def provenance_line(view: ItemView, record: ExportRecord) -> str:
             "template": {"id": view.template_id, "version": view.template_version},
             "extraction_run": view.provenance.extraction_run,
             "catalogue_sha256": view.provenance.catalogue_sha256,
-            "evidence": view.evidence_texts,
+            "evidence": [redact_text(text) for text in view.evidence_texts],
             "report_sha256": sorted(
                 hashlib.sha256(text.encode()).hexdigest() for text in view.report_texts
             ),
@@ -231,6 +234,7 @@ def plan_export(
     blocked: set[str],
     include_unverified: bool,
     has_phi: Callable[[str], bool],
+    redact_text: Callable[[str], str],
 ) -> ExportPlan:
     """What an export writes.
 
@@ -242,6 +246,8 @@ def plan_export(
         has_phi: Whether a text holds a suspected identifier; every record
             line and its evidence are scanned again, and a hit leaves the
             item out as blocked (passed in: the scan belongs to the checks).
+        redact_text: Replaces identifiers by placeholders in the evidence
+            written to ``provenance.jsonl`` (passed in, like ``has_phi``).
 
     Returns:
         The plan; ``skipped`` counts what was left out and why.
@@ -257,13 +263,14 @@ def plan_export(
             continue
         record = export_record(view, verification)
         line = record_line(record)
-        if has_phi(line) or has_phi(" ".join(view.evidence_texts)):
+        provenance = provenance_line(view, record, redact_text)
+        if has_phi(line) or has_phi(provenance):
             plan.skipped["blocked"] += 1
             continue
         for image, name in zip(view.images, record.images, strict=True):
             plan.images.setdefault(name, Path(image.images_root) / image.path)
         plan.records[record.split].append(line)
-        plan.provenance.append(provenance_line(view, record))
+        plan.provenance.append(provenance)
         plan.exported.append(
             ExportedItem(
                 tier=record.tier,

@@ -14,6 +14,7 @@ import json
 import random
 import string
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qaforge.domain.items import ItemProvenance, ReferenceFinding, TemplateRef
@@ -32,6 +33,10 @@ from qaforge.generate.questions import QuestionTemplate
 
 LETTERS = string.ascii_uppercase
 REFERENCE_FIELDS = ("code", "value", "levels", "walls", "segments", "certainty")
+Redactor = Callable[[str], tuple[str, list[str]]]
+"""Text -> (text with identifiers replaced by placeholders, kinds replaced): the PHI
+redaction (``qaforge.checks.phi.redact_phi``), passed in because stages do not import
+each other."""
 """What :func:`finding_content` lists, by name (an open item's reference findings)."""
 
 
@@ -72,6 +77,7 @@ def generate_study_items(
     *,
     extraction_run_id: str,
     letters: LetterPlanner | None = None,
+    redact: Redactor | None = None,
 ) -> StudyGeneration:
     """Every item the catalogue makes from one study.
 
@@ -82,6 +88,9 @@ def generate_study_items(
         extraction_run_id: The run the findings come from (provenance).
         letters: Chooses answer positions; pass one planner for a whole run so
             positions balance across studies (a fresh one is used otherwise).
+        redact: Applied to report text copied into an answer (open items'
+            reference text) before the item's id is made; the kinds it
+            replaced go to the item's provenance (``redacted_phi``).
 
     Returns:
         The items, and why subtasks that touch the study's findings made none.
@@ -111,9 +120,18 @@ def generate_study_items(
                 config=config,
                 extraction_run_id=extraction_run_id,
                 letters=letters,
+                redact=redact,
             )
         )
-    result.held = [
+    result.held = _held_findings(held, held_subtasks)
+    return result
+
+
+def _held_findings(
+    held: dict[str, SourcedFinding], held_subtasks: dict[str, list[str]]
+) -> list[HeldFinding]:
+    """The held findings, each with the subtasks it held."""
+    return [
         HeldFinding(
             finding_id=finding_id,
             code=sourced.finding.code,
@@ -123,7 +141,6 @@ def generate_study_items(
         )
         for finding_id, sourced in held.items()
     ]
-    return result
 
 
 def _holds(subtask: Subtask, study: StudyFindings, held_subtasks: dict[str, list[str]]) -> bool:
@@ -177,6 +194,7 @@ def build_item(
     config: GenerationConfig,
     extraction_run_id: str,
     letters: LetterPlanner,
+    redact: Redactor | None = None,
 ) -> QAItemDraft:
     """One item from a subtask and its derived answer (see :func:`generate_study_items`)."""
     contents = sorted(
@@ -191,15 +209,11 @@ def build_item(
     content_key = hashlib.sha256(
         json.dumps([*stable, template.text, derived.keys], ensure_ascii=False).encode()
     ).hexdigest()
-    reference: list[ReferenceFinding] | None = None
     if subtask.answer_type == "open_text":
-        shown = ShownAnswer({}, reference_text(derived.findings), None, None)
-        reference = [
-            ReferenceFinding(**dict(zip(REFERENCE_FIELDS, content, strict=True)))
-            for content in contents
-        ]
+        shown, reference, redacted = open_answer(derived, contents, redact)
     else:
         shown = choice_answer(subtask, derived.keys, seed, content_key=content_key, letters=letters)
+        reference, redacted = None, []
     provenance = item_provenance(
         subtask,
         derived,
@@ -209,6 +223,8 @@ def build_item(
         extraction_run_id=extraction_run_id,
         reference_findings=reference,
     )
+    if redacted:
+        provenance = provenance.model_copy(update={"redacted_phi": redacted})
     return QAItemDraft(
         id=item_id(subtask, study_id, contents, template.text, shown),
         study_id=study_id,
@@ -228,6 +244,21 @@ def build_item(
         finding_ids=tuple(sorted({item.finding_id for item in derived.findings})),
         provenance=provenance.stored(),
     )
+
+
+def open_answer(
+    derived: DerivedAnswer, contents: list[list], redact: Redactor | None
+) -> tuple[ShownAnswer, list[ReferenceFinding], list[str]]:
+    """An open item's reference answer (the report's sentences, PHI redacted by
+    ``redact``), its reference findings, and the kinds of PHI redacted."""
+    text, redacted = reference_text(derived.findings), []
+    if redact is not None:
+        text, redacted = redact(text)
+    reference = [
+        ReferenceFinding(**dict(zip(REFERENCE_FIELDS, content, strict=True)))
+        for content in contents
+    ]
+    return ShownAnswer({}, text, None, None), reference, redacted
 
 
 def item_provenance(

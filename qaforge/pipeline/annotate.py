@@ -32,7 +32,7 @@ from qaforge.annotate.plan import (
 )
 from qaforge.annotate.review_item import review_item
 from qaforge.annotate.task_sync import with_image_hashes
-from qaforge.annotate.tasks import LOCAL_FILES_URL, MAX_NAME, image_url, shown_texts
+from qaforge.annotate.tasks import LOCAL_FILES_URL, MAX_NAME, image_url, shown_texts, task_data
 from qaforge.checks.phi import scan_phi
 from qaforge.domain.annotation import ReviewItem
 from qaforge.domain.items import ItemView
@@ -403,5 +403,20 @@ def review_item_under(view: ItemView, media_root: Path) -> ReviewItem:
 
 
 def _phi_kinds(item: ReviewItem) -> list[str]:
-    """Kinds of PHI the scan finds in anything the item's task would show."""
-    return sorted({hit.kind for text in shown_texts(item) for hit in scan_phi(text)})
+    """Kinds of PHI the scan finds in anything the item's task would carry.
+
+    That is every text it shows (question, options, proposed answer, evidence
+    sentences) and every other string of its payload but the image URLs and
+    hashes (the header with its study id, the subtask...).
+    """
+    data = task_data(item)
+    texts = [*shown_texts(item)]
+    texts += [
+        value for key, value in data.items() if isinstance(value, str) and key not in _NOT_TEXT
+    ]
+    return sorted({hit.kind for text in texts for hit in scan_phi(text)})
+
+
+_NOT_TEXT = {"evidence_html", "qaforge_item_id", "qaforge_task_sha256", "images"}
+"""Payload keys that hold no text of their own: the evidence HTML is the evidence
+sentences shown_texts gives (without markup), the rest are ids, hashes and URLs."""

@@ -17,8 +17,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from qaforge.checks.leakage import CHECK_NAMES
-from qaforge.checks.phi import scan_phi
+from qaforge.checks.phi import redact_phi, scan_phi
 from qaforge.domain.items import ItemView
+from qaforge.errors import QaforgeError
 from qaforge.export.card import CardFacts, card_files
 from qaforge.export.manifest import (
     EXPORT_FILES,
@@ -68,9 +69,8 @@ def export_database(
 ) -> ExportSummary:
     """Write the benchmark folder; see the module docstring and docs/export.md.
 
-    Items with a blocking flag are never exported. ``check`` should run
-    first; the PHI scan runs again here on every string written, so an item
-    flagged since is left out too.
+    Items with a blocking flag are never exported. The PHI scan runs again on each record
+    and provenance line (evidence redacted), then on each text file to write (E704).
 
     Args:
         engine: The store.
@@ -98,6 +98,7 @@ def export_database(
         blocked=blocked,
         include_unverified=include_unverified,
         has_phi=lambda text: bool(scan_phi(text)),
+        redact_text=lambda text: redact_phi(text)[0],
     )
     card = CardFacts(
         exported=plan.exported,
@@ -138,15 +139,20 @@ def _verifications(
 
 
 def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
-    """Rewrite the export folder from a plan; returns the bytes of ``manifest.json``."""
+    """Rewrite the export folder from a plan; returns the bytes of ``manifest.json``.
+
+    Raises:
+        QaforgeError: E704 (before anything is written) when a text file holds PHI.
+    """
+    files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text()}
+    files.update(card_files(card))
+    refuse_files_with_phi(files)
     outdir.mkdir(parents=True, exist_ok=True)
     for sub in EXPORT_FOLDERS:
         shutil.rmtree(outdir / sub, ignore_errors=True)
         (outdir / sub).mkdir()
     for name, source in plan.images.items():
         shutil.copyfile(source, outdir / name)
-    files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text()}
-    files.update(card_files(card))
     for name, content in files.items():
         if isinstance(content, str):
             (outdir / name).write_text(content, encoding="utf-8")
@@ -155,6 +161,26 @@ def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
     manifest = manifest_bytes(build_manifest(_written_files(outdir)))
     (outdir / "manifest.json").write_bytes(manifest)
     return manifest
+
+
+def refuse_files_with_phi(files: dict[str, str | bytes]) -> None:
+    """Raise E704 naming the first text file (and the kinds and offsets, never the text)
+    in which the PHI scan finds anything; PNG charts are not text, and the record
+    schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""
+    for name, content in sorted(files.items()):
+        if name == SCHEMA_FILE:
+            continue
+        if isinstance(content, bytes):
+            if not name.endswith((".md", ".json", ".jsonl")):
+                continue
+            content = content.decode("utf-8")
+        if hits := scan_phi(content):
+            raise QaforgeError.of(
+                "E704",
+                kinds=", ".join(sorted({hit.kind for hit in hits})),
+                path=name,
+                offsets=", ".join(str(hit.start) for hit in hits[:5]),
+            )
 
 
 def _written_files(outdir: Path) -> Iterator[tuple[str, bytes]]:

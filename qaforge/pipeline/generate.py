@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from qaforge.checks.phi import redact_phi
 from qaforge.domain.qa import (
     GenerationConfig,
     HeldFinding,
@@ -219,6 +220,7 @@ def _generate_batch(connection: Connection, state: _GenerationState, study_ids: 
             state.config,
             extraction_run_id=state.run_id,
             letters=state.letters,
+            redact=redact_phi,
         )
         held.extend((study_id, finding) for finding in result.held)
         _count_skipped(summary, result.skipped)

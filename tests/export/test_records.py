@@ -157,6 +157,7 @@ def test_the_plan_leaves_out_blocked_unverified_unsplit_and_phi_items_and_copies
         blocked={"i3"},
         include_unverified=False,
         has_phi=lambda text: "Mr Smith" in text,
+        redact_text=str,
     )
     assert plan.skipped == {"blocked": 2, "unverified": 1, "no_split": 1}
     assert plan.record_counts() == {"test": 1, "train": 1}
@@ -179,7 +180,12 @@ def test_the_plan_leaves_out_blocked_unverified_unsplit_and_phi_items_and_copies
 
 def test_an_empty_plan_writes_an_empty_provenance_file_and_no_split_file():
     plan = plan_export(
-        [view()], verifications={}, blocked=set(), include_unverified=False, has_phi=bool
+        [view()],
+        verifications={},
+        blocked=set(),
+        include_unverified=False,
+        has_phi=bool,
+        redact_text=str,
     )
     assert plan.skipped == {"unverified": 1}
     assert plan.text_files() == {"provenance.jsonl": ""}
@@ -187,7 +193,28 @@ def test_an_empty_plan_writes_an_empty_provenance_file_and_no_split_file():
 
 def test_with_include_unverified_every_record_says_unverified():
     plan = plan_export(
-        [view()], verifications={}, blocked=set(), include_unverified=True, has_phi=lambda _: False
+        [view()],
+        verifications={},
+        blocked=set(),
+        include_unverified=True,
+        has_phi=lambda _: False,
+        redact_text=str,
     )
     (line,) = plan.records["train"]
     assert json.loads(line)["verification"] == "unverified"
+
+
+def test_the_plan_redacts_the_evidence_it_writes_to_provenance_and_scans_the_result():
+    items = [view("i1"), view("i2")]
+    verified = {v.id: ItemVerification(status="verified") for v in items}
+    plan = plan_export(
+        items,
+        verifications=verified,
+        blocked=set(),
+        include_unverified=False,
+        has_phi=lambda text: "LGE" in text and "i2" in text,
+        redact_text=lambda text: text.replace("pericardial", "[X]"),
+    )
+    (line,) = plan.provenance
+    assert json.loads(line)["evidence"] == ["Moderate [X] effusion.", "No LGE."]
+    assert plan.skipped == {"blocked": 1}, "a hit in the provenance line leaves the item out"

@@ -91,6 +91,8 @@ class ValveAbbreviations(BaseModel):
     forms: frozenset[str]
     grades_before: tuple[str, ...]
     cues_after: tuple[str, ...]
+    scan_before: tuple[str, ...]
+    scan_after: tuple[str, ...]
 
     @field_validator("forms")
     @classmethod
@@ -100,7 +102,7 @@ class ValveAbbreviations(BaseModel):
                 raise ValueError(f"{form!r} is not an abbreviation in capitals")
         return forms
 
-    @field_validator("grades_before", "cues_after")
+    @field_validator("grades_before", "cues_after", "scan_before", "scan_after")
     @classmethod
     def _words(cls, words: tuple[str, ...]) -> tuple[str, ...]:
         empty = [word for word in words if not word.strip()]

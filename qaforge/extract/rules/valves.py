@@ -1,8 +1,8 @@
 """Valve regurgitation: one finding per valve named ("mild MR and TR"); negated, ``none``.
 
 An abbreviation that also names something else ("MR" is also the scan) states
-regurgitation only with a cue next to it (``valve_abbreviations`` in
-``decisions.yaml``).
+regurgitation only with a cue next to it, and never where it names the scan or
+is a title before a name (``valve_abbreviations`` in ``decisions.yaml``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from qaforge.extract.rules.candidates import Candidate, Mention, SentenceContext
 from qaforge.extract.rules.decision_tables import ValveAbbreviations
 from qaforge.extract.rules.grammar import FORWARD_GAP
+from qaforge.libs.wordlists import looks_like_name
 
 _VALVE_NAMES = frozenset({"mitral", "aortic", "tricuspid", "pulmonary"})
 
@@ -70,6 +71,22 @@ def valve_candidates(context: SentenceContext) -> list[Candidate]:
     return found
 
 
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@functools.cache
+def _scan_patterns(cues: ValveAbbreviations) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A scan word right before an abbreviation ("cardiac MR"), and right after it ("MR imaging")."""
+    before = re.compile(rf"(?<![\w+-])(?:{_alternatives(cues.scan_before)})[\s-]+\Z", re.I)
+    after = re.compile(rf"[\s-]+(?:{_alternatives(cues.scan_after)})(?![\w+])", re.I)
+    return before, after
+
+
+# A capitalised word after an abbreviation (a title when it may be a name: "MR SMITH").
+_NEXT_CAPITALISED = re.compile(r"\.?[ \t]+(?P<word>[A-Z][A-Za-z'’-]+)")
+
+
 @functools.cache
 def _cue_patterns(cues: ValveAbbreviations) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The grade word right before an abbreviation, and the cue right after it."""
@@ -90,13 +107,50 @@ def _is_regurgitation(context: SentenceContext, mention: Mention) -> bool:
         return True
     if surface[0].isupper() and surface[1:].islower():
         return False  # "Mr": a title
-    before, following = _cue_patterns(cues)
     sentence = context.sentence
+    if _names_the_scan(context, mention, cues) or _is_title(context, mention, cues):
+        return False
+    before, following = _cue_patterns(cues)
     if before.search(context.text, sentence.start, mention.start):
         return True
-    if following.match(context.text, mention.end, sentence.end):
+    cue = following.match(context.text, mention.end, sentence.end)
+    if cue is not None and not _begins_another_term(context, cue.end()):
         return True
     return _coordinated_with_valve(context, mention, before)
+
+
+def _names_the_scan(context: SentenceContext, mention: Mention, cues: ValveAbbreviations) -> bool:
+    """True for "cardiac MR", "stress MR", "MR imaging", "MR angiography"."""
+    before, after = _scan_patterns(cues)
+    sentence = context.sentence
+    return bool(
+        before.search(context.text, sentence.start, mention.start)
+        or after.match(context.text, mention.end, sentence.end)
+    )
+
+
+def _is_title(context: SentenceContext, mention: Mention, cues: ValveAbbreviations) -> bool:
+    """True for "MR SMITH", "MR. Jones": a capitalised word follows that may be a name
+    (a common census name or no dictionary word) and is neither a report term nor a cue."""
+    found = _NEXT_CAPITALISED.match(context.text, mention.end, context.sentence.end)
+    if found is None:
+        return False
+    word = found.group("word")
+    if any(other.start == found.start("word") for other in context.mentions):
+        return False
+    cue_words = {w.split()[0].lower() for w in (*cues.grades_before, *cues.cues_after)}
+    return word.lower() not in cue_words and looks_like_name(word)
+
+
+def _begins_another_term(context: SentenceContext, position: int) -> bool:
+    """True when the grade that ends at ``position`` is followed by another term
+    ("The MR: mild LV dilatation": "mild" grades the dilatation)."""
+    gap = re.compile(r"[ \t]+")
+    for other in context.mentions:
+        if other.start >= position and other.family != "valve":
+            if gap.fullmatch(context.text, position, other.start):
+                return True
+    return False
 
 
 def _coordinated_with_valve(

@@ -14,6 +14,8 @@ from qaforge.extract.rules.rule_files import RULES_DIR, RulesError, rules_hash
 
 SHIPPED = yaml.safe_load((RULES_DIR / "decisions.yaml").read_text(encoding="utf-8"))
 
+SCAN_WORDS = {"scan_before": ["cardiac"], "scan_after": ["imaging"]}
+
 
 def write_decisions(tmp_path: Path, table: str, entries: object) -> Path:
     """The shipped decisions with one table replaced."""
@@ -62,17 +64,23 @@ def test_a_copy_of_the_shipped_tables_loads(tmp_path: Path):
         ("modifier_families", ["depth", "valu"], "'valu'"),
         (
             "valve_abbreviations",
-            {"forms": ["Mr"], "grades_before": ["mild"], "cues_after": ["jet"]},
+            {"forms": ["Mr"], "grades_before": ["mild"], "cues_after": ["jet"], **SCAN_WORDS},
             "'Mr' is not an abbreviation in capitals",
         ),
         (
             "valve_abbreviations",
-            {"forms": ["MR"], "grades_before": [], "cues_after": ["jet"]},
+            {"forms": ["MR"], "grades_before": [], "cues_after": ["jet"], **SCAN_WORDS},
             "non-empty words",
         ),
         (
             "valve_abbreviations",
-            {"forms": ["MR"], "grades_before": ["mild"], "cues_after": ["jet"], "cues": []},
+            {
+                "forms": ["MR"],
+                "grades_before": ["mild"],
+                "cues_after": ["jet"],
+                **SCAN_WORDS,
+                "cues": [],
+            },
             "cues",
         ),
     ],

@@ -24,6 +24,15 @@ def valves(text: str) -> set[str]:
         "Cardiovascular MR demonstrated normal volumes.",
         "MR showed an LVEF of 40 %.",
         "Mr Smith attended for the scan.",
+        # The scan, even with a grade after it that belongs to another term.
+        "Cardiac MR: moderate LV dilatation.",
+        "Stress MR: mild inferior hypokinesia.",
+        "MR angiography: mild aortic root dilatation.",
+        "The MR: mild LV dilatation.",
+        # A title before a name, in any casing.
+        "MR PEMBERTON: moderate LV impairment.",
+        "MR. Okafor, severe LV dilatation.",
+        "MR WHITFIELD - mild RV dilatation.",
     ],
 )
 def test_mr_naming_the_scan_or_a_title_is_no_regurgitation(text):
@@ -57,3 +66,17 @@ def test_mr_with_a_grade_or_a_jet_or_another_valve_is_regurgitation(text, expect
 )
 def test_coordinated_valve_names_share_one_regurgitation_word(text, expected):
     assert valves(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stress MR: mild MR.",
+        "MR PEMBERTON. Moderate MR.",
+        "MODERATE MR NOTED.",
+        "MR SEVERE.",
+        "Mr Okafor has trivial MR.",
+    ],
+)
+def test_a_title_or_the_scan_beside_real_regurgitation_leaves_it_found(text):
+    assert valves(text) == {"mitral"}
