@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
-from qaforge.cli.context import AppState, app_state, sqlite_file
+from qaforge.cli.context import AppState, app_state
 from qaforge.errors import QaforgeError
 
 if TYPE_CHECKING:
@@ -289,14 +289,9 @@ def push_hint(state: AppState) -> str:
     database is named as a placeholder, since push on it would fail (E306).
     """
     command = state.command("annotate", "push")
-    if state.db_option or _default_database_exists(state):
+    if state.db_option or state.database_exists():
         return command
     return "qaforge --db sqlite:///PATH/TO/qaforge.db annotate push"
-
-
-def _default_database_exists(state: AppState) -> bool:
-    path = sqlite_file(state.settings().database_url)
-    return path is None or path.exists()
 
 
 class PrintedServer:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import shlex
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from qaforge.errors import QaforgeError
 from qaforge.settings import Settings
-from qaforge.store.engine import Engine, create_store_engine
+from qaforge.store.engine import Engine, create_store_engine, sqlite_file
 
 
 @dataclass
@@ -55,6 +52,11 @@ class AppState:
             self._engine = create_store_engine(url)
         return self._engine
 
+    def database_exists(self) -> bool:
+        """Whether the database can be opened without creating it (a server's is taken to exist)."""
+        path = sqlite_file(self.settings().database_url)
+        return path is None or path.exists()
+
     def command(self, *words: str) -> str:
         """A qaforge command line for hints, with the ``--db`` this run was given."""
         db = f" --db {shlex.quote(self.db_option)}" if self.db_option else ""
@@ -77,20 +79,6 @@ def app_state(ctx: typer.Context) -> AppState:
         root.obj = AppState()
         _RUNNING.set(root.obj)
     return root.obj
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names; ``None`` for other databases, memory, or a bad URL."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None  # create_store_engine reports it (E301)
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return None
-    if database.startswith("file:"):
-        return None  # a URI filename: SQLite's own options decide
-    return Path(database)
 
 
 def _require_sqlite_file(url: str) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from qaforge.errors import QaforgeError
 
-__all__ = ["Connection", "Engine", "create_store_engine", "describe_url"]
+__all__ = ["Connection", "Engine", "create_store_engine", "describe_url", "sqlite_file"]
 """Engine and Connection are re-exported: the pipeline names them in signatures without importing SQLAlchemy."""
 
 
@@ -49,3 +51,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
 def describe_url(engine: Engine) -> str:
     """The engine's URL with any password hidden, for messages."""
     return engine.url.render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; ``None`` for other databases, memory, or a bad URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # create_store_engine reports it (E301)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None  # a URI filename: SQLite's own options decide
+    return Path(database)
