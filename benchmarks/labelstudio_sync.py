@@ -9,11 +9,11 @@ evidence), since the sample has about 440.
 Push is timed end to end (reading the store, building tasks, the PHI scan,
 creating the project and storage, listing, importing in batches of 200
 and recording task ids) beside a bare baseline: the same task payloads,
-built beforehand, POSTed in the same batches with httpx to a second
-project. Pull is timed end to end (listing every task with annotations,
-parsing verdicts, storing them, outcomes) beside a bare listing of the
-same tasks. The time spent inside HTTP calls is printed, to show where
-the rest goes.
+built beforehand, POSTed in the same batches by plain HTTP (no SDK) to a
+second project. Pull is timed end to end (the project exports through the
+SDK, parsing verdicts, storing them, outcomes) beside bare exports of the
+same projects by plain GETs. The time spent inside the client's SDK calls
+is printed, to show where the rest goes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -30,6 +31,7 @@ from qaforge.annotate.client import LabelStudioClient
 from qaforge.annotate.config import labeling_config
 from qaforge.annotate.tasks import option_value
 from qaforge.domain.qa import GenerationConfig
+from qaforge.libs.http import HttpClient
 from qaforge.pipeline.annotate import pull_verdicts, push_items, review_item_under
 from qaforge.pipeline.extract import extract_database
 from qaforge.pipeline.generate import generate_database
@@ -48,15 +50,17 @@ BATCH = 200
 
 
 class TimedClient(LabelStudioClient):
-    """A client that adds up the wall time spent inside HTTP requests."""
+    """A client that adds up the wall time spent inside its SDK calls (HTTP and the SDK's parsing)."""
 
     http_seconds = 0.0
     requests = 0
 
-    def _request(self, method, path, **kwargs):
+    @contextmanager
+    def _answers(self, call):
         began = time.perf_counter()
         try:
-            return super()._request(method, path, **kwargs)
+            with super()._answers(call):
+                yield
         finally:
             self.http_seconds += time.perf_counter() - began
             self.requests += 1
@@ -93,7 +97,10 @@ def run(tasks: int = 2000) -> None:
                 lambda: push_items(engine, client, name="bench", media_root=instance.media_root),
             )
             again_http = client.http_seconds
-            bare_push = _bare_push(client, engine, instance.media_root, tasks)
+            bare = HttpClient(
+                instance.url, headers={"Authorization": f"Token {admin_token}"}, timeout=600
+            )
+            bare_push = _bare_push(client, bare, engine, instance.media_root, tasks)
             project_ids = [p.ls_project_id for p in summary.projects]
             annotate_m = _annotate(instance, client, engine, project_ids)
             client.http_seconds = 0.0
@@ -109,10 +116,9 @@ def run(tasks: int = 2000) -> None:
             bare_pull, _ = timed(
                 "bare listing",
                 tasks,
-                lambda: [
-                    t for p in project_ids for t in client.iter_tasks(p, with_annotations=True)
-                ],
+                lambda: [t for p in project_ids for t in _bare_export(bare, p)],
             )
+            bare.close()
         engine.dispose()
     finally:
         instance.stop()
@@ -191,8 +197,20 @@ def _store(work: Path, tasks: int):
     return engine
 
 
-def _bare_push(client: LabelStudioClient, engine, media_root: Path, tasks: int) -> Measurement:
-    """The same payloads, built beforehand, POSTed in batches to a fresh project."""
+def _bare_export(bare: HttpClient, project_id: int) -> list[dict]:
+    """A project's export by a plain GET (no SDK): the server's own time."""
+    response = bare.get(
+        f"/api/projects/{project_id}/export",
+        params={"exportType": "JSON", "download_all_tasks": "true"},
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def _bare_push(
+    client: LabelStudioClient, bare: HttpClient, engine, media_root: Path, tasks: int
+) -> Measurement:
+    """The same payloads, built beforehand, POSTed in batches (no SDK) to a fresh project."""
     from qaforge.annotate.tasks import prediction, task_data
 
     with engine.connect() as connection:
@@ -213,12 +231,11 @@ def _bare_push(client: LabelStudioClient, engine, media_root: Path, tasks: int) 
         )["id"]
         for answer_type in by_type
     }
-    http = client._http
 
     def post_all() -> None:
         for answer_type, payloads in by_type.items():
             for start in range(0, len(payloads), BATCH):
-                response = http.post(
+                response = bare.post(
                     f"/api/projects/{projects[answer_type]}/import",
                     params={"return_task_ids": "true"},
                     json=payloads[start : start + BATCH],

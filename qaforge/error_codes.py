@@ -370,8 +370,8 @@ ERRORS: dict[str, ErrorCode] = {
         "QaforgeError",
         "{problem}",
         "",
-        "Label Studio refused a request: a wrong token (401) or a validation error, with its "
-        "message",
+        "Label Studio refused a request: a wrong token (401) or a validation error, with the "
+        "call and the names of the fields it refused (never its text, which may quote task data)",
     ),
     "E905": ErrorCode(
         "ConfigError",

@@ -3,9 +3,11 @@
 Label Studio pins libraries that conflict with ours (see STACK.md), so it runs
 from its own virtual environment (``.venv-labelstudio``, made by
 ``scripts/ensure-labelstudio.sh``) as a child process, and qaforge talks to it
-over HTTP only (:mod:`qaforge.libs.http`). The server listens on loopback, keeps everything (SQLite
-database, uploads, its own config) under one data directory, and serves
-images from ``media_root`` through local-files storage.
+over HTTP only: through label-studio-sdk (:mod:`qaforge.annotate.client`), and
+for ``/health``, which the SDK has no call for, through :mod:`qaforge.libs.http`.
+The server listens on loopback, keeps everything (SQLite database, uploads,
+its own config) under one data directory, and serves images from
+``media_root`` through local-files storage.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qaforge.annotate.client import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
 from qaforge.errors import LabelStudioServerError, QaforgeError
 from qaforge.libs.http import HttpClient, HttpUnavailable
 
@@ -323,20 +326,20 @@ def whoami(url: str, token: str) -> dict[str, Any]:
         token: A (legacy) API token.
 
     Returns:
-        The JSON of ``GET /api/current-user/whoami`` (``id``, ``email``, ...).
+        The SDK's ``users.whoami`` as the server's JSON (``id``, ``email``,
+        ``active_organization``, ...).
 
     Raises:
-        LabelStudioServerError: E955 if the server cannot be reached or does
-            not answer 200.
+        LabelStudioServerError: E955 if the server cannot be reached or
+            refuses the call.
     """
     try:
-        with HttpClient(url, headers={"Authorization": f"Token {token}"}, timeout=30) as client:
-            response = client.get("/api/current-user/whoami")
-    except HttpUnavailable as exc:
-        raise QaforgeError.of("E955", url=url, problem=f"cannot reach it: {exc}") from None
-    if response.status_code != 200:
-        raise QaforgeError.of("E955", url=url, problem=f"answered {response.status_code} to whoami")
-    return response.json()
+        with LabelStudioClient(url, token, timeout=30, read_retries=0) as client:
+            return client.whoami()
+    except LabelStudioUnavailable as exc:
+        raise QaforgeError.of("E955", url=url, problem=f"cannot reach it ({exc.reason})") from None
+    except LabelStudioError as exc:
+        raise QaforgeError.of("E955", url=url, problem=f"answered {exc.status} to whoami") from None
 
 
 def _port_in_use(host: str, port: int) -> bool:

@@ -6,6 +6,8 @@ headers that may hold secrets (``Authorization``): they are sent, never
 shown. ``repr`` of a client names its URL only, and a failure to get an
 answer becomes :class:`HttpUnavailable`, whose text is the connection
 problem (refused, reset, timed out) without the request's headers.
+Libraries built on httpx (label-studio-sdk) get their connection pool from
+:attr:`HttpClient.pool` and raise :data:`TRANSPORT_ERRORS` when no answer came.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.TransportError,)
+"""What httpx, and a library built on it, raises when no answer came (refused, reset, timed out)."""
 
 
 class HttpUnavailable(Exception):
@@ -110,13 +115,26 @@ class HttpClient:
         timeout: Seconds per request (connect, read, write and pool each).
         headers: Sent with every request; may hold secrets, which are never
             shown in ``repr`` or in an error.
+        connect_retries: Further tries of a connection that failed to open
+            (refused, connect timeout): at once, then 0.5 s, 1 s, ... later
+            (httpcore's backoff). Safe for every method: nothing was sent.
     """
 
     def __init__(
-        self, base_url: str = "", *, timeout: float, headers: Mapping[str, str] | None = None
+        self,
+        base_url: str = "",
+        *,
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
+        connect_retries: int = 0,
     ) -> None:
         self.base_url = base_url
-        self._http = httpx.Client(base_url=base_url, headers=dict(headers or {}), timeout=timeout)
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers=dict(headers or {}),
+            timeout=timeout,
+            transport=httpx.HTTPTransport(retries=connect_retries),
+        )
 
     def __repr__(self) -> str:
         return f"HttpClient({self.base_url!r})"
@@ -130,6 +148,11 @@ class HttpClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+    @property
+    def pool(self) -> httpx.Client:
+        """The connection pool itself, for a library built on httpx (its headers included)."""
+        return self._http
 
     def request(
         self,

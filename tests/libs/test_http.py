@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from qaforge.libs.http import HttpClient, HttpStatusError, HttpUnavailable
+
+from ..conftest import serve_on_loopback  # noqa: TID252
 
 SECRET = "Token s3cret-value"
 
@@ -32,12 +33,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(_Handler) as url:
+        yield url
 
 
 def test_requests_carry_headers_and_answers_are_read(server_url: str) -> None:

@@ -83,13 +83,6 @@ def server_tasks(client: LabelStudioClient, ls_project_ids) -> list[dict]:
     ]
 
 
-def predictions(client: LabelStudioClient, task_id: int) -> list[dict]:
-    """A task's predictions as Label Studio stores them (exports give ids only)."""
-    response = client._http.get("/api/predictions/", params={"task": task_id})
-    response.raise_for_status()
-    return response.json()
-
-
 def choices(name: str, *values: str) -> dict:
     return {
         "from_name": name,
@@ -132,7 +125,7 @@ def test_push_pull_agreement_adjudication_retire_and_export(
             item = items[task["data"]["qaforge_item_id"]]
             assert task["data"]["question"] == item["question"]
             assert len(task["data"]["images"]) == 4
-            assert [p["model_version"] for p in predictions(admin, task["id"])] == [
+            assert [p["model_version"] for p in admin.task_predictions(task["id"])] == [
                 f"{item['template_id']}@v{item['template_version']}/run-"
                 f"{item['provenance']['extraction_run'][:12]}"
             ]
