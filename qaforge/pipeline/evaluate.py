@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,17 @@ def evaluate_benchmark(
     """
     records = read_benchmark(benchmark)
     read = read_predictions(predictions, {record.id for record in records})
+    result = score(records, read.outputs, rule_findings(), seed=seed)
+    target = outdir or predictions.with_name(predictions.stem + "-evaluation")
+    report = write_report(result, target, title=title or predictions.name)
+    return EvaluationSummary(
+        report=str(report), result=result, refused_lines=read.refused, unknown_ids=read.unknown_ids
+    )
+
+
+def rule_findings() -> Callable[[str], set[tuple[str, str]]]:
+    """Text -> its (code, value) findings by the rule extractor, "possible" ones left out:
+    what report-generation items are scored on (also by the lmms-eval task's ``utils.py``)."""
     extractor = RuleExtractor()
 
     def findings_of(text: str) -> set[tuple[str, str]]:
@@ -97,12 +108,7 @@ def evaluate_benchmark(
             (f.code, str(f.value)) for f in extractor.extract(text) if f.certainty != "possible"
         }
 
-    result = score(records, read.outputs, findings_of, seed=seed)
-    target = outdir or predictions.with_name(predictions.stem + "-evaluation")
-    report = write_report(result, target, title=title or predictions.name)
-    return EvaluationSummary(
-        report=str(report), result=result, refused_lines=read.refused, unknown_ids=read.unknown_ids
-    )
+    return findings_of
 
 
 def majority_baseline(benchmark: Path, output: Path, *, train_split: str = "train") -> int:

@@ -121,12 +121,12 @@ def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, Any]:
 
 
 def _findings(text: str) -> set[tuple[str, str]]:
-    """Certain and uncertain findings of a text by qaforge's rule extractor (loaded once)."""
+    """A text's findings as ``qaforge evaluate`` scores them (the rule extractor, loaded once)."""
     if not _FINDINGS:
-        from qaforge.extract.rules.extractor import RuleExtractor
+        from qaforge.pipeline.evaluate import rule_findings
 
-        _FINDINGS.append(RuleExtractor())
-    return {(f.code, str(f.value)) for f in _FINDINGS[0].extract(text) if f.certainty != "possible"}
+        _FINDINGS.append(rule_findings())
+    return _FINDINGS[0](text)
 
 
 def mean(values: list[float]) -> float | None:
