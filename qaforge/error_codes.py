@@ -344,6 +344,18 @@ ERRORS: dict[str, ErrorCode] = {
         "use --prompt plain or --prompt reasoning",
         "`run-model --prompt` is not `plain` or `reasoning`",
     ),
+    "E809": ErrorCode(
+        "ConfigError",
+        "the evaluation output {outdir} is inside the benchmark folder {folder}",
+        "choose a folder outside the export (default: {default})",
+        "`evaluate --outdir` is inside the export folder (its files would be loaded as data)",
+    ),
+    "E810": ErrorCode(
+        "ConfigError",
+        "benchmark {folder} has no split {split!r}",
+        "choose one of: {available}",
+        "`load_benchmark(split=...)` names a split the export does not have",
+    ),
     "E901": ErrorCode(
         "ConfigError",
         "{what} {path} {problem}",

@@ -112,6 +112,14 @@ def export_command(
     ] = False,
     protocol: Annotated[str, typer.Option(help="Which image selection to export.")] = "clinical",
     budget: Annotated[int, typer.Option(help="Its budget.")] = 16,
+    license_id: Annotated[
+        str,
+        typer.Option(
+            "--license",
+            envvar="QAFORGE_EXPORT_LICENSE",
+            help="License id for the card's YAML header (default 'other': the data owner must set it).",
+        ),
+    ] = "other",
 ) -> None:
     """Write verified items with no blocking flag as a benchmark folder (docs/export.md)."""
     from qaforge.pipeline.export import export_database
@@ -122,6 +130,7 @@ def export_command(
         protocol=protocol,
         budget=budget,
         include_unverified=include_unverified,
+        license_id=license_id,
     )
     records = ", ".join(f"{split} {n}" for split, n in summary.records.items()) or "none"
     console.print(
