@@ -329,8 +329,8 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "benchmark {folder}: {problem}",
         "give a folder written by 'qaforge export'",
-        "`evaluate` / `run-model` / `baseline`: the benchmark folder has no records, or a "
-        "line is not a record",
+        "`evaluate` / `run-model` / `baseline` / `load_benchmark`: the benchmark folder has no "
+        "records, a line is not a record, or it has no such split",
     ),
     "E802": ErrorCode(
         "InputFileError",
@@ -349,12 +349,6 @@ ERRORS: dict[str, ErrorCode] = {
         "the evaluation output {outdir} is inside the benchmark folder {folder}",
         "choose a folder outside the export (default: {default})",
         "`evaluate --outdir` is inside the export folder (its files would be loaded as data)",
-    ),
-    "E810": ErrorCode(
-        "ConfigError",
-        "benchmark {folder} has no split {split!r}",
-        "choose one of: {available}",
-        "`load_benchmark(split=...)` names a split the export does not have",
     ),
     "E901": ErrorCode(
         "ConfigError",

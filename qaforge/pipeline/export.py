@@ -108,10 +108,7 @@ def export_database(
         has_phi=lambda text: bool(scan_phi(text)),
         redact_text=lambda text: redact_phi(text)[0],
     )
-    rows = {split: [json.loads(line) for line in lines] for split, lines in plan.records.items()}
-    features = hf_features(
-        option_letters(row for split_rows in rows.values() for row in split_rows)
-    )
+    features, parquet = _parquet_files(plan)
     card = CardFacts(
         exported=plan.exported,
         verification=verification,
@@ -122,7 +119,6 @@ def export_database(
         features=features,
         license=license_id,
     )
-    parquet = _parquet_files(plan, rows, features)
     manifest = _write_export(outdir, plan, card, parquet)
     return _summary(outdir, plan, manifest)
 
@@ -153,11 +149,14 @@ def _verifications(
     }
 
 
-def _parquet_files(
-    plan: ExportPlan, rows: dict[str, list[dict]], features: list[dict]
-) -> dict[str, bytes]:
-    """``data/<split>.parquet`` -> bytes: the split's records with each image's PNG
-    embedded as the Image struct ``{bytes, path}`` (path relative to the export)."""
+def _parquet_files(plan: ExportPlan) -> tuple[list[dict], dict[str, bytes]]:
+    """The features of the Parquet files (for the card), and ``data/<split>.parquet`` ->
+    bytes: the split's records with each image's PNG embedded as the Image struct
+    ``{bytes, path}`` (path relative to the export)."""
+    rows = {split: [json.loads(line) for line in lines] for split, lines in plan.records.items()}
+    features = hf_features(
+        option_letters(row for split_rows in rows.values() for row in split_rows)
+    )
     pngs = {name: source.read_bytes() for name, source in plan.images.items()}
     files = {}
     for split, split_rows in rows.items():
@@ -166,7 +165,7 @@ def _parquet_files(
             for row in split_rows
         ]
         files[f"data/{split}.parquet"] = parquet_bytes(embedded, features)
-    return files
+    return features, files
 
 
 def _write_export(
