@@ -360,25 +360,8 @@ def item_table_rows(connection: Connection) -> list[dict[str, Any]]:
         One mapping per item with the keys :data:`ITEM_TABLE_COLUMNS`;
         ``answer`` as stored (a letter, letters or the open answer).
     """
-    query = (
-        select(
-            QAItem.id,
-            QAItem.study_id,
-            Study.split,
-            QAItem.status,
-            QAItem.tier,
-            QAItem.sequence,
-            QAItem.subtask_id,
-            QAItem.subtask_version,
-            QAItem.answer_type,
-            QAItem.question,
-            QAItem.options,
-            QAItem.answer,
-            QAItem.template_id,
-            QAItem.template_version,
-            QAItem.created_at,
-        )
-        .join(Study, Study.id == QAItem.study_id)
-        .order_by(QAItem.id)
-    )
+    columns = [
+        Study.split if name == "split" else getattr(QAItem, name) for name in ITEM_TABLE_COLUMNS
+    ]
+    query = select(*columns).join(Study, Study.id == QAItem.study_id).order_by(QAItem.id)
     return [dict(row._mapping) for row in connection.execute(query)]
