@@ -197,8 +197,9 @@ def _write_export(
 
 def refuse_files_with_phi(files: dict[str, str | bytes]) -> None:
     """Raise E704 naming the first text file (and the kinds and offsets, never the text)
-    in which the PHI scan finds anything; PNG charts are not text, and the record
-    schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""
+    in which the PHI scan finds anything; PNG charts are not text, the Parquet files
+    hold the records of the JSONL files (scanned as text) and their images, and the
+    record schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""
     for name, content in sorted(files.items()):
         if name == SCHEMA_FILE:
             continue
