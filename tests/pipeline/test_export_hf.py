@@ -83,6 +83,19 @@ def test_current_datasets_loads_the_three_splits_with_decoded_images_and_the_jso
                 assert row[key] == record[key], key
 
 
+def test_current_datasets_loads_the_jsonl_with_the_json_builder(small_export, tmp_path):
+    """The JSONL keeps one type per field (``answer`` a list, ``answer_text`` a string)."""
+    files = {
+        path.stem: str(path) for path in sorted((small_export.folder / "data").glob("*.jsonl"))
+    }
+    loaded = datasets.load_dataset("json", data_files=files, cache_dir=str(tmp_path / "cache"))
+    for split, records in jsonl_records(small_export.folder).items():
+        keys = ("id", "answer", "answer_text", "answer_type")
+        assert [{key: row[key] for key in keys} for row in loaded[split]] == [
+            {key: record[key] for key in keys} for record in records
+        ]
+
+
 def datasets_216_python() -> Path | None:
     """The datasets 2.16 venv's python (scripts/ensure-datasets216.sh), or None when not installed."""
     python = VENV_216 / "bin" / "python"
