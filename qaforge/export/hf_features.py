@@ -42,6 +42,10 @@ def hf_features(letters: Iterable[str]) -> list[dict[str, Any]]:
     def string(name: str) -> dict[str, Any]:
         return {"name": name, "dtype": "string"}
 
+    # Parquet cannot store a struct without fields: an export of open items only
+    # gets an ``A`` that is null in every record.
+    letters = list(letters) or ["A"]
+
     return [
         string("id"),
         string("split"),
