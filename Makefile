@@ -21,6 +21,7 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-labelstudio.sh
+	bash scripts/ensure-datasets216.sh
 	$(VENV)/bin/ruff check qaforge tests benchmarks migrations scripts
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest

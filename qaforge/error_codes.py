@@ -329,8 +329,8 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "benchmark {folder}: {problem}",
         "give a folder written by 'qaforge export'",
-        "`evaluate` / `run-model` / `baseline`: the benchmark folder has no records, or a "
-        "line is not a record",
+        "`evaluate` / `run-model` / `baseline` / `load_benchmark`: the benchmark folder has no "
+        "records, a line is not a record, or it has no such split",
     ),
     "E802": ErrorCode(
         "InputFileError",
@@ -343,6 +343,12 @@ ERRORS: dict[str, ErrorCode] = {
         "unknown prompt {prompt!r}",
         "use --prompt plain or --prompt reasoning",
         "`run-model --prompt` is not `plain` or `reasoning`",
+    ),
+    "E809": ErrorCode(
+        "ConfigError",
+        "the evaluation output {outdir} is inside the benchmark folder {folder}",
+        "choose a folder outside the export (default: {default})",
+        "`evaluate --outdir` is inside the export folder (its files would be loaded as data)",
     ),
     "E901": ErrorCode(
         "ConfigError",

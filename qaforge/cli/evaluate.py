@@ -19,7 +19,10 @@ def evaluate_command(
     benchmark: Annotated[Path, typer.Option(help="An export folder (qaforge export).")],
     predictions: Annotated[Path, typer.Option(help='JSONL of {"id", "output"} per item.')],
     outdir: Annotated[
-        Path | None, typer.Option(help="Where the report goes (default: beside the predictions).")
+        Path | None,
+        typer.Option(
+            help="Where the report goes, outside the export (default: EXPORT-eval/PREDICTIONS-STEM)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:

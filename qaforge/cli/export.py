@@ -129,6 +129,14 @@ def export_command(
             "lmms-eval (a task folder); see docs/formats.md.",
         ),
     ] = ExportFormat.benchmark,
+    license_id: Annotated[
+        str,
+        typer.Option(
+            "--license",
+            envvar="QAFORGE_EXPORT_LICENSE",
+            help="License id for the card's YAML header (default 'other': the data owner must set it).",
+        ),
+    ] = "other",
 ) -> None:
     """Write verified items with no blocking flag as a benchmark folder (docs/export.md)."""
     if export_format is not ExportFormat.benchmark:
@@ -144,6 +152,7 @@ def export_command(
         protocol=protocol,
         budget=budget,
         include_unverified=include_unverified,
+        license_id=license_id,
     )
     records = ", ".join(f"{split} {n}" for split, n in summary.records.items()) or "none"
     console.print(

@@ -6,7 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: ``answer`` is always a list of letters, ``answer_text`` always a string."""
+
+ANSWER_TEXT_SEPARATOR = "; "
+"""Joins the option texts of a multiple-choice answer in ``answer_text``."""
 
 
 class ImageProvenance(BaseModel):
@@ -37,12 +41,18 @@ class ExportRecord(BaseModel):
     subtask: str
     question: str
     options: dict[str, str]
-    answer: list[str] | str
+    answer: list[str] = Field(
+        description="Option letters of a choice item (single choice: one letter); [] for open items"
+    )
+    answer_text: str = Field(
+        description="The answer as text: the open answer, or the answer's option texts in letter "
+        "order joined by ANSWER_TEXT_SEPARATOR"
+    )
     answer_type: Literal["single_choice", "multiple_choice", "open_text"]
     images: list[str] = Field(description="PNG paths relative to the export folder, in rank order")
     image_provenance: list[ImageProvenance]
     verification: Literal["verified", "corrected", "unverified", "demo_verified"]
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
 
 
 def export_record_json_schema() -> dict:

@@ -112,6 +112,5 @@ def read_predictions(path: Path, known: set[str]) -> PredictionFile:
 def answer_texts(record: ExportRecord) -> list[str]:
     """The gold answer as texts: the open answer, or the sorted texts of the answer's options."""
     if record.answer_type == "open_text":
-        return [record.answer] if isinstance(record.answer, str) else list(record.answer)
-    letters = record.answer if isinstance(record.answer, list) else [record.answer]
-    return sorted(record.options[letter] for letter in letters)
+        return [record.answer_text]
+    return sorted(record.options[letter] for letter in record.answer)

@@ -47,6 +47,7 @@ class ScoringRecord(BaseModel):
     subtask: str
     options: dict[str, str]
     answer: list[str] | str
+    answer_text: str = ""
     answer_type: Literal["single_choice", "multiple_choice", "open_text"]
 
     @property
@@ -193,7 +194,7 @@ def _open_scores(
     per_item = []
     overlap = predicted_total = gold_total = 0
     for record, output in open_items:
-        reference = record.answer if isinstance(record.answer, str) else ""
+        reference = record.answer_text
         gold = findings_of(reference)
         found = findings_of(output or "")
         hit = len(gold & found)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from qaforge.charts import bar_chart
 from qaforge.domain.export import SCHEMA_VERSION
@@ -12,6 +15,12 @@ from qaforge.export.records import ExportedItem
 
 ANSWERS_SHOWN = 6
 """Most frequent answers listed per subtask."""
+
+ANSWERS_FROM_SPLIT = "train"
+"""The only split whose answers the card shows (never test or validation answers)."""
+
+DEFAULT_LICENSE = "other"
+"""The card's license until the data owner sets one (``qaforge export --license``)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,9 @@ class CardFacts:
         flags: Stored flags per check and severity; empty when ``check`` never ran.
         check_names: The checks, in report order.
         include_unverified: The export includes unverified items.
+        features: The Parquet files' features in YAML form
+            (:func:`~qaforge.export.hf_features.hf_features`).
+        license: The license identifier of the card's header (a Hub license id).
     """
 
     exported: Sequence[ExportedItem]
@@ -33,6 +45,8 @@ class CardFacts:
     flags: dict[str, dict[str, int]]
     check_names: Sequence[str]
     include_unverified: bool
+    features: list[dict[str, Any]] = field(default_factory=list)
+    license: str = DEFAULT_LICENSE
 
 
 def card_files(facts: CardFacts) -> dict[str, bytes]:
@@ -61,14 +75,59 @@ def card_charts(facts: CardFacts) -> dict[str, bytes]:
     }
 
 
+def card_header(facts: CardFacts) -> dict[str, Any]:
+    """The card's YAML header (the Hub's dataset card metadata): license, task,
+    one ``data_files`` entry per split (its Parquet file) and the features.
+
+    ``datasets.load_dataset(EXPORT_DIR)`` reads it, so only the Parquet files
+    load, as the named splits, with ``images`` decoded as a list of Image.
+    """
+    splits = sorted({e.split for e in facts.exported})
+    return {
+        "license": facts.license,
+        "task_categories": ["visual-question-answering"],
+        "language": ["en"],
+        "tags": ["medical", "cardiac-mri"],
+        "pretty_name": "qaforge cardiac MRI VQA benchmark",
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [
+                    {"split": split, "path": f"data/{split}.parquet"} for split in splits
+                ],
+            }
+        ],
+        "dataset_info": {"features": facts.features},
+    }
+
+
+def _license_line(license_id: str) -> str:
+    if license_id == DEFAULT_LICENSE:
+        return (
+            f"**License: not set (`{DEFAULT_LICENSE}`). The data owner must set it: "
+            "`qaforge export --license ID`.**"
+        )
+    return f"License: `{license_id}`."
+
+
 def card_text(facts: CardFacts) -> str:
-    """The card's Markdown: contents, provenance, splits, charts, answers, verification, checks."""
+    """The card's Markdown after its YAML header: contents, license, provenance, splits,
+    charts, answers (training split only), verification, checks."""
+    header = yaml.safe_dump(card_header(facts), sort_keys=False, allow_unicode=True)
     lines = [
+        "---",
+        header.rstrip("\n"),
+        "---",
+        "",
         "# Dataset card",
         "",
-        f"Made by qaforge (export schema {SCHEMA_VERSION}). One JSON record per line in",
-        "`data/<split>.jsonl`, images in `images/`, provenance in `provenance.jsonl`,",
-        "the record's JSON Schema in `schema/`, every file's SHA-256 in `manifest.json`.",
+        f"Made by qaforge (export schema {SCHEMA_VERSION}). One Parquet file per split in",
+        "`data/<split>.parquet` (images embedded; `datasets.load_dataset(THIS_FOLDER)`),",
+        "the same records as JSON lines in `data/<split>.jsonl` (image paths relative to",
+        "this folder), images in `images/`, provenance in `provenance.jsonl`, the record's",
+        "JSON Schema in `schema/`, every file's SHA-256 in `manifest.json`.",
+        "",
+        _license_line(facts.license),
         "",
         provenance_statement(facts.include_unverified, facts.verification),
         "",
@@ -126,19 +185,28 @@ def _splits_section(facts: CardFacts) -> list[str]:
 
 
 def _answers_section(exported: Sequence[ExportedItem]) -> list[str]:
+    """Items per subtask, and the commonest training-split answers of choice items.
+
+    Test and validation answers are never shown, nor any open answer (report
+    generation answers are report text).
+    """
+    items: Counter[str] = Counter(e.subtask for e in exported)
     answers: dict[str, Counter[str]] = defaultdict(Counter)
     for e in exported:
-        answers[e.subtask][e.answer] += 1
+        if e.split == ANSWERS_FROM_SPLIT and e.answer_type != "open_text":
+            answers[e.subtask][e.answer_text] += 1
     lines = [
         "## Answers per subtask",
         "",
-        "| subtask | items | answers (count) |",
+        f"Answers of the `{ANSWERS_FROM_SPLIT}` split only; open answers are not shown.",
+        "",
+        f"| subtask | items | {ANSWERS_FROM_SPLIT} answers (count) |",
         "|---|---|---|",
     ]
-    for subtask, counts in sorted(answers.items()):
-        common = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:ANSWERS_SHOWN]
-        shown = ", ".join(f"{answer} ({n})" for answer, n in common)
-        lines.append(f"| {subtask} | {sum(counts.values())} | {shown} |")
+    for subtask, count in sorted(items.items()):
+        common = sorted(answers[subtask].items(), key=lambda kv: (-kv[1], kv[0]))[:ANSWERS_SHOWN]
+        shown = ", ".join(f"{answer} ({n})" for answer, n in common) or "not shown"
+        lines.append(f"| {subtask} | {count} | {shown} |")
     return lines
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from qaforge.domain.export import ExportRecord, ImageProvenance
+from qaforge.domain.export import ANSWER_TEXT_SEPARATOR, ExportRecord, ImageProvenance
 from qaforge.domain.items import ItemView, SelectedImage
 from qaforge.domain.qa import Answer
 
@@ -57,7 +57,9 @@ class ExportedItem(BaseModel):
         sequence: Its sequence.
         subtask: Its subtask.
         split: Its split.
-        answer: Its answer as JSON text (answers per subtask are counted by it).
+        answer_type: single_choice, multiple_choice or open_text.
+        answer_text: Its answer as text (the card counts the training split's
+            choice answers by it; open answers are never shown).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -66,7 +68,8 @@ class ExportedItem(BaseModel):
     sequence: str
     subtask: str
     split: str
-    answer: str
+    answer_type: str
+    answer_text: str
 
 
 @dataclass
@@ -166,6 +169,28 @@ def exported_answer(view: ItemView, verification: ItemVerification) -> Answer:
     return view.answer
 
 
+def answer_fields(
+    answer_type: str, options: Mapping[str, str], answer: Answer
+) -> tuple[list[str], str]:
+    """A record's ``answer`` and ``answer_text`` from a stored answer.
+
+    Args:
+        answer_type: single_choice, multiple_choice or open_text.
+        options: Letter -> option text (empty for open items).
+        answer: The stored answer: a letter, letters, or the open answer (text or texts).
+
+    Returns:
+        The sorted option letters (``[]`` for an open item) and the answer as one
+        string: the open answer, or the letters' option texts in letter order
+        joined by :data:`ANSWER_TEXT_SEPARATOR`.
+    """
+    values = [answer] if isinstance(answer, str) else list(answer)
+    if answer_type == "open_text":
+        return [], ANSWER_TEXT_SEPARATOR.join(values)
+    letters = sorted(values)
+    return letters, ANSWER_TEXT_SEPARATOR.join(options[letter] for letter in letters)
+
+
 def image_name(image: SelectedImage) -> str:
     """An image's path in the export (by content, so an image shared by items is written once)."""
     return f"images/{image.sha256}.png"
@@ -173,6 +198,9 @@ def image_name(image: SelectedImage) -> str:
 
 def export_record(view: ItemView, verification: ItemVerification) -> ExportRecord:
     """The benchmark record of an item that exports (it must have a split)."""
+    letters, text = answer_fields(
+        view.answer_type, view.options, exported_answer(view, verification)
+    )
     return ExportRecord(
         id=view.id,
         split=view.split or "",
@@ -181,7 +209,8 @@ def export_record(view: ItemView, verification: ItemVerification) -> ExportRecor
         subtask=view.subtask_id,
         question=view.question,
         options=dict(view.options),
-        answer=exported_answer(view, verification),
+        answer=letters,
+        answer_text=text,
         answer_type=view.answer_type,
         images=[image_name(image) for image in view.images],
         image_provenance=[
@@ -277,7 +306,8 @@ def plan_export(
                 sequence=record.sequence,
                 subtask=record.subtask,
                 split=record.split,
-                answer=json.dumps(record.answer),
+                answer_type=record.answer_type,
+                answer_text=record.answer_text,
             )
         )
     return plan

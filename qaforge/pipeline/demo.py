@@ -71,7 +71,7 @@ def run_demo(engine: Engine, outdir: Path, reporter: DemoReporter) -> DemoSummar
     series, extract, generate, select (clinical protocol, 16 images per item,
     PNGs in OUTDIR/images), split, check (OUTDIR/checks.json), the demo-only
     auto-accept in place of radiologist verification, export (OUTDIR/export),
-    the majority baseline (OUTDIR/baseline-preds.jsonl) with its evaluation,
+    the majority baseline (OUTDIR/baseline-preds.jsonl) with its evaluation (OUTDIR/evaluation),
     and status. Each step's result goes to ``reporter`` as soon as it is known.
 
     Returns:
@@ -116,7 +116,7 @@ def run_demo(engine: Engine, outdir: Path, reporter: DemoReporter) -> DemoSummar
     predictions = outdir / "baseline-preds.jsonl"
     majority_baseline(export, predictions)
     evaluation = evaluate_benchmark(
-        export, predictions, export / "evaluation", title="majority baseline"
+        export, predictions, outdir / "evaluation", title="majority baseline"
     )
     steps.done("evaluate", evaluation)
     steps.begin("status")

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from qaforge.domain.export import ExportRecord
+from qaforge.errors import QaforgeError
 from qaforge.evaluate.baseline import majority_answers
 from qaforge.evaluate.benchmark import read_benchmark, read_predictions
 from qaforge.evaluate.prompts import PROMPTS, PromptName, chat_messages
@@ -76,8 +77,8 @@ def evaluate_benchmark(
     Args:
         benchmark: An export folder.
         predictions: JSONL of ``{"id", "output"}`` per item.
-        outdir: Where the report goes; by default ``<predictions stem>-evaluation``
-            beside the predictions.
+        outdir: Where the report goes (never inside the export folder); by
+            default :func:`default_evaluation_dir`.
         seed: Bootstrap seed.
         title: The report's title (default: the predictions file's name).
 
@@ -87,11 +88,12 @@ def evaluate_benchmark(
     Raises:
         InputFileError: E801 if the benchmark has no records or a bad line,
             E802 if the predictions cannot be read.
+        ConfigError: E809 if ``outdir`` is inside the export folder.
     """
+    target = evaluation_dir(benchmark, predictions, outdir)
     records = read_benchmark(benchmark)
     read = read_predictions(predictions, {record.id for record in records})
     result = score(records, read.outputs, rule_findings(), seed=seed)
-    target = outdir or predictions.with_name(predictions.stem + "-evaluation")
     report = write_report(result, target, title=title or predictions.name)
     return EvaluationSummary(
         report=str(report), result=result, refused_lines=read.refused, unknown_ids=read.unknown_ids
@@ -109,6 +111,29 @@ def rule_findings() -> Callable[[str], set[tuple[str, str]]]:
         }
 
     return findings_of
+
+
+def default_evaluation_dir(benchmark: Path, predictions: Path) -> Path:
+    """``<export>-eval/<predictions stem>``: beside the export folder, one folder per predictions file."""
+    return benchmark.with_name(benchmark.name + "-eval") / predictions.stem
+
+
+def evaluation_dir(benchmark: Path, predictions: Path, outdir: Path | None) -> Path:
+    """Where an evaluation goes: ``outdir`` or the default, never inside the export.
+
+    Files inside the export would be loaded with it (``datasets`` took the
+    plot PNGs of an evaluation written there for a split) and would not be in
+    its manifest.
+
+    Raises:
+        ConfigError: E809 if ``outdir`` is the export folder or inside it.
+    """
+    default = default_evaluation_dir(benchmark, predictions)
+    if outdir is None:
+        return default
+    if outdir.resolve().is_relative_to(benchmark.resolve()):
+        raise QaforgeError.of("E809", outdir=outdir, folder=benchmark, default=default)
+    return outdir
 
 
 def majority_baseline(benchmark: Path, output: Path, *, train_split: str = "train") -> int:

@@ -1,6 +1,8 @@
 """Export stage: verified items with no blocking flag (or every item with
 ``include_unverified``, marked), one JSONL per split, images, provenance apart,
-the record schema, a manifest with hashes and a dataset card. Deterministic:
+the same records as one Parquet file per split with the images embedded (what
+Hugging Face ``datasets`` loads through the card's YAML header), the record
+schema, a manifest with hashes and a dataset card. Deterministic:
 the same data gives byte-identical files.
 
 What is written is decided in :mod:`qaforge.export` (pure); this module reads
@@ -10,6 +12,7 @@ the store, writes the files and hashes them.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,7 +23,8 @@ from qaforge.checks.leakage import CHECK_NAMES
 from qaforge.checks.phi import redact_phi, scan_phi
 from qaforge.domain.items import ItemView
 from qaforge.errors import QaforgeError
-from qaforge.export.card import CardFacts, card_files
+from qaforge.export.card import DEFAULT_LICENSE, CardFacts, card_files
+from qaforge.export.hf_features import hf_features, option_letters
 from qaforge.export.manifest import (
     EXPORT_FILES,
     EXPORT_FOLDERS,
@@ -30,6 +34,7 @@ from qaforge.export.manifest import (
     schema_text,
 )
 from qaforge.export.records import ExportPlan, ItemVerification, item_verification, plan_export
+from qaforge.libs.parquet import parquet_bytes
 from qaforge.store.annotation import stored_outcomes
 from qaforge.store.checks import (
     blocking_item_ids,
@@ -66,6 +71,7 @@ def export_database(
     protocol: str = "clinical",
     budget: int = 16,
     include_unverified: bool = False,
+    license_id: str = DEFAULT_LICENSE,
 ) -> ExportSummary:
     """Write the benchmark folder; see the module docstring and docs/export.md.
 
@@ -79,20 +85,31 @@ def export_database(
         protocol: The image selection protocol whose slices records show.
         budget: The selection's budget.
         include_unverified: Also export items without an accepted verification.
+        license_id: The license of the card's YAML header (a Hub license id;
+            ``other`` with a line that the data owner must set it by default).
 
     Returns:
         Records per split, images copied, items left out by reason, and the
         hash of ``manifest.json``.
     """
     plan, card = plan_database_export(
-        engine, protocol=protocol, budget=budget, include_unverified=include_unverified
+        engine,
+        protocol=protocol,
+        budget=budget,
+        include_unverified=include_unverified,
+        license_id=license_id,
     )
-    manifest = _write_export(outdir, plan, card)
+    manifest = _write_export(outdir, plan, card, _parquet_files(plan, card.features))
     return _summary(outdir, plan, manifest)
 
 
 def plan_database_export(
-    engine: Engine, *, protocol: str, budget: int, include_unverified: bool
+    engine: Engine,
+    *,
+    protocol: str,
+    budget: int,
+    include_unverified: bool,
+    license_id: str = DEFAULT_LICENSE,
 ) -> tuple[ExportPlan, CardFacts]:
     """What an export of the store writes (also the input of the other formats).
 
@@ -101,6 +118,7 @@ def plan_database_export(
         protocol: The image selection protocol whose slices records show.
         budget: The selection's budget.
         include_unverified: Also export items without an accepted verification.
+        license_id: The license of the card's YAML header.
 
     Returns:
         The plan (records per split, images, what was left out) and the card's facts.
@@ -128,6 +146,8 @@ def plan_database_export(
         flags=flags,
         check_names=CHECK_NAMES,
         include_unverified=include_unverified,
+        features=_features(plan),
+        license=license_id,
     )
     return plan, card
 
@@ -158,13 +178,35 @@ def _verifications(
     }
 
 
-def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
+def _features(plan: ExportPlan) -> list[dict]:
+    """The features of the Parquet files (for the card and the files): options by every letter used."""
+    rows = (json.loads(line) for lines in plan.records.values() for line in lines)
+    return hf_features(option_letters(rows))
+
+
+def _parquet_files(plan: ExportPlan, features: list[dict]) -> dict[str, bytes]:
+    """``data/<split>.parquet`` -> bytes: the split's records with each image's PNG embedded
+    as the Image struct ``{bytes, path}`` (path relative to the export)."""
+    pngs = {name: source.read_bytes() for name, source in plan.images.items()}
+    files = {}
+    for split, lines in plan.records.items():
+        embedded = [
+            {**row, "images": [{"bytes": pngs[name], "path": name} for name in row["images"]]}
+            for row in map(json.loads, lines)
+        ]
+        files[f"data/{split}.parquet"] = parquet_bytes(embedded, features)
+    return files
+
+
+def _write_export(
+    outdir: Path, plan: ExportPlan, card: CardFacts, parquet: dict[str, bytes]
+) -> bytes:
     """Rewrite the export folder from a plan; returns the bytes of ``manifest.json``.
 
     Raises:
         QaforgeError: E704 (before anything is written) when a text file holds PHI.
     """
-    files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text()}
+    files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text(), **parquet}
     files.update(card_files(card))
     refuse_files_with_phi(files)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -185,8 +227,9 @@ def _write_export(outdir: Path, plan: ExportPlan, card: CardFacts) -> bytes:
 
 def refuse_files_with_phi(files: dict[str, str | bytes]) -> None:
     """Raise E704 naming the first text file (and the kinds and offsets, never the text)
-    in which the PHI scan finds anything; PNG charts are not text, and the record
-    schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""
+    in which the PHI scan finds anything; PNG charts are not text, the Parquet files
+    hold the records of the JSONL files (scanned as text) and their images, and the
+    record schema is the same shipped text in every export (its ``$id`` URLs are no PHI)."""
     for name, content in sorted(files.items()):
         if name == SCHEMA_FILE:
             continue

@@ -22,6 +22,7 @@ from qaforge.store.models import (
     QAItemFinding,
     Report,
     ReportVersion,
+    Study,
     utc_now,
 )
 from qaforge.store.models import Finding as FindingRow
@@ -330,3 +331,37 @@ def item_answer_rows(connection: Connection) -> list[Any]:
         QAItem.options,
     ).order_by(QAItem.tier, QAItem.subtask_id)
     return list(connection.execute(query))
+
+
+ITEM_TABLE_COLUMNS = (
+    "id",
+    "study_id",
+    "split",
+    "status",
+    "tier",
+    "sequence",
+    "subtask_id",
+    "subtask_version",
+    "answer_type",
+    "question",
+    "options",
+    "answer",
+    "template_id",
+    "template_version",
+    "created_at",
+)
+"""The columns of :func:`item_table_rows`, in order (no report text, no provenance)."""
+
+
+def item_table_rows(connection: Connection) -> list[dict[str, Any]]:
+    """Every stored item (any status) with its study's split, in id order.
+
+    Returns:
+        One mapping per item with the keys :data:`ITEM_TABLE_COLUMNS`;
+        ``answer`` as stored (a letter, letters or the open answer).
+    """
+    columns = [
+        Study.split if name == "split" else getattr(QAItem, name) for name in ITEM_TABLE_COLUMNS
+    ]
+    query = select(*columns).join(Study, Study.id == QAItem.study_id).order_by(QAItem.id)
+    return [dict(row._mapping) for row in connection.execute(query)]

@@ -37,9 +37,11 @@ def test_split_check_export_on_the_demo_database(tmp_path):
     assert records > 300 and f"export: {records} records" in bench.output
     assert "Demo export: items were auto-accepted" in (tmp_path / "bench" / "README.md").read_text()
 
-    pilot = run(*db, "export", "pilot", "--include-unverified")
+    pilot = run(*db, "export", "pilot", "--include-unverified", "--license", "cc-by-nc-4.0")
     assert pilot.exit_code == 0, pilot.output
-    assert (tmp_path / "pilot" / "README.md").exists()
+    card = (tmp_path / "pilot" / "README.md").read_text()
+    assert card.startswith("---\nlicense: cc-by-nc-4.0\n")
+    assert "must set it" in (tmp_path / "bench" / "README.md").read_text()
 
     for harness, folder in (("vlmevalkit", "vlm"), ("lmms-eval", "lmms")):
         result = run(*db, "export", folder, "--format", harness)

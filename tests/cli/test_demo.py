@@ -45,8 +45,11 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
         assert step in first.output
     assert re.search(r"evaluate: \d+ items, accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]", first.output)
     export = tmp_path / "demo-out" / "export"
-    for name in ("data/train.jsonl", "manifest.json", "README.md", "evaluation/report.md"):
+    for name in ("data/train.jsonl", "data/train.parquet", "manifest.json", "README.md"):
         assert (export / name).is_file(), name
+    # The evaluation goes beside the export, never inside it.
+    assert (tmp_path / "demo-out" / "evaluation" / "report.md").is_file()
+    assert not (export / "evaluation").exists()
     assert any((export / "images").glob("*.png"))
     assert "demo_verified" in (export / "data" / "train.jsonl").read_text()
     assert "0 items marked demo_accept" in second.output

@@ -16,6 +16,7 @@ SIZE = {"A": "Small", "B": "Normal", "C": "Dilated"}
 
 
 def record(identifier, answer, *, split="train", answer_type="single_choice", options=SIZE):
+    letters = [answer] if isinstance(answer, str) else answer
     return ExportRecord(
         id=identifier,
         split=split,
@@ -24,7 +25,8 @@ def record(identifier, answer, *, split="train", answer_type="single_choice", op
         subtask="lv_size",
         question="How large is the LV?",
         options=options,
-        answer=answer,
+        answer=letters,
+        answer_text="; ".join(options[letter] for letter in letters),
         answer_type=answer_type,
         images=["images/a.png"],
         image_provenance=[],

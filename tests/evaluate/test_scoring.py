@@ -12,9 +12,13 @@ FOUR = {"A": "Anterior", "B": "Septal", "C": "Inferior", "D": "Lateral"}
 
 
 def rec(identifier, answer, options, answer_type, tier="image_understanding", subtask="s"):
+    """A record as the export writes it: letters in ``answer``, the open answer in ``answer_text``."""
+    is_open = answer_type == "open_text"
+    letters = [answer] if isinstance(answer, str) else answer
     return {
         "id": identifier,
-        "answer": answer,
+        "answer": [] if is_open else letters,
+        "answer_text": answer if is_open else "; ".join(options[x] for x in letters),
         "options": options,
         "answer_type": answer_type,
         "tier": tier,

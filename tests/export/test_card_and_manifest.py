@@ -5,27 +5,39 @@ from __future__ import annotations
 import hashlib
 import json
 
+import yaml
+
 from qaforge.domain.export import SCHEMA_VERSION, export_record_json_schema
 from qaforge.export.card import CardFacts, card_files, card_text, provenance_statement
+from qaforge.export.hf_features import hf_features
 from qaforge.export.manifest import build_manifest, manifest_bytes, schema_text
 from qaforge.export.records import ExportedItem
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def exported(split: str, subtask: str, answer: str) -> ExportedItem:
+def exported(
+    split: str, subtask: str, answer: str, answer_type: str = "single_choice"
+) -> ExportedItem:
     return ExportedItem(
-        tier="diagnosis", sequence="overall", subtask=subtask, split=split, answer=answer
+        tier="diagnosis",
+        sequence="overall",
+        subtask=subtask,
+        split=split,
+        answer_type=answer_type,
+        answer_text=answer,
     )
 
 
 def facts(**changes) -> CardFacts:
     values = dict(
         exported=[
-            exported("train", "etiology", '"A"'),
-            exported("train", "etiology", '"A"'),
-            exported("test", "etiology", '"B"'),
-            *(exported("train", "many", f'"{letter}"') for letter in "ABCDEFGH"),
+            exported("train", "etiology", "Amyloid"),
+            exported("train", "etiology", "Amyloid"),
+            exported("test", "etiology", "Sarcoid"),
+            *(exported("train", "many", f"text {letter}") for letter in "ABCDEFGH"),
+            exported("train", "report", "Trainreportanswer", "open_text"),
+            exported("test", "report", "Testreportanswer", "open_text"),
         ],
         verification={"verified": 11, "unverified": 2},
         sizes={
@@ -40,21 +52,65 @@ def facts(**changes) -> CardFacts:
     return CardFacts(**values)
 
 
+def card_body(text: str) -> list[str]:
+    """The card's lines after its YAML header."""
+    return text.split("---\n", 2)[2].split("\n")
+
+
 def test_the_card_tables_count_splits_answers_verification_and_checks():
     text = card_text(facts())
-    lines = text.split("\n")
-    assert lines[0] == "# Dataset card"
-    assert f"(export schema {SCHEMA_VERSION})" in lines[2]
-    assert "| test | 1 | 1 | 3 | 1 |" in lines
-    assert "| train | 3 | 4 | 10 | 10 |" in lines
-    assert '| etiology | 3 | "A" (2), "B" (1) |' in lines
+    lines = card_body(text)
+    assert lines[1] == "# Dataset card"
+    assert f"(export schema {SCHEMA_VERSION})" in lines[3]
+    assert "| test | 1 | 1 | 3 | 2 |" in lines
+    assert "| train | 3 | 4 | 10 | 11 |" in lines
+    # Training answers only: the test item is counted but its answer not shown.
+    assert "| etiology | 3 | Amyloid (2) |" in lines
     # The six most frequent answers at most, ties by answer.
-    assert '| many | 8 | "A" (1), "B" (1), "C" (1), "D" (1), "E" (1), "F" (1) |' in lines
+    assert (
+        "| many | 8 | text A (1), text B (1), text C (1), text D (1), text E (1), text F (1) |"
+        in lines
+    )
     assert "- unverified: 2" in lines and "- verified: 11" in lines
     assert "| phi | 2 | 0 |" in lines
     assert "| blind_baseline | 0 | 1 |" in lines
     assert "| near_duplicate | 0 | 0 |" in lines
     assert text.endswith("\n")
+
+
+def test_the_card_shows_no_test_answer_and_no_open_answer():
+    text = card_text(facts())
+    assert "Sarcoid" not in text
+    assert "Testreportanswer" not in text and "Trainreportanswer" not in text
+    assert "| report | 2 | not shown |" in card_body(text)
+
+
+def test_the_yaml_header_names_license_task_splits_and_features():
+    text = card_text(facts(features=hf_features(["A", "B"])))
+    assert text.startswith("---\n")
+    header = yaml.safe_load(text.split("---\n", 2)[1])
+    assert header["license"] == "other"
+    assert header["task_categories"] == ["visual-question-answering"]
+    assert header["configs"] == [
+        {
+            "config_name": "default",
+            "data_files": [
+                {"split": "test", "path": "data/test.parquet"},
+                {"split": "train", "path": "data/train.parquet"},
+            ],
+        }
+    ]
+    features = {f["name"]: f for f in header["dataset_info"]["features"]}
+    assert features["images"] == {"name": "images", "list": "image"}
+    assert features["answer"] == {"name": "answer", "list": "string"}
+    assert [f["name"] for f in features["options"]["struct"]] == ["A", "B"]
+    assert "The data owner must set it" in text
+
+
+def test_a_license_set_by_the_data_owner_replaces_the_placeholder():
+    text = card_text(facts(license="cc-by-nc-4.0"))
+    assert yaml.safe_load(text.split("---\n", 2)[1])["license"] == "cc-by-nc-4.0"
+    assert "must set it" not in text
 
 
 def test_the_card_says_when_check_never_ran():

@@ -9,9 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from qaforge.domain.export import export_record_json_schema
+from qaforge.domain.export import SCHEMA_VERSION, export_record_json_schema
 from qaforge.export.records import (
     ItemVerification,
+    answer_fields,
     export_record,
     item_verification,
     plan_export,
@@ -102,13 +103,14 @@ def test_a_record_from_a_hand_made_view_has_the_expected_fields():
         "lge",
         "lge_presence",
     )
-    assert record.options == {"A": "Yes", "B": "No"} and record.answer == "B"
+    assert record.options == {"A": "Yes", "B": "No"} and record.answer == ["B"]
+    assert record.answer_text == "No"
     assert record.images == [f"images/{'a' * 64}.png", f"images/{'b' * 64}.png"]
     assert [p.model_dump() for p in record.image_provenance] == [
         {"series_id": "ser-1", "z": 3, "t": 0, "protocol": "clinical", "budget": 16, "rank": 0},
         {"series_id": "ser-1", "z": 4, "t": 0, "protocol": "clinical", "budget": 16, "rank": 1},
     ]
-    assert record.verification == "verified" and record.schema_version == "1.0"
+    assert record.verification == "verified" and record.schema_version == SCHEMA_VERSION
     line = record_line(record)
     jsonschema.validate(json.loads(line), export_record_json_schema())
     assert list(json.loads(line)) == sorted(json.loads(line))
@@ -117,10 +119,11 @@ def test_a_record_from_a_hand_made_view_has_the_expected_fields():
 
 def test_a_corrected_answer_replaces_the_generated_one_and_unverified_is_said():
     corrected = export_record(view(), ItemVerification(status="corrected", corrected_answer="A"))
-    assert corrected.answer == "A" and corrected.verification == "corrected"
+    assert corrected.answer == ["A"] and corrected.answer_text == "Yes"
+    assert corrected.verification == "corrected"
     # A correction without an answer keeps the generated one.
     kept = export_record(view(), ItemVerification(status="corrected"))
-    assert kept.answer == "B"
+    assert kept.answer == ["B"]
     assert export_record(view(), ItemVerification()).verification == "unverified"
 
 
@@ -168,9 +171,9 @@ def test_the_plan_leaves_out_blocked_unverified_unsplit_and_phi_items_and_copies
         f"images/{'b' * 64}.png": Path("/data/img/clinical/k16") / f"{'b' * 64}.png",
         f"images/{'c' * 64}.png": Path("/data/img/clinical/k16") / f"{'c' * 64}.png",
     }
-    assert [(e.split, e.subtask, e.answer) for e in plan.exported] == [
-        ("train", "lge_presence", '"B"'),
-        ("test", "lge_presence", '"B"'),
+    assert [(e.split, e.subtask, e.answer_text) for e in plan.exported] == [
+        ("train", "lge_presence", "No"),
+        ("test", "lge_presence", "No"),
     ]
     files = plan.text_files()
     assert sorted(files) == ["data/test.jsonl", "data/train.jsonl", "provenance.jsonl"]
@@ -218,3 +221,24 @@ def test_the_plan_redacts_the_evidence_it_writes_to_provenance_and_scans_the_res
     (line,) = plan.provenance
     assert json.loads(line)["evidence"] == ["Moderate [X] effusion.", "No LGE."]
     assert plan.skipped == {"blocked": 1}, "a hit in the provenance line leaves the item out"
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "options", "answer", "expected"),
+    [
+        ("single_choice", {"A": "Yes", "B": "No"}, "B", (["B"], "No")),
+        ("single_choice", {"A": "Yes", "B": "No"}, ["A"], (["A"], "Yes")),
+        (
+            "multiple_choice",
+            {"A": "basal", "B": "mid", "C": "apical"},
+            ["C", "A"],
+            (["A", "C"], "basal; apical"),
+        ),
+        ("open_text", {}, "Dilated LV.", ([], "Dilated LV.")),
+        ("open_text", {}, ["Dilated LV.", "No LGE."], ([], "Dilated LV.; No LGE.")),
+    ],
+)
+def test_answer_is_always_letters_and_answer_text_always_a_string(
+    answer_type, options, answer, expected
+):
+    assert answer_fields(answer_type, options, answer) == expected
