@@ -344,6 +344,18 @@ ERRORS: dict[str, ErrorCode] = {
         "use --prompt plain or --prompt reasoning",
         "`run-model --prompt` is not `plain` or `reasoning`",
     ),
+    "E804": ErrorCode(
+        "InputFileError",
+        "no prediction in {path} matches an item of split {split!r} ({items} items): {unknown} lines have unknown ids, e.g. {examples}",
+        "score the split the predictions were made for (--split, 'all' for every split), and check that the ids are the export's",
+        "`evaluate` / `compare`: no prediction line names an item of the benchmark split scored",
+    ),
+    "E805": ErrorCode(
+        "InputFileError",
+        "benchmark {folder} has no records in split {split!r} (splits: {splits})",
+        "pass --split with one of the splits, or --split all",
+        "`evaluate` / `run-model` / `baseline` / `compare`: the split asked for has no records",
+    ),
     "E901": ErrorCode(
         "ConfigError",
         "{what} {path} {problem}",
