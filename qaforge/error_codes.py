@@ -329,8 +329,8 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "benchmark {folder}: {problem}",
         "give a folder written by 'qaforge export'",
-        "`evaluate` / `run-model` / `baseline`: the benchmark folder has no records, or a "
-        "line is not a record",
+        "`evaluate` / `run-model` / `baseline` / `compare`: the benchmark folder (or the "
+        "split asked for) has no records, or a line is not a record",
     ),
     "E802": ErrorCode(
         "InputFileError",
@@ -349,12 +349,6 @@ ERRORS: dict[str, ErrorCode] = {
         "no prediction in {path} matches an item of split {split!r} ({items} items): {unknown} lines have unknown ids, e.g. {examples}",
         "score the split the predictions were made for (--split, 'all' for every split), and check that the ids are the export's",
         "`evaluate` / `compare`: no prediction line names an item of the benchmark split scored",
-    ),
-    "E805": ErrorCode(
-        "InputFileError",
-        "benchmark {folder} has no records in split {split!r} (splits: {splits})",
-        "pass --split with one of the splits, or --split all",
-        "`evaluate` / `run-model` / `baseline` / `compare`: the split asked for has no records",
     ),
     "E901": ErrorCode(
         "ConfigError",

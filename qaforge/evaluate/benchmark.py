@@ -58,14 +58,15 @@ def select_split(records: list[ExportRecord], split: str, *, folder: Path) -> li
     """The records of one split, or all of them for :data:`ALL_SPLITS`.
 
     Raises:
-        InputFileError: E805 when the split has no records.
+        InputFileError: E801 when the split has no records.
     """
     if split == ALL_SPLITS:
         return records
     chosen = [record for record in records if record.split == split]
     if not chosen:
         splits = ", ".join(sorted({record.split for record in records}))
-        raise QaforgeError.of("E805", folder=folder, split=split, splits=splits)
+        problem = f"no records in split {split!r} (splits: {splits}; or --split all)"
+        raise QaforgeError.of("E801", folder=folder, problem=problem)
     return chosen
 
 

@@ -81,7 +81,7 @@ def _split_predictions(
     """The records of ``split`` and the predictions for them.
 
     Raises:
-        InputFileError: E801 / E805 for the benchmark, E802 if the predictions
+        InputFileError: E801 for the benchmark, E802 if the predictions
             cannot be read, E804 when no prediction names an item of the split.
     """
     records = select_split(read_benchmark(benchmark), split, folder=benchmark)
@@ -137,7 +137,7 @@ def evaluate_benchmark(
     Raises:
         InputFileError: E801 if the benchmark has no records or a bad line,
             E802 if the predictions cannot be read, E804 if no prediction
-            matches an item of the split, E805 if the split has no records.
+            matches an item of the split, E801 also if the split has no records.
     """
     records, read = _split_predictions(benchmark, predictions, split)
     result = score(records, read.outputs, _findings_function(), seed=seed)
@@ -212,7 +212,7 @@ def majority_baseline(
         The lines written (one per item of ``split``).
 
     Raises:
-        InputFileError: E801 / E805 for the benchmark.
+        InputFileError: E801 for the benchmark.
     """
     records = read_benchmark(benchmark)
     wanted = {record.id for record in select_split(records, split, folder=benchmark)}
@@ -271,7 +271,7 @@ def run_model(
         Counts of the items answered, from the cache and failed.
 
     Raises:
-        InputFileError: E801 / E805 for the benchmark.
+        InputFileError: E801 for the benchmark.
     """
     records = select_split(read_benchmark(benchmark), split, folder=benchmark)
     cache_path = output.with_name(output.name + ".cache.jsonl")
