@@ -79,9 +79,14 @@ def accuracy_chart(
     if chance:
         marks = [(i, chance[name]) for i, name in enumerate(names) if chance.get(name) is not None]
         axes.scatter(
-            [m[1] for m in marks], [m[0] for m in marks], marker="D", s=28, color="#b03030",
-            label="chance", zorder=3,
-        )  # fmt: skip
+            [m[1] for m in marks],
+            [m[0] for m in marks],
+            marker="D",
+            s=28,
+            color="#b03030",
+            label="chance",
+            zorder=3,
+        )
         axes.legend(loc="lower right", fontsize=8)
     axes.set_yticks(positions, labels, fontsize=8)
     axes.invert_yaxis()
@@ -121,7 +126,9 @@ def heatmap(title: str, labels: list[str], matrix: list[list[int]]) -> bytes:
     return _png(figure)
 
 
-def collapse_chart(title: str, labels: Sequence[str], predicted: Sequence[float], gold: Sequence[float]) -> bytes:
+def collapse_chart(
+    title: str, labels: Sequence[str], predicted: Sequence[float], gold: Sequence[float]
+) -> bytes:
     """Category collapse: the share of predictions on each option beside its share of gold answers.
 
     Args:
@@ -137,7 +144,9 @@ def collapse_chart(title: str, labels: Sequence[str], predicted: Sequence[float]
     figure = _figure(max(5.0, 1.0 + 0.9 * len(labels)), 4.2)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))
-    axes.bar([p - 0.2 for p in positions], predicted, width=0.4, color=BAR_COLOUR, label="predicted")
+    axes.bar(
+        [p - 0.2 for p in positions], predicted, width=0.4, color=BAR_COLOUR, label="predicted"
+    )
     axes.bar([p + 0.2 for p in positions], gold, width=0.4, color=GOLD_COLOUR, label="gold")
     axes.set_xticks(positions, wrapped, rotation=30, ha="right", fontsize=8)
     axes.set_ylim(0, 1)

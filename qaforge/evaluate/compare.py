@@ -56,7 +56,9 @@ def compare_scores(
         result[key] = {name: accuracy_row(members) for name, members in sorted(groups.items())}
     multi = [p for p in pairs if p[0].record.answer_type == "multiple_choice"]
     diagnosis = [
-        p for p in pairs if p[0].record.tier == "diagnosis" and p[0].record.answer_type == "single_choice"
+        p
+        for p in pairs
+        if p[0].record.tier == "diagnosis" and p[0].record.answer_type == "single_choice"
     ]
     result["f1"] = {
         "multiple_choice_micro_f1": f1_row(multi, multiple_choice_micro_f1, seed),
@@ -80,7 +82,9 @@ def accuracy_row(pairs: Sequence[tuple[ScoredItem, ScoredItem]]) -> dict[str, An
         "only_first_correct": only_first,
         "only_second_correct": only_second,
         "p_value": mcnemar_p(only_first, only_second),
-        "test": "mcnemar-exact" if only_first + only_second < EXACT_MCNEMAR_BELOW else "mcnemar-chi2",
+        "test": "mcnemar-exact"
+        if only_first + only_second < EXACT_MCNEMAR_BELOW
+        else "mcnemar-chi2",
     }
 
 

@@ -124,7 +124,9 @@ def _breakdown_lines(breakdown: dict[str, Any], key: str, name: str) -> list[str
     for group, entry in breakdown.items():
         chance = entry.get("chance")
         shown = f"{chance:.3f}" if chance is not None else "n/a (open)"
-        lines.append(f"| {group} | {entry['items']} | {format_metric(entry['accuracy'])} | {shown} |")
+        lines.append(
+            f"| {group} | {entry['items']} | {format_metric(entry['accuracy'])} | {shown} |"
+        )
     return [*lines, ""]
 
 
