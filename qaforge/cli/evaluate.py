@@ -101,9 +101,11 @@ def compare_command(
         )
     for name, row in result["f1"].items():
         p_value = "n/a" if row["p_value"] is None else f"{row['p_value']:.4g}"
+        ci = row["difference_ci95"]
+        shown = "no interval" if ci is None else f"[{ci[0]:+.3f}, {ci[1]:+.3f}]"
         console.print(
             f"  {name}: {row['items']} items, {row['first']:.3f} vs {row['second']:.3f}, "
-            f"difference {row['difference']:+.3f} (paired permutation p = {p_value})"
+            f"difference {row['difference']:+.3f} {shown} (paired permutation p = {p_value})"
         )
     if table is not None:
         console.print(f"table: {table.with_suffix('.csv')}")

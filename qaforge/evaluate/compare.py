@@ -2,7 +2,8 @@
 
 - accuracy per tier and per subtask: the difference (first - second) and
   McNemar's test on the discordant items (exact binomial below 25 of them);
-- multiple-choice micro F1 and diagnosis macro F1: the difference and a
+- multiple-choice micro F1 and diagnosis macro F1: the difference, its 95 %
+  paired BCa bootstrap interval (items resampled with both outcomes) and a
   paired permutation test (each item's two outcomes swapped at random), since
   an F1 is not a mean over items and has no McNemar form.
 
@@ -22,7 +23,12 @@ from qaforge.evaluate.scoring import (
     multiple_choice_micro_f1,
     scored_items,
 )
-from qaforge.libs.stats import EXACT_MCNEMAR_BELOW, mcnemar_p, paired_permutation_p
+from qaforge.libs.stats import (
+    EXACT_MCNEMAR_BELOW,
+    bca_interval,
+    mcnemar_p,
+    paired_permutation_p,
+)
 
 
 def compare_scores(
@@ -93,11 +99,14 @@ def f1_row(
     metric: Callable[[Sequence[ScoredItem]], float],
     seed: int,
 ) -> dict[str, Any]:
-    """Both models' F1 over paired items, the difference and a paired permutation p."""
+    """Both models' F1 over paired items, the difference with its paired interval and permutation p."""
+    n = len(pairs)
     outcomes = [x for x, _ in pairs] + [y for _, y in pairs]
 
     def difference(xs: Sequence[int], ys: Sequence[int]) -> float:
         return metric([outcomes[i] for i in xs]) - metric([outcomes[i] for i in ys])
+
+    interval = bca_interval(n, lambda ix: difference(ix, [i + n for i in ix]), seed=seed)
 
     first = metric([x for x, _ in pairs]) if pairs else 0.0
     second = metric([y for _, y in pairs]) if pairs else 0.0
@@ -106,6 +115,7 @@ def f1_row(
         "first": round(first, 4),
         "second": round(second, 4),
         "difference": round(first - second, 4),
-        "p_value": paired_permutation_p(len(pairs), difference, seed=seed),
+        "difference_ci95": None if interval is None else [round(v, 4) for v in interval],
+        "p_value": paired_permutation_p(n, difference, seed=seed),
         "test": "paired-permutation",
     }

@@ -78,3 +78,16 @@ def test_f1_difference_has_the_exact_paired_permutation_p_value():
         )
         extreme += abs(diff) >= abs(observed) - 1e-12
     assert result["p_value"] == pytest.approx(extreme / 2 ** len(gold), rel=1e-12)
+
+
+def test_the_f1_difference_interval_is_paired_and_holds_the_difference():
+    gold = ["A", "B", "C", "D", "A", "B", "C", "D"]
+    records = [rec(str(i), g) for i, g in enumerate(gold)]
+    first = {str(i): g for i, g in enumerate(gold[:6])}  # six right
+    second = {str(i): "A" for i in range(8)}  # two right
+    row = compare_scores(records, first, second)["f1"]["diagnosis_macro_f1"]
+    low, high = row["difference_ci95"]
+    assert low <= row["difference"] <= high and low < high
+    same = compare_scores(records, first, first)["f1"]["diagnosis_macro_f1"]
+    assert same["difference"] == 0.0 and same["difference_ci95"] is None  # every resample 0
+    assert same["p_value"] == pytest.approx(1.0)
