@@ -133,9 +133,9 @@ ERRORS: dict[str, ErrorCode] = {
     ),
     "E105": ErrorCode(
         "InputFileError",
-        "cannot read Parquet file {file}: {problem}",
+        "cannot read {kind} file {file}: {problem}",
         "check the file",
-        "Parquet file cannot be read",
+        "Parquet or Excel file cannot be read",
     ),
     "E107": ErrorCode(
         "InputFileError",

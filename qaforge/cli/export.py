@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,14 @@ from rich.table import Table
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
 from qaforge.errors import QaforgeError
+
+
+class ExportFormat(StrEnum):
+    """What ``qaforge export --format`` writes."""
+
+    benchmark = "benchmark"
+    vlmevalkit = "vlmevalkit"
+    lmms_eval = "lmms-eval"
 
 
 @user_errors
@@ -112,8 +121,21 @@ def export_command(
     ] = False,
     protocol: Annotated[str, typer.Option(help="Which image selection to export.")] = "clinical",
     budget: Annotated[int, typer.Option(help="Its budget.")] = 16,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="benchmark (the folder of docs/export.md), vlmevalkit (TSVs) or "
+            "lmms-eval (a task folder); see docs/formats.md.",
+        ),
+    ] = ExportFormat.benchmark,
 ) -> None:
     """Write verified items with no blocking flag as a benchmark folder (docs/export.md)."""
+    if export_format is not ExportFormat.benchmark:
+        _export_harness_format(
+            ctx, outdir, export_format.value, protocol, budget, include_unverified
+        )
+        return
     from qaforge.pipeline.export import export_database
 
     summary = export_database(
@@ -130,3 +152,30 @@ def export_command(
         f"{summary.skipped_in_adjudication} in adjudication, {summary.skipped_unverified} unverified, "
         f"{summary.skipped_no_split} without a split; manifest sha256 {summary.manifest_sha256[:12]}"
     )
+
+
+def _export_harness_format(
+    ctx: typer.Context,
+    outdir: Path,
+    harness: str,
+    protocol: str,
+    budget: int,
+    include_unverified: bool,
+) -> None:
+    """``export --format vlmevalkit|lmms-eval``: write the files and list them."""
+    from qaforge.pipeline.export_formats import export_harness_format
+
+    summary = export_harness_format(
+        app_state(ctx).engine(),
+        outdir,
+        harness,  # type: ignore[arg-type]
+        protocol=protocol,
+        budget=budget,
+        include_unverified=include_unverified,
+    )
+    left_out = ", ".join(f"{n} {reason}" for reason, n in summary.skipped.items() if n) or "none"
+    console.print(
+        f"export ({summary.format}): {summary.records} records to {outdir}; left out: {left_out}"
+    )
+    for name, rows in summary.files.items():
+        console.print(f"  {name}" + (f" ({rows} rows)" if rows else ""))

@@ -18,7 +18,7 @@ app = typer.Typer(help="Bring reports and image series into the store.", no_args
 @user_errors
 def ingest_reports_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Reports as .jsonl, .csv or .parquet.")],
+    file: Annotated[Path, typer.Argument(help="Reports as .jsonl, .csv, .parquet or .xlsx (first sheet).")],
 ) -> None:
     """Validate and store reports; bad rows are quarantined with reason and line.
 

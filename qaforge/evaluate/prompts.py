@@ -24,10 +24,26 @@ PROMPTS: dict[str, str] = {
 
 def question_text(record: ExportRecord) -> str:
     """The question, its lettered options one a line, and a note when several may be correct."""
-    text = record.question
-    if record.options:
-        text += "\n" + "\n".join(f"{letter}. {option}" for letter, option in record.options.items())
-        if record.answer_type == "multiple_choice":
+    return format_question(
+        record.question, record.options, multiple=record.answer_type == "multiple_choice"
+    )
+
+
+def format_question(question: str, options: dict[str, str], *, multiple: bool) -> str:
+    """:func:`question_text` from plain values (also copied into the lmms-eval task's ``utils.py``).
+
+    Args:
+        question: The question.
+        options: Letter -> option text, in letter order (empty for an open item).
+        multiple: Whether several options may be correct.
+
+    Returns:
+        The question, then ``"A. text"`` lines, then the note for multiple choice.
+    """
+    text = question
+    if options:
+        text += "\n" + "\n".join(f"{letter}. {option}" for letter, option in options.items())
+        if multiple:
             text += "\nSeveral options may be correct."
     return text
 

@@ -20,7 +20,13 @@ from qaforge.domain.quarantine import QuarantineEntry, excerpt
 from qaforge.domain.reports import REPORT_FIELDS, UNDECODABLE, ReportRecord
 from qaforge.errors import QaforgeError
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".xlsx": "excel",
+}
 STAGE = "ingest_reports"
 
 
@@ -65,6 +71,8 @@ def count_report_rows(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
+    if fmt == "excel":
+        return 0  # unknown until read: the whole sheet is read at once anyway
     with path.open("rb") as handle:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     return lines if fmt == "jsonl" else max(lines - 1, 0)
@@ -78,7 +86,8 @@ def read_report_file(path: Path) -> Iterator[LocatedReport | QuarantineEntry]:
     (the first one wins).
 
     Args:
-        path: A ``.jsonl``/``.ndjson``, ``.csv`` or ``.parquet`` file.
+        path: A ``.jsonl``/``.ndjson``, ``.csv``, ``.parquet`` or ``.xlsx`` file
+            (the first sheet, a header row naming the columns).
 
     Yields:
         One ``LocatedReport`` or ``QuarantineEntry`` per input row, in file order.
@@ -87,7 +96,13 @@ def read_report_file(path: Path) -> Iterator[LocatedReport | QuarantineEntry]:
         InputFileError: If the file as a whole cannot be read.
     """
     fmt = report_file_format(path)
-    rows = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[fmt](path)
+    readers = {
+        "jsonl": _jsonl_rows,
+        "csv": _csv_rows,
+        "parquet": _parquet_rows,
+        "excel": _excel_rows,
+    }
+    rows = readers[fmt](path)
     first_seen: dict[str, str] = {}
     source = str(path)
     for row in rows:
@@ -179,6 +194,19 @@ def _jsonl_rows(path: Path) -> Iterator[_RawRow]:
             yield _RawRow(location, value, None, line)
 
 
+def _require_columns(path: Path, columns: list[str]) -> None:
+    """Refuse a header without the required report columns (E104)."""
+    missing = [name for name in REPORT_FIELDS[:4] if name not in columns]
+    if missing:
+        raise QaforgeError.of(
+            "E104",
+            file=path.name,
+            missing=", ".join(missing),
+            columns=", ".join(columns),
+            required=", ".join(REPORT_FIELDS[:4]),
+        )
+
+
 def _csv_rows(path: Path) -> Iterator[_RawRow]:
     # surrogateescape keeps undecodable bytes as lone surrogates, so one bad row
     # is refused on its own instead of failing the whole file.
@@ -188,17 +216,7 @@ def _csv_rows(path: Path) -> Iterator[_RawRow]:
         if header is None:
             return
         columns = [name.strip() for name in header]
-        missing = [
-            name for name in ("report_id", "patient_id", "study_id", "text") if name not in columns
-        ]
-        if missing:
-            raise QaforgeError.of(
-                "E104",
-                file=path.name,
-                missing=", ".join(missing),
-                columns=", ".join(columns),
-                required=", ".join(REPORT_FIELDS[:4]),
-            )
+        _require_columns(path, columns)
         start_line = reader.line_num + 1
         for values in reader:
             location = f"line {start_line}"
@@ -227,10 +245,34 @@ def _parquet_rows(path: Path) -> Iterator[_RawRow]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise QaforgeError.of("E105", file=path.name, problem=exc) from None
+        raise QaforgeError.of("E105", kind="Parquet", file=path.name, problem=exc) from None
     row_number = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for fields in batch.to_pylist():
             row_number += 1
             raw = json.dumps(fields, default=str, ensure_ascii=False)
             yield _RawRow(f"row {row_number}", fields, None, raw)
+
+
+def _excel_rows(path: Path) -> Iterator[_RawRow]:
+    """The first sheet's rows, every cell as text (a spreadsheet as a hospital exports it).
+
+    pandas reads the sheet (with openpyxl); cells stay text so ids such as
+    ``00123`` keep their zeros, and empty cells are empty strings, which the
+    report contract then refuses or accepts like a CSV's. Locations are
+    spreadsheet rows (the header is row 1).
+    """
+    from qaforge.libs.tables import read_excel_sheet
+
+    try:
+        header, rows = read_excel_sheet(path)
+    except ValueError as exc:
+        raise QaforgeError.of("E105", kind="Excel", file=path.name, problem=exc) from None
+    columns = [name.strip() for name in header]
+    _require_columns(path, columns)
+    for number, values in enumerate(rows, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        fields = dict(zip(columns, values, strict=True))
+        raw = json.dumps(fields, ensure_ascii=False)
+        yield _RawRow(f"row {number}", fields, None, raw)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +98,6 @@ def _split_predictions(
     return records, read
 
 
-def _findings_function():
-    """Text -> the (code, value) findings the rule extractor is sure of."""
-    extractor = RuleExtractor()
-
-    def findings_of(text: str) -> set[tuple[str, str]]:
-        return {
-            (f.code, str(f.value)) for f in extractor.extract(text) if f.certainty != "possible"
-        }
-
-    return findings_of
-
-
 def evaluate_benchmark(
     benchmark: Path,
     predictions: Path,
@@ -124,10 +112,10 @@ def evaluate_benchmark(
     Args:
         benchmark: An export folder.
         predictions: JSONL of ``{"id", "output"}`` per item.
-        split: The split scored (``all`` for every split); predictions for
-            other items are counted as unknown ids.
         outdir: Where the report goes; by default ``<predictions stem>-evaluation``
             beside the predictions.
+        split: The split scored (``all`` for every split); predictions for
+            other items are counted as unknown ids.
         seed: Bootstrap seed.
         title: The report's title (default: the predictions file's name).
 
@@ -135,12 +123,12 @@ def evaluate_benchmark(
         The report's path, the metrics and the prediction lines refused.
 
     Raises:
-        InputFileError: E801 if the benchmark has no records or a bad line,
-            E802 if the predictions cannot be read, E804 if no prediction
-            matches an item of the split, E801 also if the split has no records.
+        InputFileError: E801 if the benchmark (or the split) has no records or
+            a bad line, E802 if the predictions cannot be read, E804 if no
+            prediction matches an item of the split.
     """
     records, read = _split_predictions(benchmark, predictions, split)
-    result = score(records, read.outputs, _findings_function(), seed=seed)
+    result = score(records, read.outputs, rule_findings(), seed=seed)
     result["summary"].update(
         split=split,
         unknown_ids=read.unknown_ids,
@@ -156,6 +144,19 @@ def evaluate_benchmark(
         unknown_ids=read.unknown_ids,
         unknown_examples=read.unknown_examples,
     )
+
+
+def rule_findings() -> Callable[[str], set[tuple[str, str]]]:
+    """Text -> its (code, value) findings by the rule extractor, "possible" ones left out:
+    what report-generation items are scored on (also by the lmms-eval task's ``utils.py``)."""
+    extractor = RuleExtractor()
+
+    def findings_of(text: str) -> set[tuple[str, str]]:
+        return {
+            (f.code, str(f.value)) for f in extractor.extract(text) if f.certainty != "possible"
+        }
+
+    return findings_of
 
 
 def compare_predictions(

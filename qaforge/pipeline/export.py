@@ -42,7 +42,7 @@ from qaforge.store.engine import Connection, Engine
 from qaforge.store.item_views import item_views
 from qaforge.store.schema import require_current_schema
 
-__all__ = ["EXPORT_FOLDERS", "ExportSummary", "export_database"]
+__all__ = ["EXPORT_FOLDERS", "ExportSummary", "export_database", "plan_database_export"]
 
 
 class ExportSummary(BaseModel):
@@ -84,6 +84,27 @@ def export_database(
         Records per split, images copied, items left out by reason, and the
         hash of ``manifest.json``.
     """
+    plan, card = plan_database_export(
+        engine, protocol=protocol, budget=budget, include_unverified=include_unverified
+    )
+    manifest = _write_export(outdir, plan, card)
+    return _summary(outdir, plan, manifest)
+
+
+def plan_database_export(
+    engine: Engine, *, protocol: str, budget: int, include_unverified: bool
+) -> tuple[ExportPlan, CardFacts]:
+    """What an export of the store writes (also the input of the other formats).
+
+    Args:
+        engine: The store.
+        protocol: The image selection protocol whose slices records show.
+        budget: The selection's budget.
+        include_unverified: Also export items without an accepted verification.
+
+    Returns:
+        The plan (records per split, images, what was left out) and the card's facts.
+    """
     require_current_schema(engine)
     with engine.connect() as connection:
         views = item_views(connection, protocol=protocol, budget=budget)
@@ -108,8 +129,7 @@ def export_database(
         check_names=CHECK_NAMES,
         include_unverified=include_unverified,
     )
-    manifest = _write_export(outdir, plan, card)
-    return _summary(outdir, plan, manifest)
+    return plan, card
 
 
 def _summary(outdir: Path, plan: ExportPlan, manifest: bytes) -> ExportSummary:

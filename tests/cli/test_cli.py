@@ -97,6 +97,7 @@ def test_db_option_and_environment_variable(tmp_path, monkeypatch):
         ("ingest", "reports", "reports.jsonl"),
         ("generate",),
         ("export", "out"),
+        ("export", "out", "--format", "lmms-eval"),
         ("annotate", "status"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from typer.testing import CliRunner
 
 from qaforge.cli.app import app
@@ -39,6 +40,22 @@ def test_split_check_export_on_the_demo_database(tmp_path):
     pilot = run(*db, "export", "pilot", "--include-unverified")
     assert pilot.exit_code == 0, pilot.output
     assert (tmp_path / "pilot" / "README.md").exists()
+
+    for harness, folder in (("vlmevalkit", "vlm"), ("lmms-eval", "lmms")):
+        result = run(*db, "export", folder, "--format", harness)
+        assert result.exit_code == 0, result.output
+        assert f"export ({harness}): {records} records" in result.output
+    tsv_rows = sum(len(pd.read_csv(p, sep="\t")) for p in (tmp_path / "vlm").glob("*.tsv"))
+    parquet_rows = sum(
+        len(pd.read_parquet(p)) for p in (tmp_path / "lmms" / "data").glob("*.parquet")
+    )
+    assert tsv_rows == parquet_rows == records
+    assert {p.name for p in (tmp_path / "lmms").glob("*.yaml")} == {
+        "qaforge_train.yaml",
+        "qaforge_test.yaml",
+    }
+    bad = run(*db, "export", "x", "--format", "csv")
+    assert bad.exit_code != 0 and "Traceback" not in bad.output and "--format" in bad.output
 
 
 def test_bad_split_options_are_one_line_errors(tmp_path):

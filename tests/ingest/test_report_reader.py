@@ -153,3 +153,48 @@ def test_unreadable_files_are_user_errors(tmp_path, name, code):
     with pytest.raises(InputFileError) as caught:
         list(read_report_file(path))
     assert caught.value.code == code
+
+
+def write_workbook(path, rows) -> None:
+    """An .xlsx of our own rows (the first row is the header), written with openpyxl."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def test_excel_rows_are_read_as_text_and_validated(tmp_path):
+    path = tmp_path / "reports.xlsx"
+    write_workbook(
+        path,
+        [
+            ["report_id", "patient_id", "study_id", "text", "study_date"],
+            ["00123", "P1", "S1", "Normal biventricular size and function.", "2024-03-01"],
+            [None, None, None, None, None],  # an empty row is skipped, as in a CSV
+            ["R2", "P2", "S2", "", None],
+            ["R3", 4711, "S3", "Mid-wall LGE in the basal septum.", None],
+        ],
+    )
+    good, bad = split(list(read_report_file(path)))
+    assert [(g.record.report_id, g.record.patient_id, g.location) for g in good] == [
+        ("00123", "P1", "row 2"),
+        ("R3", "4711", "row 5"),
+    ]
+    assert [b.location for b in bad] == ["row 4"] and "text" in bad[0].reason
+    assert "Mid-wall" not in bad[0].reason
+
+
+def test_excel_without_required_columns_or_unreadable_is_a_file_error(tmp_path):
+    short = tmp_path / "short.xlsx"
+    write_workbook(short, [["report_id", "body"], ["R1", "x"]])
+    with pytest.raises(InputFileError) as caught:
+        list(read_report_file(short))
+    assert caught.value.code == "E104" and "patient_id" in caught.value.message
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputFileError) as caught:
+        list(read_report_file(broken))
+    assert caught.value.code == "E105" and "Excel" in caught.value.message
