@@ -329,8 +329,8 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "benchmark {folder}: {problem}",
         "give a folder written by 'qaforge export'",
-        "`evaluate` / `run-model` / `baseline` / `load_benchmark`: the benchmark folder has no "
-        "records, a line is not a record, or it has no such split",
+        "`evaluate` / `run-model` / `baseline` / `compare` / `load_benchmark`: the benchmark "
+        "folder (or the split asked for) has no records, or a line is not a record",
     ),
     "E802": ErrorCode(
         "InputFileError",
@@ -343,6 +343,12 @@ ERRORS: dict[str, ErrorCode] = {
         "unknown prompt {prompt!r}",
         "use --prompt plain or --prompt reasoning",
         "`run-model --prompt` is not `plain` or `reasoning`",
+    ),
+    "E804": ErrorCode(
+        "InputFileError",
+        "no prediction in {path} matches an item of split {split!r} ({items} items): {unknown} lines have unknown ids, e.g. {examples}",
+        "score the split the predictions were made for (--split, 'all' for every split), and check that the ids are the export's",
+        "`evaluate` / `compare`: no prediction line names an item of the benchmark split scored",
     ),
     "E809": ErrorCode(
         "ConfigError",

@@ -1,9 +1,15 @@
-"""Agreement between annotators: Cohen's kappa per pair, Fleiss' kappa overall (pure).
+"""Agreement between annotators: Cohen's kappa per pair, Fleiss' kappa and Krippendorff's alpha.
 
 A rating is an opaque label per (item, annotator), e.g. ``accept``,
 ``reject`` or ``correct:B``: two ratings agree only when their labels are
 equal strings. Label Studio's community edition reports no agreement; these
 figures are what ``qaforge annotate status`` prints.
+
+The coefficients are the libraries' (:mod:`qaforge.libs.stats`): Cohen's
+kappa from scikit-learn, Fleiss' kappa from statsmodels (defined for the same
+number of raters on every item: ``None`` where the number varies) and
+Krippendorff's nominal alpha from ``krippendorff``, which holds for any
+number of raters per item.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from qaforge.annotate.outcome import rated_verdict
+from qaforge.libs import stats
 
 
 class Rating(BaseModel):
@@ -57,7 +64,9 @@ class SubtaskAgreement(BaseModel):
         n_items: Items with at least one rating.
         n_multi: Items with two or more ratings (the ones agreement is over).
         percent_agreement: Share of those whose labels are all equal.
-        fleiss: Fleiss' kappa over those items.
+        fleiss: Fleiss' kappa over those items (``None`` when the number of
+            ratings varies between them).
+        krippendorff_alpha: Krippendorff's nominal alpha over those items.
         pairs: Cohen's kappa of each pair of annotators that share an item,
             sorted by ``(annotator_a, annotator_b)``.
     """
@@ -70,6 +79,7 @@ class SubtaskAgreement(BaseModel):
     percent_agreement: float | None
     fleiss: float | None
     pairs: tuple[PairAgreement, ...]
+    krippendorff_alpha: float | None = None
 
 
 class AgreementReport(BaseModel):
@@ -82,68 +92,45 @@ class AgreementReport(BaseModel):
 
 
 def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two raters over the items both rated.
-
-    ``kappa = (po - pe) / (1 - pe)``, where ``po`` is the share of pairs with
-    equal labels and ``pe = sum_k pA(k) * pB(k)``, with ``pA(k)`` and ``pB(k)``
-    each rater's own share of label ``k``.
+    """Cohen's kappa of two raters over the items both rated (scikit-learn's).
 
     Args:
         pairs: One ``(label of rater A, label of rater B)`` per item.
 
     Returns:
-        Kappa in ``[-1, 1]``, or ``None`` when there are no pairs or
-        ``pe == 1`` (both raters used one same label throughout).
+        Kappa in ``[-1, 1]``, or ``None`` when there are no pairs or chance
+        agreement is 1 (both raters used one same label throughout).
     """
-    n = len(pairs)
-    if n == 0:
-        return None
-    first = Counter(a for a, _ in pairs)
-    second = Counter(b for _, b in pairs)
-    # In counts, so that "pe == 1" is an exact integer test: pe = chance_count / n^2.
-    chance_count = sum(first[k] * second[k] for k in first)
-    if chance_count == n * n:
-        return None
-    observed = sum(a == b for a, b in pairs) / n
-    expected = chance_count / (n * n)
-    return (observed - expected) / (1.0 - expected)
+    return stats.cohen_kappa([a for a, _ in pairs], [b for _, b in pairs])
 
 
 def fleiss_kappa(items: Sequence[Sequence[str]]) -> float | None:
-    """Fleiss' kappa over items, each with the labels its raters gave.
+    """Fleiss' kappa (statsmodels') over items, each with the labels its raters gave.
 
-    Items with fewer than two ratings are left out; the number of raters may
-    vary by item. For each used item ``i`` with ``n_i`` ratings, ``n_ij`` of
-    them label ``j``: ``P_i = sum_j n_ij (n_ij - 1) / (n_i (n_i - 1))``;
-    ``P_bar = mean_i P_i``; ``p_j`` = share of all ratings on used items that
-    are label ``j``; ``Pe = sum_j p_j^2``; ``kappa = (P_bar - Pe) / (1 - Pe)``.
-    With the same number of raters on every item this is Fleiss' (1971)
-    formula; with exactly two per item it is Scott's pi.
+    Items with fewer than two ratings are left out.
 
     Args:
         items: One sequence of labels per item, one label per rater.
 
     Returns:
-        Kappa (at most 1), or ``None`` when no item has two ratings or
-        ``Pe == 1`` (every rating is the same label).
+        Kappa (at most 1), or ``None`` when no item has two ratings, every
+        rating is the same label, or the items left have different numbers of
+        ratings (Fleiss' kappa assumes a fixed number: see
+        :func:`krippendorff_alpha`).
     """
     usable = [labels for labels in items if len(labels) >= 2]
-    if not usable:
+    if not usable or len({len(labels) for labels in usable}) > 1:
         return None
-    per_item = []
-    totals: Counter[str] = Counter()
-    for labels in usable:
-        counts = Counter(labels)
-        n = len(labels)
-        per_item.append(sum(c * (c - 1) for c in counts.values()) / (n * (n - 1)))
-        totals.update(counts)
-    all_ratings = sum(totals.values())
-    square_sum = sum(c * c for c in totals.values())
-    if square_sum == all_ratings * all_ratings:  # Pe == 1, exactly
-        return None
-    mean_agreement = sum(per_item) / len(per_item)
-    expected = square_sum / (all_ratings * all_ratings)
-    return (mean_agreement - expected) / (1.0 - expected)
+    return stats.fleiss_kappa(usable)
+
+
+def krippendorff_alpha(items: Sequence[Sequence[str]]) -> float | None:
+    """Krippendorff's nominal alpha over items with any number of ratings each.
+
+    Returns:
+        Alpha, or ``None`` when no item has two ratings or one label is used throughout.
+    """
+    return stats.krippendorff_alpha(items)
 
 
 def percent_agreement(items: Sequence[Sequence[str]]) -> float | None:
@@ -269,5 +256,6 @@ def _subtask_agreement(subtask_id: str, ratings: list[Rating]) -> SubtaskAgreeme
         n_multi=sum(len(labels) >= 2 for labels in item_labels),
         percent_agreement=percent_agreement(item_labels),
         fleiss=fleiss_kappa(item_labels),
+        krippendorff_alpha=krippendorff_alpha(item_labels),
         pairs=tuple(pairs),
     )

@@ -221,6 +221,7 @@ def status_command(ctx: typer.Context, project: ProjectOption = None) -> None:
         "rated twice+",
         "% agree",
         "Fleiss' kappa",
+        "Krippendorff's alpha",
         "pairs (Cohen's kappa)",
     ):
         table.add_column(
@@ -237,6 +238,7 @@ def status_command(ctx: typer.Context, project: ProjectOption = None) -> None:
             str(row.n_multi),
             "-" if row.percent_agreement is None else f"{100 * row.percent_agreement:.1f}",
             _kappa(row.fleiss),
+            _kappa(row.krippendorff_alpha),
             pairs or "-",
         )
     console.print(table)

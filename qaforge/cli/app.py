@@ -13,7 +13,12 @@ from qaforge.cli import ingest as ingest_commands
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
 from qaforge.cli.demo import demo_command
-from qaforge.cli.evaluate import baseline_command, evaluate_command, run_model_command
+from qaforge.cli.evaluate import (
+    baseline_command,
+    compare_command,
+    evaluate_command,
+    run_model_command,
+)
 from qaforge.cli.export import check_command, export_command, split_command
 from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, review_findings_command, stats_command
@@ -45,6 +50,7 @@ app.command("split")(split_command)
 app.command("check")(check_command)
 app.command("export")(export_command)
 app.command("evaluate")(evaluate_command)
+app.command("compare")(compare_command)
 app.command("baseline")(baseline_command)
 app.command("run-model")(run_model_command)
 

@@ -19,6 +19,10 @@ from qaforge.errors import QaforgeError
 
 OUTPUT_KEYS = ("output", "prediction", "answer")
 """The keys a prediction line may hold its output under, first found wins."""
+ALL_SPLITS = "all"
+"""The ``--split`` value that scores every split."""
+UNKNOWN_EXAMPLES = 3
+"""Unknown prediction ids kept as examples for the user."""
 
 
 def read_benchmark(folder: Path) -> list[ExportRecord]:
@@ -50,18 +54,36 @@ def read_benchmark(folder: Path) -> list[ExportRecord]:
     return sorted(records, key=lambda record: record.id)
 
 
+def select_split(records: list[ExportRecord], split: str, *, folder: Path) -> list[ExportRecord]:
+    """The records of one split, or all of them for :data:`ALL_SPLITS`.
+
+    Raises:
+        InputFileError: E801 when the split has no records.
+    """
+    if split == ALL_SPLITS:
+        return records
+    chosen = [record for record in records if record.split == split]
+    if not chosen:
+        splits = ", ".join(sorted({record.split for record in records}))
+        problem = f"no records in split {split!r} (splits: {splits}; or --split all)"
+        raise QaforgeError.of("E801", folder=folder, problem=problem)
+    return chosen
+
+
 class PredictionFile(BaseModel):
     """Predictions read from a JSONL file, and the lines refused.
 
     Attributes:
         outputs: Item id -> the model's output, for the ids of the benchmark.
         refused: ``"line N: why"`` for each line that is not a prediction.
-        unknown_ids: Prediction lines whose id is not in the benchmark.
+        unknown_ids: Prediction lines whose id is not in the benchmark (or split).
+        unknown_examples: The first few of those ids.
     """
 
     outputs: dict[str, str]
     refused: list[str] = Field(default_factory=list)
     unknown_ids: int = 0
+    unknown_examples: list[str] = Field(default_factory=list)
 
 
 def read_predictions(path: Path, known: set[str]) -> PredictionFile:
@@ -71,11 +93,11 @@ def read_predictions(path: Path, known: set[str]) -> PredictionFile:
 
     Args:
         path: The predictions file.
-        known: The item ids of the benchmark.
+        known: The item ids scored (the benchmark's, or one split's).
 
     Returns:
         The outputs of known items, the refused lines with their reason, and
-        the number of lines for unknown items.
+        the number of lines for unknown items with a few of their ids.
 
     Raises:
         InputFileError: E802 when the file cannot be read.
@@ -104,6 +126,8 @@ def read_predictions(path: Path, known: set[str]) -> PredictionFile:
             continue
         if row["id"] not in known:
             result.unknown_ids += 1
+            if len(result.unknown_examples) < UNKNOWN_EXAMPLES:
+                result.unknown_examples.append(row["id"][:40])
             continue
         result.outputs[row["id"]] = output
     return result

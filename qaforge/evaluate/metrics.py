@@ -1,4 +1,4 @@
-"""Metrics (pure): accuracy, multi-label P/R/F1, macro-F1, confusion, category collapse, bootstrap CIs.
+"""Metrics (pure): accuracy, multi-label P/R/F1, macro-F1, confusion, category collapse, chance level.
 
 Formulas (docs/evaluation.md):
 
@@ -11,19 +11,18 @@ Formulas (docs/evaluation.md):
 - category collapse per subtask: the most predicted class, its share among
   predictions and among gold answers, and the Jensen-Shannon divergence
   (base 2, 0..1) between the predicted and gold class distributions;
-- a 95 % confidence interval: the 2.5th and 97.5th percentiles of the metric
-  over 1,000 seeded bootstrap resamples of the items.
+- chance level of an item with k options: 1/k for single choice; for multiple
+  choice the exact-match score of a uniformly random non-empty option set,
+  1/(2^k - 1).
+
+Intervals are not computed here: :mod:`qaforge.libs.stats` gives them.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
-
-import numpy as np
-
-BOOTSTRAP_SAMPLES = 1000
+from collections.abc import Sequence
 
 
 def accuracy(correct: Sequence[bool]) -> float:
@@ -119,21 +118,15 @@ def jensen_shannon(p: Sequence[float], q: Sequence[float]) -> float:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-def bootstrap_interval(
-    values: Sequence,
-    metric: Callable[[list], float],
-    *,
-    seed: int = 0,
-    samples: int = BOOTSTRAP_SAMPLES,
-) -> tuple[float, float]:
-    """95 % percentile interval of ``metric`` over seeded resamples of ``values``."""
-    if not values:
-        return (0.0, 0.0)
-    rng = np.random.default_rng(seed)
-    n = len(values)
-    scores = [metric([values[i] for i in rng.integers(0, n, n)]) for _ in range(samples)]
-    low, high = np.percentile(scores, [2.5, 97.5])
-    return (round(float(low), 4), round(float(high), 4))
+def chance_score(options: int, multiple: bool) -> float:
+    """Expected accuracy of a uniformly random answer to an item with ``options`` options.
+
+    Single choice: 1/k. Multiple choice (scored by exact set match): one of the
+    2^k - 1 non-empty option sets is right, so 1/(2^k - 1).
+    """
+    if options < 1:
+        return 0.0
+    return 1 / (2**options - 1) if multiple else 1 / options
 
 
 def token_f1(prediction: str, reference: str) -> float:

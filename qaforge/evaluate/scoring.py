@@ -2,8 +2,12 @@
 
 Choice items are scored on the option *texts* behind the letters, since
 letters are shuffled per item: a confusion matrix row is a gold option text.
-An item without a prediction line, or whose output cannot be parsed, counts
-as wrong and is reported as unparseable.
+An item without a prediction line (missing) and one whose output cannot be
+parsed (unparseable) both count as wrong, and are counted apart.
+
+Intervals (docs/evaluation.md): Wilson for accuracies, BCa bootstrap for F1s
+and means (:mod:`qaforge.libs.stats`); an interval that cannot be computed
+(fewer than two items, every resample equal) is ``None`` with a ``ci_note``.
 """
 
 from __future__ import annotations
@@ -18,18 +22,22 @@ from pydantic import BaseModel, ConfigDict
 from qaforge.domain.export import ExportRecord
 from qaforge.evaluate.metrics import (
     accuracy,
-    bootstrap_interval,
     category_collapse,
+    chance_score,
     confusion,
     macro_f1,
     set_scores,
     token_f1,
 )
 from qaforge.evaluate.parsing import parse_choice
+from qaforge.libs.stats import bca_interval, proportion_interval
 
 FindingsOf = Callable[[str], set[tuple[str, str]]]
 BREAKDOWNS = (("by_tier", "tier"), ("by_sequence", "sequence"), ("by_subtask", "subtask"))
 """Result key and record field of each accuracy breakdown."""
+NO_PREDICTION = "no prediction"
+"""The predicted class of an item without a prediction line (confusion, collapse)."""
+NO_INTERVAL = "no interval: fewer than two items, or every resample gives the same value"
 
 
 class ScoringRecord(BaseModel):
@@ -65,6 +73,16 @@ class ScoredItem:
     predicted: frozenset[str] | None
     correct: bool
 
+    @property
+    def missing(self) -> bool:
+        """Whether the item had no prediction line."""
+        return self.output is None
+
+    @property
+    def unparseable(self) -> bool:
+        """Whether the item had a prediction whose output names no option."""
+        return self.output is not None and self.predicted is None
+
 
 def score(
     records: Sequence[ExportRecord | Mapping[str, Any]],
@@ -73,7 +91,7 @@ def score(
     *,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Every metric of docs/evaluation.md.
+    """Every metric of docs/evaluation.md, over the records given (one split, or all).
 
     Args:
         records: Exported benchmark records (models, or their JSON objects).
@@ -83,11 +101,11 @@ def score(
 
     Returns:
         A JSON-ready dict: ``summary``, ``by_tier``, ``by_sequence``,
-        ``by_subtask``, ``multiple_choice``, ``diagnosis``, ``report_generation``,
-        ``confusion``, ``collapse``.
+        ``by_subtask`` (each with a ``chance`` level), ``multiple_choice``,
+        ``diagnosis``, ``report_generation``, ``confusion``, ``collapse``.
     """
     items = [ScoringRecord.model_validate(record) for record in records]
-    choice = [_scored(r, outputs.get(r.id)) for r in items if r.answer_type != "open_text"]
+    choice = scored_items(items, outputs)
     open_items = [(r, outputs.get(r.id)) for r in items if r.answer_type == "open_text"]
     result: dict[str, Any] = {
         "summary": {
@@ -95,18 +113,24 @@ def score(
             "choice_items": len(choice),
             "open_items": len(open_items),
             "missing_predictions": sum(1 for r in items if r.id not in outputs),
-            "unparseable": sum(1 for s in choice if s.predicted is None),
-            "accuracy": _with_ci([s.correct for s in choice], accuracy, seed),
+            "unparseable": sum(1 for s in choice if s.unparseable),
+            "accuracy": accuracy_metric([s.correct for s in choice]),
         }
     }
     for key, field in BREAKDOWNS:
-        result[key] = _accuracy_by(choice, field, seed)
+        result[key] = _accuracy_by(choice, field)
+    for record, _ in open_items:
+        entry = result["by_subtask"].setdefault(
+            record.subtask, {"items": 0, "accuracy": None, "chance": None}
+        )
+        entry["items"] += 1
+    result["by_subtask"] = dict(sorted(result["by_subtask"].items()))
     result["multiple_choice"] = _multiple_choice_scores(choice, seed)
     diagnosis = [s for s in choice if s.record.tier == "diagnosis"]
     result["diagnosis"] = {
         "items": len(diagnosis),
-        "accuracy": _with_ci([s.correct for s in diagnosis], accuracy, seed),
-        "macro_f1": _with_ci(diagnosis, _macro_f1_of, seed),
+        "accuracy": accuracy_metric([s.correct for s in diagnosis]),
+        "macro_f1": bca_metric(diagnosis, diagnosis_macro_f1, seed),
     }
     result["report_generation"] = _open_scores(open_items, findings_of, seed)
     result["confusion"], result["collapse"] = {}, {}
@@ -122,6 +146,14 @@ def score(
     return result
 
 
+def scored_items(
+    records: Sequence[ScoringRecord | ExportRecord | Mapping[str, Any]], outputs: dict[str, str]
+) -> list[ScoredItem]:
+    """The choice items of ``records`` with their parsed outputs, in the order given."""
+    items = [ScoringRecord.model_validate(record) for record in records]
+    return [_scored(r, outputs.get(r.id)) for r in items if r.answer_type != "open_text"]
+
+
 def _scored(record: ScoringRecord, output: str | None) -> ScoredItem:
     """Parse a choice item's output and compare the letters with the answer's."""
     multiple = record.answer_type == "multiple_choice"
@@ -130,15 +162,23 @@ def _scored(record: ScoringRecord, output: str | None) -> ScoredItem:
     return ScoredItem(record, output, predicted, predicted == record.gold)
 
 
-def _accuracy_by(choice: Sequence[ScoredItem], field: str, seed: int) -> dict[str, Any]:
-    """Items and accuracy per value of a record field (tier, sequence, subtask), sorted by value."""
+def _accuracy_by(choice: Sequence[ScoredItem], field: str) -> dict[str, Any]:
+    """Items, accuracy and chance level per value of a record field (tier, sequence, subtask)."""
     groups: dict[str, list[ScoredItem]] = defaultdict(list)
     for s in choice:
         groups[getattr(s.record, field)].append(s)
     return {
         name: {
             "items": len(members),
-            "accuracy": _with_ci([s.correct for s in members], accuracy, seed),
+            "accuracy": accuracy_metric([s.correct for s in members]),
+            "chance": round(
+                sum(
+                    chance_score(len(s.record.options), s.record.answer_type == "multiple_choice")
+                    for s in members
+                )
+                / len(members),
+                4,
+            ),
         }
         for name, members in sorted(groups.items())
     }
@@ -155,14 +195,13 @@ def _multiple_choice_scores(choice: Sequence[ScoredItem], seed: int) -> dict[str
                 [s.record.gold for s in multi], [s.predicted for s in multi]
             ).items()
         },
-        "micro_f1_ci": bootstrap_interval(
-            multi,
-            lambda xs: set_scores([s.record.gold for s in xs], [s.predicted for s in xs])[
-                "micro_f1"
-            ],
-            seed=seed,
-        ),
+        "micro_f1_ci": bca_metric(multi, multiple_choice_micro_f1, seed)["ci95"],
     }
+
+
+def multiple_choice_micro_f1(items: Sequence[ScoredItem]) -> float:
+    """Micro F1 of the chosen option sets against the gold sets."""
+    return set_scores([s.record.gold for s in items], [s.predicted for s in items])["micro_f1"]
 
 
 def _single_choice_by_subtask(choice: Sequence[ScoredItem]) -> dict[str, list[ScoredItem]]:
@@ -175,14 +214,19 @@ def _single_choice_by_subtask(choice: Sequence[ScoredItem]) -> dict[str, list[Sc
 
 
 def _classes(members: Sequence[ScoredItem]) -> tuple[list[str], list[str | None]]:
+    """Gold and predicted option texts; ``None`` unparseable, :data:`NO_PREDICTION` missing."""
     gold = [s.record.options[next(iter(s.record.gold))] for s in members]
     predicted = [
-        s.record.options.get(next(iter(s.predicted))) if s.predicted else None for s in members
+        s.record.options.get(next(iter(s.predicted)))
+        if s.predicted
+        else (NO_PREDICTION if s.missing else None)
+        for s in members
     ]
     return gold, predicted
 
 
-def _macro_f1_of(members: list[ScoredItem]) -> float:
+def diagnosis_macro_f1(members: Sequence[ScoredItem]) -> float:
+    """Macro F1 over the gold option texts of single-choice items."""
     gold, predicted = _classes(members)
     return macro_f1(gold, predicted)
 
@@ -215,18 +259,27 @@ def _open_scores(
         "items": len(open_items),
         "findings_precision": round(precision, 4),
         "findings_recall": round(recall, 4),
-        "findings_f1": {
-            "value": round(f1, 4),
-            "ci95": bootstrap_interval(per_item, micro, seed=seed),
-        },
-        "token_f1": _with_ci(
+        "findings_f1": {**bca_metric(per_item, micro, seed), "value": round(f1, 4)},
+        "token_f1": bca_metric(
             [x[3] for x in per_item], lambda xs: sum(xs) / len(xs) if xs else 0.0, seed
         ),
     }
 
 
-def _with_ci(values: list, metric: Callable[[list], float], seed: int) -> dict[str, Any]:
-    return {
-        "value": round(metric(values), 4),
-        "ci95": bootstrap_interval(values, metric, seed=seed),
-    }
+def accuracy_metric(correct: Sequence[bool]) -> dict[str, Any]:
+    """Accuracy with its 95 % Wilson interval (``None`` for no items)."""
+    interval = proportion_interval(sum(correct), len(correct))
+    return {"value": round(accuracy(correct), 4), **_interval(interval, "wilson")}
+
+
+def bca_metric(values: Sequence, metric: Callable[[list], float], seed: int) -> dict[str, Any]:
+    """``metric(values)`` with its 95 % BCa bootstrap interval over the values (items)."""
+    items = list(values)
+    interval = bca_interval(len(items), lambda ix: metric([items[i] for i in ix]), seed=seed)
+    return {"value": round(metric(items), 4), **_interval(interval, "bca")}
+
+
+def _interval(interval: tuple[float, float] | None, method: str) -> dict[str, Any]:
+    if interval is None:
+        return {"ci95": None, "ci_method": method, "ci_note": NO_INTERVAL}
+    return {"ci95": [round(interval[0], 4), round(interval[1], 4)], "ci_method": method}

@@ -51,13 +51,6 @@ def lmms_eval_rows(
     """
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        letters = [] if record.answer_type == "open_text" else _letters(record.answer)
-        if record.answer_type == "open_text":
-            answer_text = (
-                record.answer if isinstance(record.answer, str) else " ".join(record.answer)
-            )
-        else:
-            answer_text = "; ".join(record.options[letter] for letter in letters)
         rows[record.split].append(
             {
                 "id": record.id,
@@ -67,17 +60,13 @@ def lmms_eval_rows(
                 "subtask": record.subtask,
                 "question": record.question,
                 "options": json.dumps(record.options, ensure_ascii=False),
-                "answer": letters,
-                "answer_text": answer_text,
+                "answer": list(record.answer),
+                "answer_text": record.answer_text,
                 "answer_type": record.answer_type,
                 "images": [{"bytes": image_bytes(path), "path": path} for path in record.images],
             }
         )
     return dict(sorted(rows.items()))
-
-
-def _letters(answer: list[str] | str) -> list[str]:
-    return sorted([answer] if isinstance(answer, str) else answer)
 
 
 def task_yaml(split: str, data_file: str) -> str:

@@ -86,11 +86,10 @@ def _row(index: int, record: ExportRecord, image_bytes: Callable[[str], bytes]) 
         "split": record.split,
     }
     if record.answer_type == "open_text":
-        row["answer"] = record.answer if isinstance(record.answer, str) else " ".join(record.answer)
+        row["answer"] = record.answer_text
         return row
     row.update(record.options)
-    letters = [record.answer] if isinstance(record.answer, str) else record.answer
-    row["answer"] = "".join(sorted(letters))
+    row["answer"] = "".join(sorted(record.answer))
     if record.answer_type == "multiple_choice":
         row["hint"] = MULTIPLE_HINT
     return row

@@ -1,4 +1,4 @@
-"""Answer balance: the majority cap, and the chi-square test of letter positions.
+"""Answer balance: the majority cap, and the chi-square test of letter positions (scipy's).
 
 The cap keeps a model that always gives a subtask's most frequent answer
 from scoring high: when one answer has more than ``cap`` of a subtask's
@@ -11,9 +11,12 @@ few others across the line.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+
+# The letter-position test is scipy's chi-square (through the statistics module),
+# named here because the generate stage is where positions are balanced.
+from qaforge.libs.stats import chi_square_uniform_p as chi_square_uniform_p
 
 
 def majority_limit(counts: Sequence[int], cap: float) -> int | None:
@@ -75,61 +78,3 @@ def capped_item_ids(entries: Iterable[tuple[str, str, str]], *, cap: float, seed
                 ranked = sorted(ids, key=lambda item_id: cap_rank(item_id, seed))
                 capped.update(ranked[limit:])
     return capped
-
-
-def chi_square_uniform_p(counts: Sequence[int]) -> float:
-    """p-value of Pearson's chi-square test that ``counts`` come from a uniform distribution.
-
-    Args:
-        counts: Observations per category (at least two categories).
-
-    Returns:
-        The probability, under uniformity, of a statistic at least this large.
-    """
-    categories = len(counts)
-    total = sum(counts)
-    if categories < 2 or total == 0:
-        return 1.0
-    expected = total / categories
-    statistic = sum((count - expected) ** 2 / expected for count in counts)
-    return regularized_upper_gamma((categories - 1) / 2, statistic / 2)
-
-
-def regularized_upper_gamma(a: float, x: float) -> float:
-    """Q(a, x) = Γ(a, x) / Γ(a): the chi-square survival function is Q(k/2, x/2).
-
-    A power series below ``x < a + 1`` and a Lentz continued fraction above,
-    both accurate to about 1e-12 for the small ``a`` used here.
-    """
-    if x <= 0:
-        return 1.0
-    log_prefactor = a * math.log(x) - x - math.lgamma(a)
-    if x < a + 1:
-        term = 1.0 / a
-        total = term
-        denominator = a
-        for _ in range(1000):
-            denominator += 1
-            term *= x / denominator
-            total += term
-            if abs(term) < abs(total) * 1e-15:
-                break
-        return max(0.0, 1.0 - total * math.exp(log_prefactor))
-    tiny = 1e-300
-    b = x + 1 - a
-    c = 1 / tiny
-    d = 1 / b
-    fraction = d
-    for step in range(1, 1000):
-        an = -step * (step - a)
-        b += 2
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1 / d
-        delta = d * c
-        fraction *= delta
-        if abs(delta - 1) < 1e-15:
-            break
-    return min(1.0, math.exp(log_prefactor) * fraction)

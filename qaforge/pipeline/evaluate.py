@@ -29,10 +29,17 @@ from pydantic import BaseModel, Field
 from qaforge.domain.export import ExportRecord
 from qaforge.errors import QaforgeError
 from qaforge.evaluate.baseline import majority_answers
-from qaforge.evaluate.benchmark import read_benchmark, read_predictions
+from qaforge.evaluate.benchmark import (
+    PredictionFile,
+    read_benchmark,
+    read_predictions,
+    select_split,
+)
+from qaforge.evaluate.compare import compare_scores
 from qaforge.evaluate.prompts import PROMPTS, PromptName, chat_messages
-from qaforge.evaluate.report import write_report
+from qaforge.evaluate.report import format_metric, write_report
 from qaforge.evaluate.scoring import score
+from qaforge.evaluate.tables import comparison_table, write_table
 from qaforge.extract.llm.client import LLMCaller
 from qaforge.extract.rules.extractor import RuleExtractor
 from qaforge.settings import LLMSettings
@@ -41,7 +48,9 @@ __all__ = [
     "PROMPTS",
     "EvaluationSummary",
     "RunSummary",
+    "compare_predictions",
     "evaluate_benchmark",
+    "format_metric",
     "item_messages",
     "majority_baseline",
     "run_model",
@@ -55,13 +64,38 @@ class EvaluationSummary(BaseModel):
         report: Path of the Markdown report.
         result: Every metric (see :func:`~qaforge.evaluate.scoring.score`).
         refused_lines: ``"line N: why"`` for each prediction line refused.
-        unknown_ids: Prediction lines whose id is not in the benchmark.
+        unknown_ids: Prediction lines whose id is not in the split scored.
+        unknown_examples: The first few of those ids.
     """
 
     report: str
     result: dict[str, Any]
     refused_lines: list[str]
     unknown_ids: int
+    unknown_examples: list[str] = Field(default_factory=list)
+
+
+def _split_predictions(
+    benchmark: Path, predictions: Path, split: str
+) -> tuple[list[ExportRecord], PredictionFile]:
+    """The records of ``split`` and the predictions for them.
+
+    Raises:
+        InputFileError: E801 for the benchmark, E802 if the predictions
+            cannot be read, E804 when no prediction names an item of the split.
+    """
+    records = select_split(read_benchmark(benchmark), split, folder=benchmark)
+    read = read_predictions(predictions, {record.id for record in records})
+    if not read.outputs:
+        raise QaforgeError.of(
+            "E804",
+            path=predictions,
+            split=split,
+            items=len(records),
+            unknown=read.unknown_ids,
+            examples=", ".join(read.unknown_examples) or "none",
+        )
+    return records, read
 
 
 def evaluate_benchmark(
@@ -69,16 +103,19 @@ def evaluate_benchmark(
     predictions: Path,
     outdir: Path | None = None,
     *,
+    split: str = "test",
     seed: int = 0,
     title: str | None = None,
 ) -> EvaluationSummary:
-    """Score predictions against an export folder and write the report.
+    """Score predictions against one split of an export folder and write the report.
 
     Args:
         benchmark: An export folder.
         predictions: JSONL of ``{"id", "output"}`` per item.
         outdir: Where the report goes (never inside the export folder); by
             default :func:`default_evaluation_dir`.
+        split: The split scored (``all`` for every split); predictions for
+            other items are counted as unknown ids.
         seed: Bootstrap seed.
         title: The report's title (default: the predictions file's name).
 
@@ -86,17 +123,27 @@ def evaluate_benchmark(
         The report's path, the metrics and the prediction lines refused.
 
     Raises:
-        InputFileError: E801 if the benchmark has no records or a bad line,
-            E802 if the predictions cannot be read.
+        InputFileError: E801 if the benchmark (or the split) has no records or
+            a bad line, E802 if the predictions cannot be read, E804 if no
+            prediction matches an item of the split.
         ConfigError: E809 if ``outdir`` is inside the export folder.
     """
     target = evaluation_dir(benchmark, predictions, outdir)
-    records = read_benchmark(benchmark)
-    read = read_predictions(predictions, {record.id for record in records})
+    records, read = _split_predictions(benchmark, predictions, split)
     result = score(records, read.outputs, rule_findings(), seed=seed)
+    result["summary"].update(
+        split=split,
+        unknown_ids=read.unknown_ids,
+        unknown_examples=read.unknown_examples,
+        refused_lines=len(read.refused),
+    )
     report = write_report(result, target, title=title or predictions.name)
     return EvaluationSummary(
-        report=str(report), result=result, refused_lines=read.refused, unknown_ids=read.unknown_ids
+        report=str(report),
+        result=result,
+        refused_lines=read.refused,
+        unknown_ids=read.unknown_ids,
+        unknown_examples=read.unknown_examples,
     )
 
 
@@ -136,22 +183,69 @@ def evaluation_dir(benchmark: Path, predictions: Path, outdir: Path | None) -> P
     return outdir
 
 
-def majority_baseline(benchmark: Path, output: Path, *, train_split: str = "train") -> int:
+def compare_predictions(
+    benchmark: Path,
+    first: Path,
+    second: Path,
+    *,
+    split: str = "test",
+    seed: int = 0,
+    table: Path | None = None,
+) -> dict[str, Any]:
+    """Compare two models' predictions on the same items (see :func:`~qaforge.evaluate.compare.compare_scores`).
+
+    Items that only one file answers count as wrong for the other, as in
+    :func:`evaluate_benchmark`.
+
+    Args:
+        benchmark: An export folder.
+        first: The first model's predictions.
+        second: The second model's predictions.
+        split: The split compared (``all`` for every split).
+        seed: Seed of the permutation tests.
+        table: If given, the accuracy rows are written as ``table.csv`` (and
+            ``.parquet``).
+
+    Returns:
+        The comparison, with ``split`` added.
+
+    Raises:
+        InputFileError: as :func:`evaluate_benchmark`, for either file.
+    """
+    records, read_first = _split_predictions(benchmark, first, split)
+    _, read_second = _split_predictions(benchmark, second, split)
+    result = compare_scores(records, read_first.outputs, read_second.outputs, seed=seed)
+    result["split"] = split
+    if table is not None:
+        table.parent.mkdir(parents=True, exist_ok=True)
+        write_table(comparison_table(result), table)
+    return result
+
+
+def majority_baseline(
+    benchmark: Path, output: Path, *, split: str = "test", train_split: str = "train"
+) -> int:
     """Write the majority-answer baseline's predictions (see :func:`~qaforge.evaluate.baseline.majority_answers`).
 
     Args:
         benchmark: An export folder.
         output: The predictions JSONL to write.
-        train_split: The split whose answers are counted.
+        split: The split answered (``all`` for every split).
+        train_split: The split whose answers are counted (always from all records).
 
     Returns:
-        The lines written (one per item).
+        The lines written (one per item of ``split``).
+
+    Raises:
+        InputFileError: E801 for the benchmark.
     """
     records = read_benchmark(benchmark)
+    wanted = {record.id for record in select_split(records, split, folder=benchmark)}
     answers = majority_answers(records, train_split=train_split)
     lines = [
         json.dumps({"id": record.id, "output": answer}, ensure_ascii=False)
         for record, answer in zip(records, answers, strict=True)
+        if record.id in wanted
     ]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -182,9 +276,10 @@ def run_model(
     settings: LLMSettings,
     *,
     prompt: PromptName = "plain",
+    split: str = "test",
     progress=None,
 ) -> RunSummary:
-    """Ask a multimodal model every item; write ``{"id", "output"}`` lines (failures as empty output).
+    """Ask a multimodal model every item of a split; write ``{"id", "output"}`` lines (failures as empty output).
 
     Answers are cached in ``<output>.cache.jsonl`` by model, prompt, item id
     and image hashes, so a re-run asks only for what is missing or failed.
@@ -194,12 +289,16 @@ def run_model(
         output: The predictions JSONL to write.
         settings: The endpoint, model, limits and retries.
         prompt: The system prompt, a key of :data:`~qaforge.evaluate.prompts.PROMPTS`.
+        split: The split asked about (``all`` for every split).
         progress: Reports progress per item, if given.
 
     Returns:
         Counts of the items answered, from the cache and failed.
+
+    Raises:
+        InputFileError: E801 for the benchmark.
     """
-    records = read_benchmark(benchmark)
+    records = select_split(read_benchmark(benchmark), split, folder=benchmark)
     cache_path = output.with_name(output.name + ".cache.jsonl")
     cache = _read_cache(cache_path)
     keys = {r.id: _run_key(settings, prompt, r) for r in records}

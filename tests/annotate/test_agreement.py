@@ -16,6 +16,7 @@ from qaforge.annotate.agreement import (
     cohen_kappa,
     disagreements,
     fleiss_kappa,
+    krippendorff_alpha,
     percent_agreement,
 )
 
@@ -199,18 +200,36 @@ def test_fleiss_kappa_with_equal_raters_is_the_classic_formula(table, labels):
     assert fleiss_kappa(expand(table, labels)) == pytest.approx(classic_fleiss(table))
 
 
-def test_fleiss_kappa_varying_raters_per_item():
-    items = [
-        ["a", "a"],  # P = 2*1 / (2*1) = 1
-        ["a", "a", "b"],  # P = 2*1 / (3*2) = 1/3
-        ["a", "b", "b", "b"],  # P = 3*2 / (4*3) = 1/2
-        ["b"],  # one rating: left out, also from p_j
-        [],
-    ]
-    # P_bar = (1 + 1/3 + 1/2) / 3 = 11/18
-    # used ratings: a = 2 + 2 + 1 = 5, b = 0 + 1 + 3 = 4 (of 9) -> Pe = (25 + 16) / 81 = 41/81
-    # kappa = (11/18 - 41/81) / (40/81) = (17/162) * (81/40) = 17/80
-    assert fleiss_kappa(items) == pytest.approx(17 / 80)
+VARYING_RATERS = [
+    ["a", "a"],
+    ["a", "a", "b"],
+    ["a", "b", "b", "b"],
+    ["b"],  # one rating: not pairable, left out
+    [],
+]
+
+
+def test_fleiss_kappa_is_undefined_when_the_number_of_raters_varies():
+    # statsmodels' Fleiss' kappa assumes one number of raters per item.
+    assert fleiss_kappa(VARYING_RATERS) is None
+
+
+def test_krippendorff_alpha_varying_raters_per_item():
+    # Coincidences (each ordered pair of ratings within an item, weighted 1 / (m - 1)):
+    #   [a a]: o_aa += 2;  [a a b]: o_aa += 1, o_ab += 1, o_ba += 1;
+    #   [a b b b]: o_ab += 1, o_ba += 1, o_bb += 2
+    # n_a = 5, n_b = 4, n = 9; disagreeing coincidences o_ab + o_ba = 4
+    # alpha = 1 - (n - 1) * 4 / (2 * n_a * n_b) = 1 - 8 * 4 / 40 = 1/5
+    assert krippendorff_alpha(VARYING_RATERS) == pytest.approx(1 / 5, abs=1e-12)
+
+
+def test_krippendorff_alpha_with_two_raters_and_no_missing_is_scotts_pi_corrected():
+    # Two raters, n items: alpha = 1 - (2n - 1) * D / sum_{c != k} n_c n_k with D the
+    # disagreeing coincidences; on TEXTBOOK_PAIRS: n = 50, 15 disagreeing items -> 30
+    # coincidences; yes = 55, no = 45 ratings -> 2 * 55 * 45 = 4950
+    # alpha = 1 - 99 * 30 / 4950 = 1 - 0.6 = 0.4
+    items = [[a, b] for a, b in TEXTBOOK_PAIRS]
+    assert krippendorff_alpha(items) == pytest.approx(0.4, abs=1e-12)
 
 
 def test_fleiss_kappa_with_two_raters_is_scotts_pi():
@@ -313,10 +332,11 @@ def test_agreement_report_subtask_s1():
     assert (s1.n_items, s1.n_multi) == (4, 3)  # i4 counts as an item, not as rated twice
     # i1 and i3 agree, i2 does not
     assert s1.percent_agreement == pytest.approx(2 / 3)
-    # Fleiss over i1, i2, i3 (i4 left out): P_i = 1, 0, 1 -> P_bar = 2/3
-    # accept 3, reject 4 of 7 -> Pe = (9 + 16) / 49 = 25/49
-    # kappa = (2/3 - 25/49) / (24/49) = (23/147) * (49/24) = 23/72
-    assert s1.fleiss == pytest.approx(23 / 72)
+    # i3 has three raters, i1 and i2 two: Fleiss' kappa is undefined.
+    assert s1.fleiss is None
+    # Krippendorff over i1, i2, i3 (i4 left out): o_aa = 2, o_ar = o_ra = 1, o_rr = 3;
+    # n_accept = 3, n_reject = 4, n = 7 -> alpha = 1 - 6 * 2 / (2 * 3 * 4) = 1/2
+    assert s1.krippendorff_alpha == pytest.approx(0.5, abs=1e-12)
     assert_pairs(
         s1.pairs,
         [
@@ -337,7 +357,9 @@ def test_agreement_report_subtask_s2():
     assert s2.percent_agreement == pytest.approx(1 / 2)  # j1 agrees, j2 does not
     # Fleiss over j1, j2: P_bar = (1 + 0) / 2 = 1/2; B 3, C 1 of 4 -> Pe = (9 + 1) / 16 = 5/8
     # kappa = (1/2 - 5/8) / (3/8) = -1/3
-    assert s2.fleiss == pytest.approx(-1 / 3)
+    assert s2.fleiss == pytest.approx(-1 / 3, abs=1e-12)
+    # o_BB = 2, o_BC = o_CB = 1; n_B = 3, n_C = 1, n = 4 -> alpha = 1 - 3 * 2 / (2 * 3) = 0
+    assert s2.krippendorff_alpha == pytest.approx(0.0, abs=1e-12)
     # bob shares no item with anyone in s2, so alice / carol is the only pair:
     # (B, B), (B, C): po = 1/2; alice B 2, carol B 1 C 1 -> pe = 2*1 / 4 = 1/2 -> kappa 0
     assert_pairs(s2.pairs, [pair("alice", "carol", 2, 0.0, 0.5)])
@@ -347,10 +369,11 @@ def test_agreement_report_overall_combines_subtasks():
     overall = agreement_report(RATINGS).overall
     assert (overall.subtask_id, overall.n_items, overall.n_multi) == ("all", 7, 5)
     assert overall.percent_agreement == pytest.approx(3 / 5)  # i1, i3, j1 of i1-i3, j1, j2
-    # P_i = 1, 0, 1, 1, 0 -> P_bar = 3/5
-    # accept 3, reject 4, correct:B 3, correct:C 1 of 11 -> Pe = (9 + 16 + 9 + 1) / 121 = 35/121
-    # kappa = (3/5 - 35/121) / (86/121) = (188/605) * (121/86) = 94/215
-    assert overall.fleiss == pytest.approx(94 / 215)
+    assert overall.fleiss is None  # i3 has three raters, the others two
+    # disagreeing coincidences: 2 (i2) + 2 (j2) = 4; n = 11 ratings:
+    # accept 3, reject 4, correct:B 3, correct:C 1 -> sum_{c != k} n_c n_k = 121 - 35 = 86
+    # alpha = 1 - 10 * 4 / 86 = 23/43
+    assert overall.krippendorff_alpha == pytest.approx(23 / 43, abs=1e-12)
     assert_pairs(
         overall.pairs,
         [
@@ -386,7 +409,7 @@ def test_agreement_report_single_ratings_count_as_items_only():
     without = agreement_report(r for r in RATINGS if r.item_id != "i4").subtasks[0]
     assert (with_singles.n_items, without.n_items) == (4, 3)
     assert with_singles.n_multi == without.n_multi == 3
-    assert with_singles.fleiss == pytest.approx(without.fleiss)
+    assert with_singles.krippendorff_alpha == pytest.approx(without.krippendorff_alpha)
     assert with_singles.percent_agreement == pytest.approx(without.percent_agreement)
 
 
@@ -396,6 +419,7 @@ def test_agreement_report_without_ratings():
     overall = report.overall
     assert (overall.subtask_id, overall.n_items, overall.n_multi) == ("all", 0, 0)
     assert overall.percent_agreement is None and overall.fleiss is None
+    assert overall.krippendorff_alpha is None
     assert overall.pairs == ()
 
 

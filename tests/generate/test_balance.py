@@ -13,21 +13,18 @@ from qaforge.generate.balance import (
     capped_item_ids,
     chi_square_uniform_p,
     majority_limit,
-    regularized_upper_gamma,
 )
 
 
-@pytest.mark.parametrize(
-    ("degrees", "critical"),
-    [(1, 6.6349), (2, 9.2103), (4, 13.2767), (10, 23.2093), (25, 44.3141)],
-)
-def test_chi_square_tail_matches_published_one_percent_critical_values(degrees, critical):
-    assert regularized_upper_gamma(degrees / 2, critical / 2) == pytest.approx(0.01, abs=2e-5)
+def test_chi_square_p_with_one_degree_of_freedom_is_the_normal_tail():
+    # [30, 10]: expected 20 each, statistic = 2 * 10^2 / 20 = 10; with one degree of
+    # freedom the chi-square tail is P(|Z| > sqrt(10)) = erfc(sqrt(10 / 2)).
+    assert chi_square_uniform_p([30, 10]) == pytest.approx(math.erfc(math.sqrt(5)), rel=1e-12)
 
 
-def test_chi_square_tail_has_closed_form_for_two_degrees_of_freedom():
-    for x in (0.1, 1.0, 3.0, 12.0):
-        assert regularized_upper_gamma(1.0, x / 2) == pytest.approx(math.exp(-x / 2), rel=1e-10)
+def test_chi_square_p_with_two_degrees_of_freedom_has_a_closed_form():
+    # [10, 20, 30]: expected 20, statistic = (100 + 0 + 100) / 20 = 10; Q(1, x/2) = exp(-x/2).
+    assert chi_square_uniform_p([10, 20, 30]) == pytest.approx(math.exp(-5), rel=1e-12)
 
 
 def test_uniform_counts_are_not_rejected_and_lopsided_counts_are():

@@ -23,6 +23,7 @@ from PIL import Image
 from qaforge.domain.export import ExportRecord, ImageProvenance
 from qaforge.evaluate.metrics import token_f1
 from qaforge.evaluate.scoring import score
+from qaforge.export.records import answer_fields
 from qaforge.libs.pictures import encode_png
 from qaforge.pipeline.export_formats import write_lmms_eval, write_vlmevalkit
 
@@ -42,6 +43,7 @@ IMAGES = {name: png(size) for name, size in SIZES.items()}
 
 
 def record(item_id: str, split: str, answer_type: str, options, answer, images) -> ExportRecord:
+    letters, answer_text = answer_fields(answer_type, options or {}, answer)
     return ExportRecord(
         id=item_id,
         split=split,
@@ -50,7 +52,8 @@ def record(item_id: str, split: str, answer_type: str, options, answer, images) 
         subtask=f"subtask_{answer_type}",
         question=f"Question of {item_id}?",
         options=options,
-        answer=answer,
+        answer=letters,
+        answer_text=answer_text,
         answer_type=answer_type,
         images=images,
         image_provenance=[
