@@ -47,9 +47,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("finding_reviews", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_finding_reviews_run_id"), ["run_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_finding_reviews_study_id"), ["study_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_finding_reviews_study_id"), ["study_id"], unique=False)
 
 
 def downgrade() -> None:
