@@ -11,6 +11,7 @@ text (PHI) or secrets. This module and :mod:`qaforge.errors` are the bottom
 layer: they import nothing else from qaforge.
 """
 
+# Long: one table of every error code, read by docs and tests as a whole; split, codes would be looked for in several files.
 from __future__ import annotations
 
 import string
