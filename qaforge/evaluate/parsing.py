@@ -66,10 +66,18 @@ def _letters(text: str, options: dict[str, str]) -> list[str]:
     return found
 
 
+_LIST_WORDS = frozenset({"and", "or", "nor", "plus", "together", "as", "but"})
+"""Words after a capital 'A' that make it a letter in a list ("A and C"), not the article."""
+
+
 def _is_article(text: str, position: int) -> bool:
-    """Whether a capital 'A' starts a sentence as the article ("A dilated ventricle")."""
-    after = text[position + 1 : position + 3]
-    return len(after) == 2 and after[0] == " " and after[1].islower()
+    """Whether a capital 'A' is the article ("A dilated ventricle"), not an option in a list.
+
+    The article is followed by a lower-case word; an option letter may be too,
+    but then the word joins letters ("A and C", "A or B").
+    """
+    following = re.match(r" ([a-z]+)", text[position + 1 :])
+    return following is not None and following.group(1) not in _LIST_WORDS
 
 
 def _option_texts(text: str, options: dict[str, str]) -> list[str]:
