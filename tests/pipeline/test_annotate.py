@@ -287,7 +287,7 @@ def test_push_pull_agreement_adjudication_retire_and_export(
         for path in (workspace / "export" / "data").glob("*.jsonl")
         for r in map(json.loads, path.read_text().splitlines())
     }
-    assert d in records and records[d]["answer"] == other_option(d)
+    assert d in records and records[d]["answer"] == [other_option(d)]
     assert records[d]["verification"] == "corrected"
     assert records[e]["verification"] == "verified"
     assert not {a, b, c, f, g} & set(records)
