@@ -190,6 +190,8 @@ def _describe_validation_error(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in error["loc"]) or "row"
         if error["type"] == "missing":
             parts.append(f"missing {field}")
+        elif error["type"] in ("string_too_short", "too_short"):
+            parts.append(f"{field} is blank")
         else:
             message = error["msg"].removeprefix("Value error, ")
             parts.append(f"{field}: {message}")

@@ -150,7 +150,7 @@ CASES = [
         ["R1", "R2", "R3"],
         ["unterminated quote from line 5", "has 1 fields"],
     ),
-    Case("whitespace-only id", ".jsonl", _whitespace_ids, ["R1"], ["report_id"]),
+    Case("whitespace-only id", ".jsonl", _whitespace_ids, ["R1"], ["report_id is blank"]),
     Case("NFC and NFD of one id", ".jsonl", _nfc_nfd_ids, ["R\u00e91"], ["duplicate report_id"]),
     Case(
         "corrupt Parquet row group",

@@ -29,6 +29,20 @@ FUZZ = settings(
 )
 
 
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """``qaforge`` run in an empty folder with a fresh SQLite store: ``cli("ingest", ...)``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, list(args))
+
+    assert run("init").exit_code == 0
+    return run
+
+
 def read(path, **kwargs):
     rows = list(read_report_file(path, **kwargs))
     good = [r for r in rows if isinstance(r, LocatedReport)]
@@ -103,57 +117,56 @@ def test_unreadable_parquet_is_e105(content, tmp_path):
     assert error.value.code == "E105"
 
 
-def test_truncated_parquet_is_e105_and_exit_2(tmp_path, monkeypatch):
+def test_truncated_parquet_is_e105_and_exit_2(tmp_path, cli):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = tmp_path / "r.parquet"
     pq.write_table(pa.table({k: [v] for k, v in report(1).items()}), path)
     path.write_bytes(path.read_bytes()[:-20])
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
-    runner = CliRunner()
-    assert runner.invoke(app, ["init"]).exit_code == 0
-    result = runner.invoke(app, ["ingest", "reports", str(path)])
+    result = cli("ingest", "reports", str(path))
     assert result.exit_code == 2, result.output
     assert "E105" in result.output and "Traceback" not in result.output
 
 
-def test_duplicate_csv_column_is_a_file_error(tmp_path):
-    path = tmp_path / "r.csv"
-    header = "report_id,patient_id,study_id,text,text\n"
-    path.write_text(header + f"R1,P1,S1,{PLANTED} first,second\n", encoding="utf-8")
+DUPLICATE_HEADER = ["report_id", "patient_id", "study_id", "text", "text"]
+DUPLICATE_ROW = ["R1", "P1", "S1", f"{PLANTED} first", "second"]
+
+
+def _csv_with_duplicate_column(path):
+    path.write_text(",".join(DUPLICATE_HEADER) + "\n" + ",".join(DUPLICATE_ROW) + "\n")
+
+
+def _excel_with_duplicate_column(path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(DUPLICATE_HEADER)
+    book.active.append(DUPLICATE_ROW)
+    book.save(path)
+
+
+@pytest.mark.parametrize(
+    "name, write",
+    [("r.csv", _csv_with_duplicate_column), ("r.xlsx", _excel_with_duplicate_column)],
+)
+def test_a_column_named_twice_is_a_file_error(name, write, tmp_path):
+    path = tmp_path / name
+    write(path)
     with pytest.raises(InputFileError) as error:
         list(read_report_file(path))
     assert error.value.code == "E106" and "text" in str(error.value)
     assert PLANTED not in str(error.value)
 
 
-def test_duplicate_excel_column_is_a_file_error(tmp_path):
-    import openpyxl
-
-    path = tmp_path / "r.xlsx"
-    book = openpyxl.Workbook()
-    book.active.append(["report_id", "patient_id", "study_id", "text", "text"])
-    book.active.append(["R1", "P1", "S1", f"{PLANTED} first", "second"])
-    book.save(path)
-    with pytest.raises(InputFileError) as error:
-        list(read_report_file(path))
-    assert error.value.code == "E106"
-
-
-def test_unknown_fields_are_counted_and_named(tmp_path, monkeypatch):
+def test_unknown_fields_are_counted_and_named(tmp_path, cli):
     path = tmp_path / "r.csv"
     columns = ["report_id", "patient_id", "study_id", "text", "studydate"]
     path.write_text(csv_text([report(1), report(2)], columns), encoding="utf-8")
     seen: Counter[str] = Counter()
     read(path, unknown_fields=seen)
     assert seen == {"studydate": 2}
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
-    runner = CliRunner()
-    runner.invoke(app, ["init"])
-    result = runner.invoke(app, ["ingest", "reports", str(path)])
+    result = cli("ingest", "reports", str(path))
     assert result.exit_code == 0
     assert "ignored 1 unknown field(s): 'studydate' (2 rows)" in result.output
 
@@ -167,27 +180,19 @@ def test_unknown_fields_are_counted_and_named(tmp_path, monkeypatch):
         ("header.csv", b"report_id,patient_id,study_id,text\n"),
     ],
 )
-def test_empty_and_header_only_files_exit_1(name, content, tmp_path, monkeypatch):
+def test_empty_and_header_only_files_exit_1(name, content, tmp_path, cli):
     path = tmp_path / name
     path.write_bytes(content)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
-    runner = CliRunner()
-    runner.invoke(app, ["init"])
-    result = runner.invoke(app, ["ingest", "reports", str(path)])
+    result = cli("ingest", "reports", str(path))
     assert result.exit_code == 1
     assert "no report rows" in result.output
 
 
-def test_cli_output_never_holds_report_text(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
-    runner = CliRunner()
-    runner.invoke(app, ["init"])
+def test_cli_output_never_holds_report_text(tmp_path, cli):
     for case in CASES:
         path = tmp_path / f"{case.name.replace(' ', '_')}{case.suffix}"
         case.build(path)
-        result = runner.invoke(app, ["ingest", "reports", str(path)])
+        result = cli("ingest", "reports", str(path))
         assert result.exit_code == 0, (case.name, result.output)
         assert PLANTED not in result.output and "Traceback" not in result.output
 
