@@ -115,7 +115,8 @@ def header_columns(path: Path, header: list[str]) -> list[str]:
             columns=", ".join(columns),
             required=", ".join(REPORT_FIELDS[:4]),
         )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    # unnamed columns (a spreadsheet's stray cells) are unknown fields, not duplicates
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
         raise QaforgeError.of("E106", file=path.name, columns=", ".join(repeated))
     return columns

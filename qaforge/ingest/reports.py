@@ -149,11 +149,20 @@ def _limit_problem(fields: dict[str, object] | None, limits: ReportLimits) -> st
             "(QAFORGE_MAX_REPORT_CHARS)"
         )
     for name, value in fields.items():
-        for item in (name, value):
-            if isinstance(item, str) and SURROGATE.search(item) and not _undecodable_only(item):
-                return (
-                    f"field {str(name)[:60]!r} holds a lone surrogate (\\ud800-\\udfff), not text"
-                )
+        problem = _unstorable(name) or _unstorable(value)
+        if problem:
+            return f"field {str(name)[:60]!r} holds {problem}, not text"
+    return None
+
+
+def _unstorable(item: object) -> str | None:
+    """What in a string no database can store as text, or None."""
+    if not isinstance(item, str):
+        return None
+    if SURROGATE.search(item) and not _undecodable_only(item):
+        return r"a lone surrogate (\ud800-\udfff)"
+    if "\x00" in item:
+        return r"a NUL character (\x00)"  # PostgreSQL refuses it; refused on every backend alike
     return None
 
 
@@ -178,9 +187,11 @@ def _claimed_id(fields: dict[str, object] | None) -> str | None:
     if not fields:
         return None
     value = fields.get("report_id")
-    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-        return str(value).strip()[:200]
-    return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    claimed = str(value).strip()[:200]
+    # an id no database can store as text would fail the quarantine row itself
+    return claimed if claimed and _unstorable(claimed) is None else None
 
 
 def _describe_validation_error(exc: ValidationError) -> str:

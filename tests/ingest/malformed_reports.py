@@ -82,6 +82,16 @@ def _lone_surrogate(path: Path) -> None:
     path.write_bytes(jsonl_line(report(1)) + bad + jsonl_line(report(3)))
 
 
+def _surrogate_id(path: Path) -> None:
+    bad = jsonl_line(report(2)).replace(b'"R2"', b'"R\\ud800"')
+    path.write_bytes(jsonl_line(report(1)) + bad + jsonl_line(report(3)))
+
+
+def _nul_character(path: Path) -> None:
+    bad = jsonl_line(report(2)).replace(b"seen;", b"seen \\u0000;")
+    path.write_bytes(jsonl_line(report(1)) + bad + jsonl_line(report(3)))
+
+
 def _over_char_limit(path: Path) -> None:
     long_text = PLANTED + " " + "a" * 1_000_000
     path.write_bytes(
@@ -132,6 +142,8 @@ CASES = [
     Case("deep JSON nesting", ".jsonl", _deep_json, ["R1", "R3"], ["nested deeper"]),
     Case("integer over 4300 digits", ".jsonl", _long_integer, ["R1", "R3"], ["digits"]),
     Case("lone surrogate escape", ".jsonl", _lone_surrogate, ["R1", "R3"], ["lone surrogate"]),
+    Case("lone surrogate in an id", ".jsonl", _surrogate_id, ["R1", "R3"], ["lone surrogate"]),
+    Case("NUL character", ".jsonl", _nul_character, ["R1", "R3"], ["NUL character"]),
     Case(
         "text over 1,000,000 chars", ".jsonl", _over_char_limit, ["R1", "R3"], ["MAX_REPORT_CHARS"]
     ),
