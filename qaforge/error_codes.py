@@ -142,7 +142,7 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "{file}: column(s) {columns} appear more than once in the header",
         "keep one column of each name: which one holds the data cannot be guessed",
-        "CSV or Excel header names a column twice",
+        "CSV, Excel or Parquet file names a column twice",
     ),
     "E107": ErrorCode(
         "InputFileError",

@@ -115,11 +115,16 @@ def header_columns(path: Path, header: list[str]) -> list[str]:
             columns=", ".join(columns),
             required=", ".join(REPORT_FIELDS[:4]),
         )
+    refuse_repeated_columns(path, columns)
+    return columns
+
+
+def refuse_repeated_columns(path: Path, columns: list[str]) -> None:
+    """Raise E106 if a column name appears twice: which one holds the data cannot be guessed."""
     # unnamed columns (a spreadsheet's stray cells) are unknown fields, not duplicates
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
         raise QaforgeError.of("E106", file=path.name, columns=", ".join(repeated))
-    return columns
 
 
 class _LineFeed:
@@ -235,6 +240,7 @@ def parquet_rows(path: Path, limits: ReportLimits) -> Iterator[RawRow]:
     import pyarrow as pa
 
     parquet = open_parquet(path)
+    refuse_repeated_columns(path, parquet.schema_arrow.names)
     first = 1
     for group in range(parquet.metadata.num_row_groups):
         size = parquet.metadata.row_group(group).num_rows

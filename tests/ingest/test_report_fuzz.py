@@ -146,9 +146,21 @@ def _excel_with_duplicate_column(path):
     book.save(path)
 
 
+def _parquet_with_duplicate_column(path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays([pa.array([v]) for v in DUPLICATE_ROW], names=DUPLICATE_HEADER)
+    pq.write_table(table, path)
+
+
 @pytest.mark.parametrize(
     "name, write",
-    [("r.csv", _csv_with_duplicate_column), ("r.xlsx", _excel_with_duplicate_column)],
+    [
+        ("r.csv", _csv_with_duplicate_column),
+        ("r.xlsx", _excel_with_duplicate_column),
+        ("r.parquet", _parquet_with_duplicate_column),
+    ],
 )
 def test_a_column_named_twice_is_a_file_error(name, write, tmp_path):
     path = tmp_path / name
