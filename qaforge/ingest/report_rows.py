@@ -188,7 +188,8 @@ def csv_rows(path: Path, limits: ReportLimits) -> Iterator[RawRow]:
                 return
             except csv.Error as exc:
                 start, first_line = feed.kept[0] if feed.kept else (feed.last, "")
-                yield RawRow(f"line {start}", None, _csv_problem(exc, start, feed.last), first_line)
+                problem = _csv_problem(exc, start, feed.last)
+                yield RawRow(f"line {start}", None, problem, _as_text(first_line))
                 feed.feed_again_after_first()
                 continue
             if any(v.strip() for v in values):
@@ -207,8 +208,13 @@ def _csv_problem(exc: csv.Error, start: int, end: int) -> str:
     return f"bad quoting in the record from line {start} to line {end} ({message}); read on from line {start + 1}"
 
 
+def _as_text(read: str) -> str:
+    """CSV text read with surrogateescape as storable text (undecodable bytes as U+FFFD)."""
+    return read.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _csv_row(location: str, columns: list[str], values: list[str]) -> RawRow:
-    raw = ",".join(values).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    raw = _as_text(",".join(values))
     fields = dict(zip(columns, values, strict=False))
     if len(values) != len(columns):
         return RawRow(location, fields, f"has {len(values)} fields, header has {len(columns)}", raw)

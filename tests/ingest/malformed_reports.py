@@ -117,6 +117,13 @@ def _csv_quote_to_eof(path: Path) -> None:
     path.write_text(text + f'R4,P4,S4,"{PLANTED} open to the end\nmore words\n', encoding="utf-8")
 
 
+def _csv_quote_and_bad_bytes(path: Path) -> None:
+    text = csv_text([report(1), report(2), report(3)]).encode()
+    lines = text.splitlines(keepends=True)
+    lines[2] = b'R2,P2,S2,"\xff\xfe never closed\n'
+    path.write_bytes(b"".join(lines))
+
+
 def _whitespace_ids(path: Path) -> None:
     path.write_bytes(jsonl_line(report(1)) + jsonl_line({**report(2), "report_id": "   "}))
 
@@ -161,6 +168,13 @@ CASES = [
         _csv_quote_to_eof,
         ["R1", "R2", "R3"],
         ["unterminated quote from line 5", "has 1 fields"],
+    ),
+    Case(
+        "unterminated CSV quote with bytes not UTF-8",
+        ".csv",
+        _csv_quote_and_bad_bytes,
+        ["R1", "R3"],
+        ["unterminated quote from line 3"],
     ),
     Case("whitespace-only id", ".jsonl", _whitespace_ids, ["R1"], ["report_id is blank"]),
     Case("NFC and NFD of one id", ".jsonl", _nfc_nfd_ids, ["R\u00e91"], ["duplicate report_id"]),
