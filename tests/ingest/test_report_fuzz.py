@@ -284,3 +284,37 @@ def test_generated_csv_never_raises_and_keeps_rows_before_any_junk(rows, tmp_pat
         if row.record.report_id.startswith("R"):
             assert row.record.text == report(int(row.record.report_id[1:]))["text"]
     assert len(good) + len(bad) <= len("".join(parts).splitlines()) - 1  # at most one per line
+
+
+column_values = {
+    "text": st.text(max_size=20),
+    "int": st.integers(-(2**63), 2**63 - 1),
+    "float": st.floats(),
+    "none": st.none(),
+    "list": st.lists(st.text(max_size=3), max_size=2),
+}
+
+
+@st.composite
+def parquet_columns(draw):
+    rows = draw(st.integers(1, 6))
+    columns = {}
+    for name in ("report_id", "patient_id", "study_id", "text", "study_date", "extra"):
+        kind = draw(st.sampled_from([*column_values, "absent"]))
+        if kind != "absent":
+            columns[name] = draw(st.lists(column_values[kind], min_size=rows, max_size=rows))
+    return rows, columns
+
+
+@FUZZ
+@given(drawn=parquet_columns())
+def test_generated_parquet_every_row_comes_out_once(drawn, tmp_path_factory):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, columns = drawn
+    path = tmp_path_factory.mktemp("fuzz") / "r.parquet"
+    table = pa.table(columns) if columns else pa.table({"x": [None] * rows})
+    pq.write_table(table, path, row_group_size=2)
+    good, bad = read(path)
+    assert len(good) + len(bad) == rows
