@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from qaforge.domain.reports import REPORT_FIELDS, UNDECODABLE
 from qaforge.errors import QaforgeError
@@ -55,26 +56,41 @@ def json_depth(value: object) -> int:
 
 
 def jsonl_rows(path: Path, limits: ReportLimits) -> Iterator[RawRow]:
-    """Every non-blank line of a JSONL file as a row (blank lines separate nothing)."""
+    """Every non-blank line of a JSONL file as a row (blank lines separate nothing).
+
+    A line longer than ``max_line_bytes`` is refused without being held in memory
+    whole: only its first ``max_line_bytes`` bytes are read, the rest is skipped.
+    """
     with path.open("rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
+        for number, raw_line, size in _bounded_lines(handle, limits.max_line_bytes):
             if number == 1:
                 raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")
-            if not raw_line.strip():
-                continue
-            yield _jsonl_row(f"line {number}", raw_line, limits)
+            if size > limits.max_line_bytes:
+                problem = (
+                    f"line has {size} bytes, over the limit of {limits.max_line_bytes} "
+                    "(QAFORGE_MAX_LINE_BYTES)"
+                )
+                yield RawRow(f"line {number}", None, problem, raw_line.decode("utf-8", "replace"))
+            elif raw_line.strip():
+                yield _jsonl_row(f"line {number}", raw_line, limits)
+
+
+def _bounded_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, int]]:
+    """``(number, first bytes, size)`` of each line, reading at most ``limit + 1`` bytes of one."""
+    number = 0
+    while line := handle.readline(limit + 1):
+        number += 1
+        size = len(line)
+        if size > limit and not line.endswith(b"\n"):
+            while chunk := handle.readline(1 << 20):  # skip the rest of the long line
+                size += len(chunk)
+                if chunk.endswith(b"\n"):
+                    break
+        yield number, line, size
 
 
 def _jsonl_row(location: str, raw_line: bytes, limits: ReportLimits) -> RawRow:
     raw = raw_line.decode("utf-8", errors="replace")
-    if len(raw_line) > limits.max_line_bytes:
-        return RawRow(
-            location,
-            None,
-            f"line has {len(raw_line)} bytes, over the limit of {limits.max_line_bytes} "
-            "(QAFORGE_MAX_LINE_BYTES)",
-            raw,
-        )
     try:
         line = raw_line.decode("utf-8")
     except UnicodeDecodeError as exc:

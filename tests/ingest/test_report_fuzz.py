@@ -96,6 +96,17 @@ def test_limits_come_from_the_environment(monkeypatch):
     assert ReportLimits.model_fields["max_report_chars"].default == 1_000_000
 
 
+def test_a_line_over_the_byte_limit_is_quarantined_and_the_next_read(tmp_path):
+    path = tmp_path / "r.jsonl"
+    long_line = jsonl_line(report(1, PLANTED + " " + "d" * 5000))
+    path.write_bytes(long_line + jsonl_line(report(2)) + long_line.rstrip(b"\n"))
+    good, bad = read(path, limits=ReportLimits(max_line_bytes=1000))
+    assert [g.record.report_id for g in good] == ["R2"]
+    assert [b.location for b in bad] == ["line 1", "line 3"]
+    assert f"line has {len(long_line)} bytes, over the limit of 1000" in bad[0].reason
+    assert all(len(b.raw) < 1100 for b in bad)
+
+
 def test_json_deeper_than_the_setting_is_quarantined(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_bytes(jsonl_line(report(1, extra={"a": [[[1]]]})) + jsonl_line(report(2)))
