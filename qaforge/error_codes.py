@@ -136,7 +136,13 @@ ERRORS: dict[str, ErrorCode] = {
         "InputFileError",
         "cannot read {kind} file {file}: {problem}",
         "check the file",
-        "Parquet or Excel file cannot be read",
+        "Parquet, Excel or CSV file cannot be read (not a Parquet file, a broken header)",
+    ),
+    "E106": ErrorCode(
+        "InputFileError",
+        "{file}: column(s) {columns} appear more than once in the header",
+        "keep one column of each name: which one holds the data cannot be guessed",
+        "CSV, Excel or Parquet file names a column twice",
     ),
     "E107": ErrorCode(
         "InputFileError",

@@ -44,6 +44,28 @@ class Settings(BaseSettings):
         return value
 
 
+class ReportLimits(BaseSettings):
+    """Size limits of report input (environment ``QAFORGE_*``; docs/input-formats.md).
+
+    A record over a limit is quarantined with the limit's name, never truncated;
+    each is checked before the call it protects (JSON parsing, storage, spaCy).
+
+    Attributes:
+        max_report_chars: Longest report text in characters; spaCy refuses
+            texts over 1,000,000 characters by default (its E088), so does ingest.
+        max_json_depth: Deepest nesting of arrays and objects in one JSONL line
+            (a report record is flat: an object of scalars is depth 1).
+        max_line_bytes: Longest JSONL line or CSV field, in bytes or characters:
+            bounds what one record may hold in memory before any check.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
+
+    max_report_chars: int = Field(default=1_000_000, ge=1)
+    max_json_depth: int = Field(default=32, ge=1, le=10_000)
+    max_line_bytes: int = Field(default=16_000_000, ge=1)
+
+
 # llama.cpp serves one request per slot (one by default) and answers 500 to
 # json_schema; Ollama runs OLLAMA_NUM_PARALLEL requests (1 unless set) and
 # queues the rest, where they only wait toward our timeout

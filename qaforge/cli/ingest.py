@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qaforge.cli.console import progress_bar, user_errors
+from qaforge.cli.console import error_console, progress_bar, user_errors
 from qaforge.cli.context import app_state
 from qaforge.cli.render import print_report_summary, print_series_summary
 
@@ -26,8 +26,10 @@ def ingest_reports_command(
 
     Each record needs report_id, patient_id, study_id and text; study_date and
     accession are optional. Re-ingesting the same file adds nothing; a changed
-    text for a known report_id is stored as a new version. Exits 1 if the file
-    holds no valid row at all.
+    text for a known report_id is stored as a new version. Records over a size
+    limit (QAFORGE_MAX_REPORT_CHARS, QAFORGE_MAX_JSON_DEPTH, QAFORGE_MAX_LINE_BYTES)
+    are quarantined. Exits 1 if the file holds no valid row at all (an empty or
+    header-only file included), 2 if it cannot be read.
     """
     from qaforge.pipeline.ingest import ingest_reports
 
@@ -38,7 +40,10 @@ def ingest_reports_command(
             engine, file, batch_size=state.settings().batch_size, progress=progress
         )
     print_report_summary(summary)
-    if summary.rows and not summary.valid:
+    if not summary.rows:
+        error_console.print(f"error: {file.name} holds no report rows (empty or header only)")
+        raise typer.Exit(1)
+    if not summary.valid:
         raise typer.Exit(1)
 
 

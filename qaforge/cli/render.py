@@ -11,6 +11,7 @@ from qaforge.pipeline.ingest import ReportIngestSummary, SeriesIngestSummary
 from qaforge.pipeline.status import DatabaseStatus, SelectionCount
 
 EXAMPLES_SHOWN = 10
+UNKNOWN_SHOWN = 10
 
 
 def print_report_summary(summary: ReportIngestSummary) -> None:
@@ -20,6 +21,14 @@ def print_report_summary(summary: ReportIngestSummary) -> None:
         f"{summary.new_reports} new, {summary.new_versions} new versions, "
         f"{summary.unchanged} unchanged, {summary.quarantined} quarantined"
     )
+    if summary.unknown_fields:
+        named = sorted(summary.unknown_fields.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"{name!r} ({count} rows)" for name, count in named[:UNKNOWN_SHOWN])
+        more = f" and {len(named) - UNKNOWN_SHOWN} more" if len(named) > UNKNOWN_SHOWN else ""
+        console.print(
+            f"warning: ignored {len(named)} unknown field(s): {shown}{more}; "
+            "known fields are report_id, patient_id, study_id, text, study_date, accession"
+        )
     _print_examples(summary.examples, summary.quarantined)
 
 

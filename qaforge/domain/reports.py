@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from typing import Annotated
 
 from pydantic import (
@@ -23,20 +24,27 @@ REPORT_FIELDS = ("report_id", "patient_id", "study_id", "text", "study_date", "a
 
 
 def _identifier(value: object) -> object:
-    """Accept strings and whole numbers as identifiers; anything else stays wrong."""
+    """Accept strings and whole numbers as identifiers; anything else stays wrong.
+
+    Strings are stripped and NFC-normalised here, before the length check (a
+    blank id is then empty and refused), so the NFC and NFD spellings of one id
+    are one id.
+    """
     if isinstance(value, bool):
         return value  # rejected below: True is not an id
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # CSV/Parquet readers turn "1001" into 1001.0
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.strip())
     return value
 
 
 Identifier = Annotated[
     str,
     BeforeValidator(_identifier),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    StringConstraints(min_length=1, max_length=200),
 ]
 
 

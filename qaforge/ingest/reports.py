@@ -8,8 +8,8 @@ every input row comes out as exactly one of the two.
 
 from __future__ import annotations
 
-import csv
-import json
+import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +17,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from qaforge.domain.quarantine import QuarantineEntry, excerpt
-from qaforge.domain.reports import REPORT_FIELDS, UNDECODABLE, ReportRecord
+from qaforge.domain.reports import REPORT_FIELDS, ReportRecord
 from qaforge.errors import QaforgeError
+from qaforge.ingest.report_rows import (
+    RawRow,
+    csv_rows,
+    excel_rows,
+    jsonl_rows,
+    open_parquet,
+    parquet_rows,
+)
+from qaforge.settings import ReportLimits
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -38,12 +47,9 @@ class LocatedReport:
     location: str
 
 
-@dataclass(frozen=True)
-class _RawRow:
-    location: str
-    fields: dict[str, object] | None
-    problem: str | None
-    raw: str
+# Any surrogate code point: JSON's "\ud800" escapes decode to them, and no
+# database encoding can store one.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def report_file_format(path: Path) -> str:
@@ -68,9 +74,7 @@ def count_report_rows(path: Path) -> int:
     """Count the rows of a report file cheaply, for a progress bar (an estimate for CSV)."""
     fmt = report_file_format(path)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return open_parquet(path).metadata.num_rows
     if fmt == "excel":
         return 0  # unknown until read: the whole sheet is read at once anyway
     with path.open("rb") as handle:
@@ -78,37 +82,44 @@ def count_report_rows(path: Path) -> int:
     return lines if fmt == "jsonl" else max(lines - 1, 0)
 
 
-def read_report_file(path: Path) -> Iterator[LocatedReport | QuarantineEntry]:
-    """Read and validate every row of a report file.
+def read_report_file(
+    path: Path,
+    *,
+    limits: ReportLimits | None = None,
+    unknown_fields: Counter[str] | None = None,
+) -> Iterator[LocatedReport | QuarantineEntry]:
+    """Read and validate every row of a report file; no row stops the file.
 
-    Rows are checked against the report input contract (``ReportRecord``);
-    a ``report_id`` seen earlier in the same file is a duplicate and is refused
-    (the first one wins).
+    Rows are checked against the report input contract (``ReportRecord``) and
+    the size limits; a ``report_id`` seen earlier in the same file is a
+    duplicate and is refused (the first one wins).
 
     Args:
         path: A ``.jsonl``/``.ndjson``, ``.csv``, ``.parquet`` or ``.xlsx`` file
             (the first sheet, a header row naming the columns).
+        limits: Size limits (default: from the environment, ``QAFORGE_*``).
+        unknown_fields: If given, counts the rows holding each field that is not
+            part of the report contract (ignored, but worth a warning).
 
     Yields:
-        One ``LocatedReport`` or ``QuarantineEntry`` per input row, in file order.
+        One ``LocatedReport`` or ``QuarantineEntry`` per input row, in file order
+        (for Parquet, an unreadable row group is one entry naming its rows).
 
     Raises:
         InputFileError: If the file as a whole cannot be read.
     """
     fmt = report_file_format(path)
-    readers = {
-        "jsonl": _jsonl_rows,
-        "csv": _csv_rows,
-        "parquet": _parquet_rows,
-        "excel": _excel_rows,
-    }
-    rows = readers[fmt](path)
+    readers = {"jsonl": jsonl_rows, "csv": csv_rows, "parquet": parquet_rows, "excel": excel_rows}
+    limits = limits or ReportLimits()
     first_seen: dict[str, str] = {}
     source = str(path)
-    for row in rows:
+    for row in readers[fmt](path, limits):
         claimed_id = _claimed_id(row.fields)
-        if row.problem is not None:
-            yield _refuse(source, row, row.problem, claimed_id)
+        if unknown_fields is not None and row.fields:
+            unknown_fields.update(str(k)[:60] for k in row.fields if k not in REPORT_FIELDS)
+        problem = row.problem or _limit_problem(row.fields, limits)
+        if problem is not None:
+            yield _refuse(source, row, problem, claimed_id)
             continue
         assert row.fields is not None
         try:
@@ -127,7 +138,41 @@ def read_report_file(path: Path) -> Iterator[LocatedReport | QuarantineEntry]:
         yield LocatedReport(record=record, location=row.location)
 
 
-def _refuse(source: str, row: _RawRow, reason: str, claimed_id: str | None) -> QuarantineEntry:
+def _limit_problem(fields: dict[str, object] | None, limits: ReportLimits) -> str | None:
+    """Why a parsed row breaks a limit or holds unstorable text, or None; checked before validation."""
+    if not fields:
+        return None
+    text = fields.get("text")
+    if isinstance(text, str) and len(text) > limits.max_report_chars:
+        return (
+            f"text has {len(text)} characters, over the limit of {limits.max_report_chars} "
+            "(QAFORGE_MAX_REPORT_CHARS)"
+        )
+    for name, value in fields.items():
+        problem = _unstorable(name) or _unstorable(value)
+        if problem:
+            return f"field {str(name)[:60]!r} holds {problem}, not text"
+    return None
+
+
+def _unstorable(item: object) -> str | None:
+    """What in a string no database can store as text, or None."""
+    if not isinstance(item, str):
+        return None
+    if SURROGATE.search(item) and not _undecodable_only(item):
+        return r"a lone surrogate (\ud800-\udfff)"
+    if "\x00" in item:
+        return r"a NUL character (\x00)"  # PostgreSQL refuses it; refused on every backend alike
+    return None
+
+
+def _undecodable_only(value: str) -> bool:
+    # CSV bytes that are not UTF-8 arrive as U+DC80-U+DCFF (surrogateescape) and
+    # get their own reason from the CSV reader or the report contract.
+    return all("\udc80" <= c <= "\udcff" for c in SURROGATE.findall(value))
+
+
+def _refuse(source: str, row: RawRow, reason: str, claimed_id: str | None) -> QuarantineEntry:
     return QuarantineEntry(
         stage=STAGE,
         source=source,
@@ -142,9 +187,11 @@ def _claimed_id(fields: dict[str, object] | None) -> str | None:
     if not fields:
         return None
     value = fields.get("report_id")
-    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-        return str(value).strip()[:200]
-    return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    claimed = str(value).strip()[:200]
+    # an id no database can store as text would fail the quarantine row itself
+    return claimed if claimed and _unstorable(claimed) is None else None
 
 
 def _describe_validation_error(exc: ValidationError) -> str:
@@ -154,125 +201,9 @@ def _describe_validation_error(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in error["loc"]) or "row"
         if error["type"] == "missing":
             parts.append(f"missing {field}")
+        elif error["type"] in ("string_too_short", "too_short"):
+            parts.append(f"{field} is blank")
         else:
             message = error["msg"].removeprefix("Value error, ")
             parts.append(f"{field}: {message}")
     return "; ".join(parts)
-
-
-def _jsonl_rows(path: Path) -> Iterator[_RawRow]:
-    with path.open("rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
-            location = f"line {number}"
-            if number == 1:
-                raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")
-            try:
-                line = raw_line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raw = raw_line.decode("utf-8", errors="replace")
-                yield _RawRow(
-                    location,
-                    None,
-                    f"bytes are not valid UTF-8 (byte 0x{raw_line[exc.start]:02x} at offset {exc.start})",
-                    raw,
-                )
-                continue
-            if not line.strip():
-                continue  # blank lines separate nothing in JSONL; they are not rows
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield _RawRow(
-                    location, None, f"not valid JSON ({exc.msg} at column {exc.colno})", line
-                )
-                continue
-            if not isinstance(value, dict):
-                yield _RawRow(
-                    location, None, f"expected a JSON object, got {type(value).__name__}", line
-                )
-                continue
-            yield _RawRow(location, value, None, line)
-
-
-def _require_columns(path: Path, columns: list[str]) -> None:
-    """Refuse a header without the required report columns (E104)."""
-    missing = [name for name in REPORT_FIELDS[:4] if name not in columns]
-    if missing:
-        raise QaforgeError.of(
-            "E104",
-            file=path.name,
-            missing=", ".join(missing),
-            columns=", ".join(columns),
-            required=", ".join(REPORT_FIELDS[:4]),
-        )
-
-
-def _csv_rows(path: Path) -> Iterator[_RawRow]:
-    # surrogateescape keeps undecodable bytes as lone surrogates, so one bad row
-    # is refused on its own instead of failing the whole file.
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        columns = [name.strip() for name in header]
-        _require_columns(path, columns)
-        start_line = reader.line_num + 1
-        for values in reader:
-            location = f"line {start_line}"
-            start_line = reader.line_num + 1
-            raw = ",".join(values).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            if not any(v.strip() for v in values):
-                continue
-            fields = dict(zip(columns, values, strict=False))
-            if len(values) != len(columns):
-                problem = f"has {len(values)} fields, header has {len(columns)}"
-                yield _RawRow(location, fields, problem, raw)
-                continue
-            bad = [k for k, v in fields.items() if UNDECODABLE.search(v)]
-            if bad:
-                yield _RawRow(
-                    location, fields, f"bytes are not valid UTF-8 in {', '.join(bad)}", raw
-                )
-                continue
-            yield _RawRow(location, fields, None, raw)
-
-
-def _parquet_rows(path: Path) -> Iterator[_RawRow]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise QaforgeError.of("E105", kind="Parquet", file=path.name, problem=exc) from None
-    row_number = 0
-    for batch in parquet.iter_batches(batch_size=4096):
-        for fields in batch.to_pylist():
-            row_number += 1
-            raw = json.dumps(fields, default=str, ensure_ascii=False)
-            yield _RawRow(f"row {row_number}", fields, None, raw)
-
-
-def _excel_rows(path: Path) -> Iterator[_RawRow]:
-    """The first sheet's rows, every cell as text (a spreadsheet as a hospital exports it).
-
-    pandas reads the sheet (with openpyxl); cells stay text so ids such as
-    ``00123`` keep their zeros, and empty cells are empty strings, which the
-    report contract then refuses or accepts like a CSV's. Locations are
-    spreadsheet rows (the header is row 1).
-    """
-    from qaforge.libs.tables import read_excel_sheet
-
-    try:
-        header, rows = read_excel_sheet(path)
-    except ValueError as exc:
-        raise QaforgeError.of("E105", kind="Excel", file=path.name, problem=exc) from None
-    columns = [name.strip() for name in header]
-    _require_columns(path, columns)
-    for number, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        fields = dict(zip(columns, values, strict=True))
-        raw = json.dumps(fields, ensure_ascii=False)
-        yield _RawRow(f"row {number}", fields, None, raw)

@@ -23,13 +23,16 @@ def read_excel_sheet(path: Path) -> tuple[list[str], list[list[str]]]:
     import pandas as pd
 
     try:
+        # header=None: the header row is read as data, so a repeated column name
+        # stays repeated (pandas would rename it "text.1") and can be refused.
         frame = pd.read_excel(
-            path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl"
+            path, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
         )
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ValueError(f"{type(exc).__name__}: not a readable .xlsx workbook") from None
-    header = [str(name) for name in frame.columns]
-    rows = [
+    cells = [
         ["" if cell is None else str(cell) for cell in row] for row in frame.itertuples(index=False)
     ]
-    return header, rows
+    if not cells:
+        return [], []
+    return cells[0], cells[1:]

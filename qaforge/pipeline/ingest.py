@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from qaforge.ingest.series import (
 )
 from qaforge.ingest.series_mapping import load_series_mapping
 from qaforge.pipeline.run import Progress, batches, begin_stage, ingest_run, note_refusals
+from qaforge.settings import ReportLimits
 from qaforge.store.engine import Engine
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.reports import list_study_ids, store_report_batch
@@ -39,6 +41,8 @@ class ReportIngestSummary(BaseModel):
         unchanged: Known reports with the same text, nothing written.
         quarantined: Rows refused in this run (already-known refusals included).
         examples: The first refusals, for the summary.
+        unknown_fields: Rows holding each field outside the report contract
+            (ignored, named in the summary so a misspelt column is seen).
     """
 
     source: str
@@ -48,6 +52,7 @@ class ReportIngestSummary(BaseModel):
     unchanged: int = 0
     quarantined: int = 0
     examples: list[QuarantineEntry] = Field(default_factory=list)
+    unknown_fields: dict[str, int] = Field(default_factory=dict)
 
     @property
     def valid(self) -> int:
@@ -92,6 +97,7 @@ def ingest_reports(
     path: Path,
     *,
     batch_size: int = 2000,
+    limits: ReportLimits | None = None,
     progress: Progress | None = None,
 ) -> ReportIngestSummary:
     """Validate a report file and store it, quarantining bad rows.
@@ -100,10 +106,12 @@ def ingest_reports(
         engine: The store.
         path: A JSONL, CSV or Parquet file of report records.
         batch_size: Rows per transaction.
+        limits: Size limits of a record (default: from the environment).
         progress: Where to report progress.
 
     Returns:
-        Counts of what was stored, unchanged and quarantined.
+        Counts of what was stored, unchanged and quarantined, and the fields
+        that were ignored.
 
     Raises:
         InputFileError: If the file as a whole cannot be read.
@@ -113,9 +121,11 @@ def ingest_reports(
     progress = begin_stage(engine, progress)
     source = str(path)
     summary = ReportIngestSummary(source=source)
+    unknown: Counter[str] = Counter()
+    rows = read_report_file(path, limits=limits, unknown_fields=unknown)
     with ingest_run(engine, stage="ingest_reports", source=source, summary=summary):
         progress.start(f"ingest reports from {path.name}", total)
-        for batch in batches(read_report_file(path), batch_size):
+        for batch in batches(rows, batch_size):
             good = [(row.record, row.location) for row in batch if isinstance(row, LocatedReport)]
             refused = [row for row in batch if isinstance(row, QuarantineEntry)]
             with engine.begin() as connection:
@@ -127,6 +137,7 @@ def ingest_reports(
             summary.new_versions += outcome.new_versions
             summary.unchanged += outcome.unchanged
             note_refusals(summary, refused)
+            summary.unknown_fields = dict(unknown)
             progress.advance(len(batch))
     return summary
 
