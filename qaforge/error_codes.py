@@ -237,6 +237,12 @@ ERRORS: dict[str, ErrorCode] = {
         "a SQLite database file named by --db / QAFORGE_DATABASE_URL does not exist "
         "(only `init` and `demo` create one)",
     ),
+    "E307": ErrorCode(
+        "StoreError",
+        "the database refused a statement ({problem}); that batch was not stored",
+        "values are not shown (they may hold report text); re-run to resume",
+        "the database refused a statement; its values are never shown",
+    ),
     "E401": ErrorCode(
         "RulesError",
         "rule file {file} is invalid: {problem}",

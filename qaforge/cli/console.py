@@ -21,6 +21,7 @@ from rich.progress import (
 
 from qaforge.cli.context import with_db_option
 from qaforge.errors import QaforgeError
+from qaforge.store.engine import database_failure
 
 console = Console(highlight=False, soft_wrap=True)
 error_console = Console(stderr=True, highlight=False)
@@ -33,13 +34,19 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print a :class:`QaforgeError` as one line plus its hint and exit non-zero.
 
     No traceback: the user did nothing a traceback would help with, and a
-    traceback could carry report text.
+    traceback could carry report text. A statement the database refuses is
+    shown as E307 with the driver's first line only, never the values.
     """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except Exception as exc:
+                if (problem := database_failure(exc)) is None:
+                    raise
+                raise QaforgeError.of("E307", problem=problem) from None
         except QaforgeError as exc:
             error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
             if exc.hint:
