@@ -332,6 +332,18 @@ ERRORS: dict[str, ErrorCode] = {
         "`export`: a file about to be written holds a suspected identifier (the last guard "
         "after the per-item scans); nothing is written",
     ),
+    "E705": ErrorCode(
+        "QaforgeError",
+        "export refused: 0 records ({reasons}); {outdir} was left as it was",
+        "verify items first, or pass --include-unverified for a pilot",
+        "`export`: no item is exportable; an earlier export is never replaced by an empty one",
+    ),
+    "E706": ErrorCode(
+        "ConfigError",
+        "no image selection {protocol}/{budget} is stored (stored: {stored})",
+        "pass a stored --protocol/--budget, or run `qaforge select` with these",
+        "`export` / `check`: `--protocol`/`--budget` name no stored image selection",
+    ),
     "E801": ErrorCode(
         "InputFileError",
         "benchmark {folder}: {problem}",
