@@ -23,6 +23,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TypeVar
 
+from qaforge.libs.processes import process_running
+
 T = TypeVar("T")
 
 RENAME_EXCHANGE = 2
@@ -75,7 +77,7 @@ def recover(target: Path) -> None:
     for kind in ("old", "tmp"):
         for leftover in target.parent.glob(f".{target.name}.{kind}-*"):
             pid = leftover.name.rpartition("-")[2]
-            if pid.isdigit() and _running(int(pid)) and int(pid) != os.getpid():
+            if pid.isdigit() and process_running(int(pid)) and int(pid) != os.getpid():
                 continue
             if kind == "old" and not target.exists():
                 leftover.rename(target)
@@ -90,16 +92,6 @@ def temp_folders(target: Path) -> list[Path]:
 
 def _sibling(target: Path, kind: str, pid: int) -> Path:
     return target.parent / f".{target.name}.{kind}-{pid}"
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _carry_over(old: Path, new: Path, owned: Collection[str]) -> None:
