@@ -12,9 +12,11 @@ the store, writes the files and hashes them.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -50,6 +52,7 @@ from qaforge.store.engine import Connection, Engine
 from qaforge.store.exports import record_export
 from qaforge.store.item_views import item_views
 from qaforge.store.schema import require_current_schema
+from qaforge.store.secrets import stored_secret
 
 __all__ = [
     "EXPORT_FOLDERS",
@@ -57,6 +60,7 @@ __all__ = [
     "export_counts",
     "export_database",
     "plan_database_export",
+    "provenance_hasher",
     "refuse_empty_plan",
 ]
 
@@ -167,6 +171,7 @@ def plan_database_export(
         include_unverified=include_unverified,
         has_phi=lambda text: bool(scan_phi(text)),
         redact_text=lambda text: redact_phi(text)[0],
+        keyed_hash=provenance_hasher(engine),
     )
     card = CardFacts(
         exported=plan.exported,
@@ -187,6 +192,22 @@ def export_counts(plan: ExportPlan) -> dict[str, int]:
     counts["images"] = len(plan.images)
     counts.update({f"skipped_{reason}": n for reason, n in sorted(plan.skipped.items())})
     return counts
+
+
+PROVENANCE_SALT = "provenance_salt"
+"""The ``store_secrets`` row whose value keys the hashes of ``provenance.jsonl``."""
+
+
+def provenance_hasher(engine: Engine) -> Callable[[str], str]:
+    """Text -> HMAC-SHA256 keyed with the database's salt (made at first use, kept in it).
+
+    A bare SHA-256 of a study id can be confirmed by anyone who knows the id;
+    the salt never leaves the database, and the same database hashes the same way.
+    """
+    with engine.begin() as connection:
+        salt = stored_secret(connection, name=PROVENANCE_SALT, make=lambda: secrets.token_hex(32))
+    key = salt.encode()
+    return lambda text: hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def refuse_empty_plan(plan: ExportPlan, outdir: Path) -> None:
