@@ -19,9 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from qaforge.cli.context import with_db_option
+from qaforge.cli.context import database_error, with_db_option
 from qaforge.errors import QaforgeError
-from qaforge.store.engine import database_failure
 
 console = Console(highlight=False, soft_wrap=True)
 error_console = Console(stderr=True, highlight=False)
@@ -44,9 +43,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             try:
                 return command(*args, **kwargs)
             except Exception as exc:
-                if (problem := database_failure(exc)) is None:
+                if (refused := database_error(exc)) is None:
                     raise
-                raise QaforgeError.of("E307", problem=problem) from None
+                raise refused from None
         except QaforgeError as exc:
             error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
             if exc.hint:
