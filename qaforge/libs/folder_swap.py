@@ -51,7 +51,7 @@ def replace_folder(
     Returns:
         What ``write`` returned.
     """
-    target = Path(target)
+    target = Path(os.path.abspath(target))  # "." or "out/" name their folder too; links kept
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)
     temp = _sibling(target, "tmp", os.getpid())
