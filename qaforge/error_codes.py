@@ -243,6 +243,12 @@ ERRORS: dict[str, ErrorCode] = {
         "a SQLite database file named by --db / QAFORGE_DATABASE_URL does not exist "
         "(only `init` and `demo` create one)",
     ),
+    "E307": ErrorCode(
+        "StoreError",
+        "the database refused a statement ({problem}); that batch was not stored",
+        "values are not shown (they may hold report text); re-run to resume",
+        "the database refused a statement; its values are never shown",
+    ),
     "E401": ErrorCode(
         "RulesError",
         "rule file {file} is invalid: {problem}",
@@ -331,6 +337,18 @@ ERRORS: dict[str, ErrorCode] = {
         "run `qaforge check` and read the phi flags; if the text holds no identifier, the scan is wrong: report it",
         "`export`: a file about to be written holds a suspected identifier (the last guard "
         "after the per-item scans); nothing is written",
+    ),
+    "E705": ErrorCode(
+        "QaforgeError",
+        "export refused: 0 records ({reasons}); {outdir} was left as it was",
+        "verify items first, or pass --include-unverified for a pilot",
+        "`export`: no item is exportable; an earlier export is never replaced by an empty one",
+    ),
+    "E706": ErrorCode(
+        "ConfigError",
+        "no image selection {protocol}/{budget} is stored (stored: {stored})",
+        "pass a stored --protocol/--budget, or run `qaforge select` with these",
+        "`export` / `check`: `--protocol`/`--budget` name no stored image selection",
     ),
     "E801": ErrorCode(
         "InputFileError",

@@ -19,7 +19,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from qaforge.cli.context import with_db_option
+from qaforge.cli.context import database_error, with_db_option
 from qaforge.errors import QaforgeError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -33,13 +33,19 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Print a :class:`QaforgeError` as one line plus its hint and exit non-zero.
 
     No traceback: the user did nothing a traceback would help with, and a
-    traceback could carry report text.
+    traceback could carry report text. A statement the database refuses is
+    shown as E307 with the driver's first line only, never the values.
     """
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except Exception as exc:
+                if (refused := database_error(exc)) is None:
+                    raise
+                raise refused from None
         except QaforgeError as exc:
             error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
             if exc.hint:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from qaforge.errors import QaforgeError
 from qaforge.settings import Settings
-from qaforge.store.engine import Engine, create_store_engine, sqlite_file
+from qaforge.store.engine import Engine, create_store_engine, database_failure, sqlite_file
 
 
 @dataclass
@@ -98,3 +98,9 @@ def with_db_option(hint: str) -> str:
     if state is None or not state.db_option:
         return hint
     return hint.replace("`qaforge ", f"`{state.command()} ")
+
+
+def database_error(exc: BaseException) -> QaforgeError | None:
+    """E307 for a statement the database refused (the driver's first line, no values); else None."""
+    problem = database_failure(exc)
+    return None if problem is None else QaforgeError.of("E307", problem=problem)

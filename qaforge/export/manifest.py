@@ -15,6 +15,9 @@ EXPORT_FOLDERS = ("data", "images", "card", "schema")
 EXPORT_FILES = ("README.md", "provenance.jsonl")
 """Files export writes at the top of OUTDIR (besides ``manifest.json``)."""
 
+MANIFEST_FILE = "manifest.json"
+"""The manifest at the top of OUTDIR: every other export file with its hash."""
+
 SCHEMA_FILE = "schema/export_record.schema.json"
 
 

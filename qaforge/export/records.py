@@ -7,7 +7,6 @@ what the dataset card counts. Nothing here reads or writes files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -234,21 +233,25 @@ def record_line(record: ExportRecord) -> str:
 
 
 def provenance_line(
-    view: ItemView, record: ExportRecord, redact_text: Callable[[str], str] = str
+    view: ItemView,
+    record: ExportRecord,
+    redact_text: Callable[[str], str] = str,
+    *,
+    keyed_hash: Callable[[str], str],
 ) -> str:
     """A record's line of ``provenance.jsonl``: where it comes from, study id and reports
-    hashed, evidence passed through ``redact_text`` (identifiers replaced by placeholders)."""
+    hashed with ``keyed_hash`` (keyed with the database's secret salt, so a known id or
+    report cannot be confirmed by hashing it), evidence passed through ``redact_text``
+    (identifiers replaced by placeholders)."""
     return json.dumps(
         {
             "id": view.id,
-            "study_id_sha256": hashlib.sha256(view.study_id.encode()).hexdigest(),
+            "study_id_hmac": keyed_hash(view.study_id),
             "template": {"id": view.template_id, "version": view.template_version},
             "extraction_run": view.provenance.extraction_run,
             "catalogue_sha256": view.provenance.catalogue_sha256,
             "evidence": [redact_text(text) for text in view.evidence_texts],
-            "report_sha256": sorted(
-                hashlib.sha256(text.encode()).hexdigest() for text in view.report_texts
-            ),
+            "report_hmac": sorted(keyed_hash(text) for text in view.report_texts),
             "slices": record.model_dump(mode="json")["image_provenance"],
         },
         sort_keys=True,
@@ -264,6 +267,7 @@ def plan_export(
     include_unverified: bool,
     has_phi: Callable[[str], bool],
     redact_text: Callable[[str], str],
+    keyed_hash: Callable[[str], str],
 ) -> ExportPlan:
     """What an export writes.
 
@@ -277,6 +281,8 @@ def plan_export(
             item out as blocked (passed in: the scan belongs to the checks).
         redact_text: Replaces identifiers by placeholders in the evidence
             written to ``provenance.jsonl`` (passed in, like ``has_phi``).
+        keyed_hash: Text -> its keyed hash (HMAC-SHA256 with the database's
+            salt), for the study id and report hashes of ``provenance.jsonl``.
 
     Returns:
         The plan; ``skipped`` counts what was left out and why.
@@ -292,7 +298,7 @@ def plan_export(
             continue
         record = export_record(view, verification)
         line = record_line(record)
-        provenance = provenance_line(view, record, redact_text)
+        provenance = provenance_line(view, record, redact_text, keyed_hash=keyed_hash)
         if has_phi(line) or has_phi(provenance):
             plan.skipped["blocked"] += 1
             continue

@@ -10,6 +10,7 @@ from qaforge.checks.check_items import check_item
 from qaforge.checks.leakage import CHECK_NAMES, run_all
 from qaforge.checks.report import CheckReport, flag_rows, leakage_report
 from qaforge.errors import QaforgeError
+from qaforge.pipeline.selections import require_selection
 from qaforge.store.checks import replace_flags
 from qaforge.store.engine import Engine
 from qaforge.store.item_views import item_views
@@ -40,10 +41,12 @@ def check_database(
 
     Raises:
         InputFileError: E703 for a reference corpus that cannot be read.
+        ConfigError: E706 when no selection ``protocol``/``budget`` is stored.
     """
     require_current_schema(engine)
     corpora = _read_corpora(references or [])
     with engine.connect() as connection:
+        require_selection(connection, protocol=protocol, budget=budget)
         views = item_views(connection, protocol=protocol, budget=budget)
     items = [check_item(view) for view in views]
     flags = run_all(items, corpora)

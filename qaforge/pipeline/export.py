@@ -12,9 +12,11 @@ the store, writes the files and hashes them.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -28,13 +30,16 @@ from qaforge.export.hf_features import hf_features, option_letters
 from qaforge.export.manifest import (
     EXPORT_FILES,
     EXPORT_FOLDERS,
+    MANIFEST_FILE,
     SCHEMA_FILE,
     build_manifest,
     manifest_bytes,
     schema_text,
 )
 from qaforge.export.records import ExportPlan, ItemVerification, item_verification, plan_export
+from qaforge.libs.folder_swap import replace_folder
 from qaforge.libs.parquet import parquet_bytes
+from qaforge.pipeline.selections import require_selection
 from qaforge.store.annotation import stored_outcomes
 from qaforge.store.checks import (
     blocking_item_ids,
@@ -44,10 +49,20 @@ from qaforge.store.checks import (
     verification_counts,
 )
 from qaforge.store.engine import Connection, Engine
+from qaforge.store.exports import record_export
 from qaforge.store.item_views import item_views
 from qaforge.store.schema import require_current_schema
+from qaforge.store.secrets import stored_secret
 
-__all__ = ["EXPORT_FOLDERS", "ExportSummary", "export_database", "plan_database_export"]
+__all__ = [
+    "EXPORT_FOLDERS",
+    "ExportSummary",
+    "export_counts",
+    "export_database",
+    "plan_database_export",
+    "provenance_hasher",
+    "refuse_empty_plan",
+]
 
 
 class ExportSummary(BaseModel):
@@ -80,8 +95,9 @@ def export_database(
 
     Args:
         engine: The store.
-        outdir: The export folder; its :data:`EXPORT_FOLDERS` are rewritten,
-            other files in it are left alone.
+        outdir: The export folder; it is replaced as a whole once the new export
+            is complete (its :data:`OWNED_ENTRIES` by the new ones; the user's
+            other files in it are carried over).
         protocol: The image selection protocol whose slices records show.
         budget: The selection's budget.
         include_unverified: Also export items without an accepted verification.
@@ -91,6 +107,10 @@ def export_database(
     Returns:
         Records per split, images copied, items left out by reason, and the
         hash of ``manifest.json``.
+
+    Raises:
+        QaforgeError: E705 when no record is exportable (``outdir`` untouched),
+            E706 when no selection ``protocol``/``budget`` is stored, E704 on PHI.
     """
     plan, card = plan_database_export(
         engine,
@@ -99,8 +119,20 @@ def export_database(
         include_unverified=include_unverified,
         license_id=license_id,
     )
+    refuse_empty_plan(plan, outdir)
     manifest = _write_export(outdir, plan, card, _parquet_files(plan, card.features))
-    return _summary(outdir, plan, manifest)
+    summary = _summary(outdir, plan, manifest)
+    counts = export_counts(plan)
+    with engine.begin() as connection:
+        record_export(
+            connection,
+            outdir=str(outdir),
+            export_format="benchmark",
+            n_items=len(plan.exported),
+            counts=counts,
+            manifest_sha256=summary.manifest_sha256,
+        )
+    return summary
 
 
 def plan_database_export(
@@ -125,6 +157,7 @@ def plan_database_export(
     """
     require_current_schema(engine)
     with engine.connect() as connection:
+        require_selection(connection, protocol=protocol, budget=budget)
         views = item_views(connection, protocol=protocol, budget=budget)
         blocked = blocking_item_ids(connection)
         verifications = _verifications(connection, views)
@@ -138,6 +171,7 @@ def plan_database_export(
         include_unverified=include_unverified,
         has_phi=lambda text: bool(scan_phi(text)),
         redact_text=lambda text: redact_phi(text)[0],
+        keyed_hash=provenance_hasher(engine),
     )
     card = CardFacts(
         exported=plan.exported,
@@ -150,6 +184,38 @@ def plan_database_export(
         license=license_id,
     )
     return plan, card
+
+
+def export_counts(plan: ExportPlan) -> dict[str, int]:
+    """What the ``exports`` row counts: ``records_<split>``, ``images``, ``skipped_<reason>``."""
+    counts = {f"records_{split}": n for split, n in plan.record_counts().items()}
+    counts["images"] = len(plan.images)
+    counts.update({f"skipped_{reason}": n for reason, n in sorted(plan.skipped.items())})
+    return counts
+
+
+PROVENANCE_SALT = "provenance_salt"
+"""The ``store_secrets`` row whose value keys the hashes of ``provenance.jsonl``."""
+
+
+def provenance_hasher(engine: Engine) -> Callable[[str], str]:
+    """Text -> HMAC-SHA256 keyed with the database's salt (made at first use, kept in it).
+
+    A bare SHA-256 of a study id can be confirmed by anyone who knows the id;
+    the salt never leaves the database, and the same database hashes the same way.
+    """
+    with engine.begin() as connection:
+        salt = stored_secret(connection, name=PROVENANCE_SALT, make=lambda: secrets.token_hex(32))
+    key = salt.encode()
+    return lambda text: hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def refuse_empty_plan(plan: ExportPlan, outdir: Path) -> None:
+    """Raise E705 (with the counts left out by reason) when the plan has no record."""
+    if plan.exported:
+        return
+    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(plan.skipped.items()) if n)
+    raise QaforgeError.of("E705", reasons=reasons or "no active item", outdir=outdir)
 
 
 def _summary(outdir: Path, plan: ExportPlan, manifest: bytes) -> ExportSummary:
@@ -201,7 +267,12 @@ def _parquet_files(plan: ExportPlan, features: list[dict]) -> dict[str, bytes]:
 def _write_export(
     outdir: Path, plan: ExportPlan, card: CardFacts, parquet: dict[str, bytes]
 ) -> bytes:
-    """Rewrite the export folder from a plan; returns the bytes of ``manifest.json``.
+    """Replace the export in ``outdir`` from a plan; returns the bytes of ``manifest.json``.
+
+    The files are written to a folder beside ``outdir`` and swapped in when
+    complete (:func:`~qaforge.libs.folder_swap.replace_folder`): a killed export
+    leaves the previous export or the new one. Entries of ``outdir`` that export
+    does not own are carried over into the new folder.
 
     Raises:
         QaforgeError: E704 (before anything is written) when a text file holds PHI.
@@ -209,19 +280,28 @@ def _write_export(
     files: dict[str, str | bytes] = {**plan.text_files(), SCHEMA_FILE: schema_text(), **parquet}
     files.update(card_files(card))
     refuse_files_with_phi(files)
-    outdir.mkdir(parents=True, exist_ok=True)
+    return replace_folder(
+        outdir, lambda folder: _write_files(folder, plan, files), owned=OWNED_ENTRIES
+    )
+
+
+OWNED_ENTRIES = (*EXPORT_FOLDERS, *EXPORT_FILES, MANIFEST_FILE)
+"""Top-level names in OUTDIR that each export replaces; the user's other entries stay."""
+
+
+def _write_files(folder: Path, plan: ExportPlan, files: dict[str, str | bytes]) -> bytes:
+    """Write the images, the files and the manifest into an empty folder; the manifest's bytes."""
     for sub in EXPORT_FOLDERS:
-        shutil.rmtree(outdir / sub, ignore_errors=True)
-        (outdir / sub).mkdir()
+        (folder / sub).mkdir()
     for name, source in plan.images.items():
-        shutil.copyfile(source, outdir / name)
+        shutil.copyfile(source, folder / name)
     for name, content in files.items():
         if isinstance(content, str):
-            (outdir / name).write_text(content, encoding="utf-8")
+            (folder / name).write_text(content, encoding="utf-8")
         else:
-            (outdir / name).write_bytes(content)
-    manifest = manifest_bytes(build_manifest(_written_files(outdir)))
-    (outdir / "manifest.json").write_bytes(manifest)
+            (folder / name).write_bytes(content)
+    manifest = manifest_bytes(build_manifest(_written_files(folder)))
+    (folder / MANIFEST_FILE).write_bytes(manifest)
     return manifest
 
 

@@ -8,8 +8,9 @@ and writes the files (pandas for the TSV and the Parquet). See docs/formats.md.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -20,9 +21,11 @@ from qaforge.domain.export import ExportRecord
 from qaforge.evaluate import metrics, parsing, prompts
 from qaforge.export import lmms_eval, vlmevalkit
 from qaforge.export.records import ExportPlan
+from qaforge.libs.folder_swap import replace_folder
 from qaforge.pipeline import lmms_eval_utils
-from qaforge.pipeline.export import plan_database_export
+from qaforge.pipeline.export import export_counts, plan_database_export, refuse_empty_plan
 from qaforge.store.engine import Engine
+from qaforge.store.exports import record_export
 
 HarnessFormat = Literal["vlmevalkit", "lmms-eval"]
 
@@ -62,7 +65,8 @@ def export_harness_format(
 
     Args:
         engine: The store.
-        outdir: The folder; the files named in the summary are rewritten, others left alone.
+        outdir: The folder; replaced whole once complete, the files named in the
+            summary new, the other files in it carried over.
         harness: ``vlmevalkit`` (one TSV per split and item kind) or ``lmms-eval``
             (task YAMLs, ``utils.py`` and the data as Parquet).
         protocol: The image selection protocol whose slices the items show.
@@ -75,13 +79,28 @@ def export_harness_format(
     plan, _ = plan_database_export(
         engine, protocol=protocol, budget=budget, include_unverified=include_unverified
     )
+    refuse_empty_plan(plan, outdir)
     records = plan_records(plan)
-    outdir.mkdir(parents=True, exist_ok=True)
     image_bytes = _image_reader(plan)
-    if harness == "vlmevalkit":
-        files = write_vlmevalkit(outdir, records, image_bytes)
-    else:
-        files = write_lmms_eval(outdir, records, image_bytes)
+
+    def write(folder: Path) -> tuple[dict[str, int], str]:
+        if harness == "vlmevalkit":
+            written = write_vlmevalkit(folder, records, image_bytes)
+        else:
+            written = write_lmms_eval(folder, records, image_bytes, final=outdir)
+        return written, files_sha256(folder, written)
+
+    # Written beside outdir and swapped in whole; the files it does not write are carried over.
+    files, digest = replace_folder(outdir, write, owned=())
+    with engine.begin() as connection:
+        record_export(
+            connection,
+            outdir=str(outdir),
+            export_format=harness,
+            n_items=len(records),
+            counts=export_counts(plan),
+            manifest_sha256=digest,
+        )
     return FormatSummary(
         outdir=str(outdir),
         format=harness,
@@ -89,6 +108,15 @@ def export_harness_format(
         records=len(records),
         skipped=dict(sorted(plan.skipped.items())),
     )
+
+
+def files_sha256(folder: Path, names: Iterable[str]) -> str:
+    """One hash of the files written: SHA-256 of ``<sha256>  <name>`` lines, names sorted."""
+    lines = [
+        f"{hashlib.sha256((folder / name).read_bytes()).hexdigest()}  {name}\n"
+        for name in sorted(names)
+    ]
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def plan_records(plan: ExportPlan) -> list[ExportRecord]:
@@ -122,9 +150,17 @@ def write_vlmevalkit(
 
 
 def write_lmms_eval(
-    outdir: Path, records: Sequence[ExportRecord], image_bytes: Callable[[str], bytes]
+    outdir: Path,
+    records: Sequence[ExportRecord],
+    image_bytes: Callable[[str], bytes],
+    *,
+    final: Path | None = None,
 ) -> dict[str, int]:
-    """Write the lmms-eval task folder; returns path in the folder -> rows (0 for code and YAML)."""
+    """Write the lmms-eval task folder; returns path in the folder -> rows (0 for code and YAML).
+
+    ``final`` is where the folder will live (the YAMLs name their data files
+    there); ``outdir`` by default.
+    """
     (outdir / "data").mkdir(exist_ok=True)
     files = {}
     for split, rows in lmms_eval.lmms_eval_rows(records, image_bytes).items():
@@ -133,7 +169,8 @@ def write_lmms_eval(
         files[f"data/{split}.parquet"] = len(rows)
         yaml_name = f"{lmms_eval.task_name(split)}.yaml"
         # Absolute: lmms-eval resolves data_files against the folder it runs in.
-        text = lmms_eval.task_yaml(split, str(data_file.resolve()))
+        final_data = (final or outdir).resolve() / "data" / data_file.name
+        text = lmms_eval.task_yaml(split, str(final_data))
         (outdir / yaml_name).write_text(text, encoding="utf-8")
         files[yaml_name] = 0
     (outdir / lmms_eval.UTILS_FILE).write_text(inspect.getsource(lmms_eval_utils), "utf-8")

@@ -4,7 +4,8 @@
   starts with;
 - :func:`ingest_run` and :func:`extraction_run`: a stored run that is started
   (or ensured), yields to the stage's work and is finished as ``done``, or as
-  ``failed`` when the work raises, whatever happens;
+  ``failed`` when the work raises, whatever happens (a killed run is closed
+  as ``interrupted`` by the next run of its stage);
 - :func:`batches`: the batching of records into transactions;
 - :func:`note_refusals` and :func:`summary_counts`: the counts every summary keeps.
 
@@ -17,6 +18,7 @@ free of terminal code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -26,9 +28,10 @@ from pydantic import BaseModel
 
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import QaforgeError
+from qaforge.libs.processes import owner_gone, this_host
 from qaforge.store.engine import Connection, Engine
 from qaforge.store.extraction import finish_extraction_run
-from qaforge.store.ingest_runs import finish_ingest_run, start_ingest_run
+from qaforge.store.ingest_runs import close_interrupted_runs, finish_ingest_run, start_ingest_run
 from qaforge.store.qa_items import extraction_run_ids, latest_finished_run_id
 from qaforge.store.schema import require_current_schema
 
@@ -76,10 +79,15 @@ def ingest_run(engine: Engine, *, stage: str, source: str, summary: BaseModel) -
 
     Yields the run id. When the body returns, the run is finished as ``done``;
     when it raises, as ``failed`` (and the error goes on). Either way the run
-    stores the integer counts of ``summary`` as they are at that moment.
+    stores the integer counts of ``summary`` as they are at that moment. A
+    killed run cannot finish itself: it stays ``running`` until the next run of
+    the stage finds its process gone and closes it as ``interrupted``.
     """
     with engine.begin() as connection:
-        run_id = start_ingest_run(connection, stage=stage, source=source)
+        close_interrupted_runs(connection, stage=stage, gone=owner_gone)
+        run_id = start_ingest_run(
+            connection, stage=stage, source=source, pid=os.getpid(), host=this_host()
+        )
     status = "failed"
     try:
         yield run_id

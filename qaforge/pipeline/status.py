@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.libs.processes import owner_gone
 from qaforge.pipeline.run import begin_stage
 from qaforge.store.engine import Engine, describe_url
 from qaforge.store.images import count_selections
@@ -92,7 +93,12 @@ def database_status(engine: Engine) -> DatabaseStatus:
         series=[(sequence, view, count) for (sequence, view), count in sorted(series.items())],
         refusals=refusals,
         runs=[
-            IngestRunStatus(stage=r.stage, source=r.source, status=r.status, counts=r.counts)
+            IngestRunStatus(
+                stage=r.stage,
+                source=r.source,
+                status=_run_status(r.status, r.pid, r.host),
+                counts=r.counts,
+            )
             for r in runs
         ],
         selections=[
@@ -113,3 +119,10 @@ def quarantine_entries(
     begin_stage(engine, None)
     with engine.connect() as connection:
         return list_quarantine(connection, stage=stage, limit=limit)
+
+
+def _run_status(status: str, pid: int | None, host: str | None) -> str:
+    """The stored status, except that a ``running`` run whose process is gone is ``interrupted``."""
+    if status == "running" and owner_gone(pid, host):
+        return "interrupted"
+    return status

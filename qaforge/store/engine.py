@@ -6,11 +6,18 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from qaforge.errors import QaforgeError
 
-__all__ = ["Connection", "Engine", "create_store_engine", "describe_url", "sqlite_file"]
+__all__ = [
+    "Connection",
+    "Engine",
+    "create_store_engine",
+    "database_failure",
+    "describe_url",
+    "sqlite_file",
+]
 """Engine and Connection are re-exported: the pipeline names them in signatures without importing SQLAlchemy."""
 
 
@@ -19,6 +26,8 @@ def create_store_engine(url: str) -> Engine:
 
     SQLite gets foreign keys, WAL journaling and a busy timeout, so that a
     killed run leaves a consistent file and a reader does not block a writer.
+    Every engine hides statement parameters in its errors: they hold report
+    text (PHI), and SQLAlchemy would print them in its ``[parameters: ...]`` block.
 
     Args:
         url: ``sqlite:///path.db`` or ``postgresql+psycopg://user@host/db``.
@@ -34,10 +43,23 @@ def create_store_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise QaforgeError.of("E301", problem=exc) from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line saying why a statement failed, or ``None`` if ``exc`` is no database error.
+
+    Only the first line of the driver's message is kept: PostgreSQL's ``DETAIL``
+    line can quote the failing row (report text), and SQLAlchemy's own text
+    repeats the statement.
+    """
+    if not isinstance(exc, DBAPIError):
+        return None
+    driver = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return f"{type(exc.orig).__name__}: {driver[0] if driver else 'no message'}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)

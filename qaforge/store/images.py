@@ -221,6 +221,16 @@ def replace_selections(connection: Connection, *, records: Sequence[SelectionRec
         connection.execute(insert(QAImage), image_rows)
 
 
+def selection_names(connection: Connection) -> list[tuple[str, int]]:
+    """The stored (protocol, budget) pairs, sorted."""
+    rows = connection.execute(
+        select(ImageSelection.protocol, ImageSelection.budget)
+        .distinct()
+        .order_by(ImageSelection.protocol, ImageSelection.budget)
+    )
+    return [(protocol, int(budget)) for protocol, budget in rows]
+
+
 def count_selections(connection: Connection) -> list[tuple[str, int, str, int, int]]:
     """Selections per (protocol, budget, status): rows of (protocol, budget, status, items, images)."""
     rows = connection.execute(

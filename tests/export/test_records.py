@@ -127,18 +127,23 @@ def test_a_corrected_answer_replaces_the_generated_one_and_unverified_is_said():
     assert export_record(view(), ItemVerification()).verification == "unverified"
 
 
+def keyed(text: str) -> str:
+    """A stand-in keyed hash: which function keys it is the pipeline's (tests/pipeline)."""
+    return hashlib.sha256(b"salt:" + text.encode()).hexdigest()
+
+
 def test_the_provenance_line_hashes_the_study_and_the_report_and_keeps_the_evidence():
     item = view()
     record = export_record(item, ItemVerification(status="verified"))
-    origin = json.loads(provenance_line(item, record))
+    origin = json.loads(provenance_line(item, record, keyed_hash=keyed))
     assert origin == {
         "id": "item-1",
-        "study_id_sha256": hashlib.sha256(b"STU-0001").hexdigest(),
+        "study_id_hmac": keyed("STU-0001"),
         "template": {"id": "lge_presence.q1", "version": 2},
         "extraction_run": "run-0123456789abcdef",
         "catalogue_sha256": "d" * 64,
         "evidence": ["Moderate pericardial effusion.", "No LGE."],
-        "report_sha256": [hashlib.sha256(REPORT.encode()).hexdigest()],
+        "report_hmac": [keyed(REPORT)],
         "slices": [p.model_dump() for p in record.image_provenance],
     }
 
@@ -161,6 +166,7 @@ def test_the_plan_leaves_out_blocked_unverified_unsplit_and_phi_items_and_copies
         include_unverified=False,
         has_phi=lambda text: "Mr Smith" in text,
         redact_text=str,
+        keyed_hash=keyed,
     )
     assert plan.skipped == {"blocked": 2, "unverified": 1, "no_split": 1}
     assert plan.record_counts() == {"test": 1, "train": 1}
@@ -189,6 +195,7 @@ def test_an_empty_plan_writes_an_empty_provenance_file_and_no_split_file():
         include_unverified=False,
         has_phi=bool,
         redact_text=str,
+        keyed_hash=keyed,
     )
     assert plan.skipped == {"unverified": 1}
     assert plan.text_files() == {"provenance.jsonl": ""}
@@ -202,6 +209,7 @@ def test_with_include_unverified_every_record_says_unverified():
         include_unverified=True,
         has_phi=lambda _: False,
         redact_text=str,
+        keyed_hash=keyed,
     )
     (line,) = plan.records["train"]
     assert json.loads(line)["verification"] == "unverified"
@@ -217,6 +225,7 @@ def test_the_plan_redacts_the_evidence_it_writes_to_provenance_and_scans_the_res
         include_unverified=False,
         has_phi=lambda text: "LGE" in text and "i2" in text,
         redact_text=lambda text: text.replace("pericardial", "[X]"),
+        keyed_hash=keyed,
     )
     (line,) = plan.provenance
     assert json.loads(line)["evidence"] == ["Moderate [X] effusion.", "No LGE."]

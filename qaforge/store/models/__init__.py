@@ -36,7 +36,7 @@ from qaforge.store.models.annotation import (
     Verification,
 )
 from qaforge.store.models.checks import Flag
-from qaforge.store.models.audit import Export, IngestRun, QuarantineRow
+from qaforge.store.models.audit import Export, IngestRun, QuarantineRow, StoreSecret
 # isort: on
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "AnnotationTask",
     "Base",
     "Export",
+    "StoreSecret",
     "ExtractedReport",
     "ExtractionRun",
     "Finding",
