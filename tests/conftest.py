@@ -240,12 +240,28 @@ def realdata() -> Path:
     (``CI`` set) it is a failure, since CI always has ``../shared`` beside the clone.
     """
     folder = Path(os.environ.get("QAFORGE_REALDATA", REALDATA_DIR))
-    if not (folder / "truth.json").is_file():
-        reason = f"real scans not found at {folder} (../shared/realdata beside the clone)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the real-scan tests")
-        pytest.skip(reason)
+    _require_shared(folder / "truth.json", "real scans", "the real-scan tests")
     return folder
+
+
+NEGEX_FILE = REALDATA_DIR.parent / "negex" / "Annotations-1-120.txt"
+
+
+@pytest.fixture(scope="session")
+def negex_file() -> Path:
+    """The public NegEx test set of ``../shared/negex``, read in place (the same CI rule)."""
+    _require_shared(NEGEX_FILE, "the NegEx set", "the tests on real clinical sentences")
+    return NEGEX_FILE
+
+
+def _require_shared(path: Path, what: str, tests: str) -> None:
+    """Skip with the reason when ``path`` (under ../shared) is missing; under CI, fail."""
+    if path.is_file():
+        return
+    reason = f"{what} not found at {path} (../shared beside the clone)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run {tests}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from qaforge.checks.leakage import CheckItem, phi_redacted
 from qaforge.checks.phi import KINDS, PLACEHOLDERS, has_placeholder, redact_phi, scan_phi
 from qaforge.sample.cases import SAMPLE_CASES
-
-NEGEX = Path(__file__).resolve().parents[3] / "shared" / "negex" / "Annotations-1-120.txt"
 
 
 def found(text: str) -> set[tuple[str, str]]:
@@ -120,10 +117,9 @@ def test_the_sample_reports_carry_no_phi():
     assert {study: hits for study, hits in flagged.items() if hits} == {}
 
 
-@pytest.mark.skipif(not NEGEX.is_file(), reason="the shared NegEx set is not beside the repo")
-def test_real_clinical_sentences_are_rarely_flagged():
+def test_real_clinical_sentences_are_rarely_flagged(negex_file):
     """NegEx's sentences without de-identification markers: at most 1 in 200 flagged."""
-    with NEGEX.open(encoding="latin-1", newline="") as handle:
+    with negex_file.open(encoding="latin-1", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t"))[1:]
     clean = [row[2] for row in rows if "**" not in row[2] and "[" not in row[2]]
     flagged = [sentence for sentence in clean if scan_phi(sentence)]
