@@ -51,9 +51,13 @@ def select_command(
     'clinical' (end-diastole of every slice first, LGE/T2 base to apex,
     perfusion at peak enhancement) or 'data-driven' (most diverse frames).
     Every image row records series, slice, frame, protocol, budget, rank and
-    windowing; a contact sheet per item is written for review. Re-running
-    redoes only selections whose series, settings or files changed. An
-    unreadable series is reported with its path and the others go on.
+    windowing, with a contact sheet per item. Re-running redoes only what changed.
+
+    A series that cannot be read or windowed (corrupt, RGB, complex, no
+    finite voxel, any other failure) is quarantined with path and reason and
+    the others go on; NaN/inf voxels are left out of the window and counted.
+    Exits 0 when the run finished, quarantined series included; 1 when no
+    selection has an image because every routed series was quarantined.
     """
     from qaforge.pipeline.select import select_images
 
@@ -70,6 +74,12 @@ def select_command(
             progress=progress,
         )
     print_selection_summary(summary)
+    raise typer.Exit(selection_exit_code(summary))
+
+
+def selection_exit_code(summary) -> int:
+    """1 when no selection has an image because every routed series was quarantined, else 0."""
+    return 1 if summary.unreadable and not (summary.selected or summary.unchanged) else 0
 
 
 def print_selection_summary(summary) -> None:
@@ -96,7 +106,8 @@ def print_selection_summary(summary) -> None:
         f"readable series), {summary.unchanged} unchanged; {summary.images} images, "
         f"{summary.written} PNGs written to {summary.images_dir}"
         + (
-            f"; {len(summary.unreadable_series)} unreadable series (see 'qaforge quarantine')"
+            f"; {len(summary.unreadable_series)} unreadable series quarantined "
+            "(see 'qaforge quarantine --stage select')"
             if summary.unreadable_series
             else ""
         )

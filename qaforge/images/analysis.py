@@ -30,39 +30,76 @@ class Window:
         low: Intensity at the low percentile.
         high: Intensity at the high percentile (always above ``low``).
         percentiles: The percentiles they were read at.
+        nonfinite: Voxels of the series that were NaN or infinite (left out of
+            the percentiles; shown as the darkest, or for +inf the brightest, value).
+        value_scale: ``low`` and ``high`` are in stored units times this (a power
+            of two other than 1 only for values near the float limits).
     """
 
     low: float
     high: float
     percentiles: tuple[float, float] = WINDOW_PERCENTILES
+    nonfinite: int = 0
+    value_scale: float = 1.0
 
     def as_record(self) -> dict[str, object]:
-        """JSON-ready record for provenance."""
-        return {
+        """JSON-ready record for provenance (the flags only when they apply)."""
+        record: dict[str, object] = {
             "method": "percentile",
             "percentiles": list(self.percentiles),
             "low": round(self.low, 6),
             "high": round(self.high, 6),
         }
+        if self.nonfinite:
+            record["nonfinite_voxels"] = self.nonfinite
+        if self.value_scale != 1.0:
+            record["value_scale"] = self.value_scale
+        return record
 
 
-def robust_window(data: np.ndarray) -> Window:
-    """The percentile window of a whole series.
+def robust_window(data: np.ndarray, *, scale: float = 1.0) -> Window:
+    """The percentile window of a whole series, finite voxels only.
 
     Large series are sampled with a fixed stride (deterministic) to at most
-    250,000 voxels.
+    250,000 voxels; NaN and infinite voxels are left out.
 
     Args:
-        data: Voxels of any shape and numeric dtype.
+        data: Voxels of any shape and real numeric dtype, with a finite value somewhere.
+        scale: Multiply the values by this first (see ``UsableVoxels.scale``).
 
     Returns:
-        The window; ``high`` is at least ``low + 1`` so flat images stay defined.
+        The window; ``high`` exceeds ``low`` by a usable margin (at least 1 for
+        a flat image), so a flat image stays defined.
+
+    Raises:
+        ValueError: If no voxel is finite.
     """
     sample = _strided_sample(data).astype(np.float64)
+    sample = sample[np.isfinite(sample)]
+    if not sample.size:
+        sample = np.asarray(data[np.isfinite(data)], dtype=np.float64)
+    if not sample.size:
+        raise ValueError("no finite voxel to window")
+    sample *= scale
+    # halved so the percentiles' interpolation cannot overflow near the float64 limit
+    halved = bool(np.abs(sample).max() > 2.0**1000)
+    if halved:
+        sample *= 0.5
     low, high = (float(v) for v in np.percentile(sample, WINDOW_PERCENTILES))
-    if not high > low:
-        high = low + 1.0
-    return Window(low=low, high=high)
+    if halved:
+        low, high = low * 2.0, high * 2.0
+    return Window(*_widened(low, high))
+
+
+def _widened(low: float, high: float) -> tuple[float, float]:
+    """The window bounds, set apart when they are (nearly) equal."""
+    span = max(abs(low), abs(high))
+    if high - low > max(span * 2.0**-40, 1e-30):
+        return low, high
+    width = max(1.0, span * 1e-6)
+    if low + width < float(np.finfo(np.float64).max):
+        return low, low + width
+    return low - width, low
 
 
 def _strided_sample(data: np.ndarray, limit: int = MAX_WINDOW_SAMPLES) -> np.ndarray:
@@ -82,7 +119,9 @@ def apply_window(plane: np.ndarray, window: Window) -> np.ndarray:
         A C-contiguous uint8 array of the same shape.
     """
     scale = np.float32(255.0 / (window.high - window.low))
-    scaled = (plane.astype(np.float32) - np.float32(window.low)) * scale
+    low, high = np.float32(window.low), np.float32(window.high)
+    # clipped to the window first, so the product stays within 0..255 for any window
+    scaled = (np.clip(plane.astype(np.float32), low, high) - low) * scale
     np.clip(scaled, 0.0, 255.0, out=scaled)
     return np.ascontiguousarray(np.rint(scaled).astype(np.uint8))
 
@@ -131,10 +170,15 @@ def thumbnails(data: np.ndarray, window: Window) -> np.ndarray:
         Array ``(slices, frames, 256)`` of float32.
     """
     n_slices, n_frames = data.shape[2], data.shape[3]
-    grid = _block_means(_block_means(data.astype(np.float32), axis=0), axis=1)
-    scaled = np.clip((grid - window.low) / (window.high - window.low), 0.0, 1.0)
     side = THUMBNAIL_SIDE
-    return np.moveaxis(scaled, (2, 3), (0, 1)).reshape(n_slices, n_frames, side * side)
+    found = np.empty((n_slices, n_frames, side * side), dtype=np.float32)
+    low, high = np.float32(window.low), np.float32(window.high)
+    for z in range(n_slices):  # one slice at a time: no float32 copy of the whole series
+        grid = _block_means(_block_means(data[:, :, z, :].astype(np.float32), axis=0), axis=1)
+        grid = np.clip(grid, low, high)  # so the quotient below stays within 0..1
+        scaled = np.clip((grid - window.low) / (window.high - window.low), 0.0, 1.0)
+        found[z] = np.moveaxis(scaled, 2, 0).reshape(n_frames, side * side)
+    return found
 
 
 def _block_means(values: np.ndarray, axis: int) -> np.ndarray:

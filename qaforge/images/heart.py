@@ -127,7 +127,10 @@ def heart_region(cine: np.ndarray, pixel_mm: float) -> np.ndarray:
     Returns:
         A boolean ``(rows, cols)`` mask.
     """
-    motion = cine.std(axis=3, dtype=np.float32).mean(axis=2)
+    # slice by slice: a whole-volume std makes float32 temporaries of twice the volume
+    motion = np.stack(
+        [cine[:, :, z, :].std(axis=2, dtype=np.float32) for z in range(cine.shape[2])], axis=2
+    ).mean(axis=2)
     smooth = ndimage.gaussian_filter(motion, SMOOTHING_MM / pixel_mm)
     row, col = np.unravel_index(int(np.argmax(smooth)), smooth.shape)
     rows, cols = np.indices(smooth.shape)

@@ -158,14 +158,28 @@ def analyse_stack(
             volumes[member.series_id] = load_volume(Path(member.path), member.view)
         except UnreadableSeriesError as error:
             problems.append(AnalysisProblem(member.series_id, member.path, error.reason))
+        except Exception as error:  # any other failure of one file is that file's
+            problems.append(_unexpected(member, error))
     if len(stack) == 2 and len(volumes) == 2:
-        return _analyse_phase_pair(stack, volumes), problems
-    facts = [
-        _analyse_one(member, volumes[member.series_id])
-        for member in stack
-        if member.series_id in volumes
-    ]
+        try:
+            return _analyse_phase_pair(stack, volumes), problems
+        except Exception:  # analysed member by member below, each failing on its own
+            pass
+    facts = []
+    for member in stack:
+        if member.series_id not in volumes:
+            continue
+        try:
+            facts.append(_analyse_one(member, volumes[member.series_id]))
+        except Exception as error:
+            problems.append(_unexpected(member, error))
     return facts, problems
+
+
+def _unexpected(member: SeriesToAnalyse, error: Exception) -> AnalysisProblem:
+    """The error's type only: its message might quote file contents."""
+    reason = f"could not be analysed ({type(error).__name__})"
+    return AnalysisProblem(member.series_id, member.path, reason)
 
 
 def _pixel_mm(volume: Volume) -> float:

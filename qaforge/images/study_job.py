@@ -24,7 +24,6 @@ from qaforge.images.analysis import (
     Window,
     apply_window,
     peak_enhancement_frames,
-    robust_window,
     thumbnails,
 )
 from qaforge.images.heart import cardiac_phases
@@ -176,17 +175,13 @@ def run_study_job(job: StudyJob) -> StudyResult:
                     loaded[ref.series_id] = _load(ref, needs_thumbnails)
                 except UnreadableSeriesError as error:
                     problems[ref.series_id] = SeriesProblem(ref.series_id, ref.path, error.reason)
+                except Exception as error:  # any other failure of one series is its own
+                    problems[ref.series_id] = _unexpected(ref, error)
     renderer = _Renderer(Path(job.images_dir), job.size, loaded)
-    selections = []
-    for request in job.requests:
-        readable = [loaded[ref.series_id] for ref in request.routing if ref.series_id in loaded]
-        picks = select_slices(
-            request.protocol, [series.facts for series in readable], request.budget, seed=job.seed
-        )
-        images = tuple(renderer.render(pick, rank) for rank, pick in enumerate(picks))
-        sheet = renderer.sheet(picks) if picks and job.contact_sheets else None
-        unreadable = tuple(ref.series_id for ref in request.routing if ref.series_id in problems)
-        selections.append(SelectionResult(request.key, images, sheet, unreadable))
+    selections = [
+        _selection(request, renderer, problems, job.seed, job.contact_sheets)
+        for request in job.requests
+    ]
     return StudyResult(
         study_id=job.study_id,
         selections=tuple(selections),
@@ -194,6 +189,46 @@ def run_study_job(job: StudyJob) -> StudyResult:
         written=renderer.written,
         reused=renderer.reused,
     )
+
+
+def _unexpected(ref: SeriesRef, error: Exception) -> SeriesProblem:
+    """The problem of a series whose use failed unexpectedly: the error's type only
+    (its message might quote file contents)."""
+    return SeriesProblem(ref.series_id, ref.path, f"could not be used ({type(error).__name__})")
+
+
+def _selection(
+    request: SelectionRequest,
+    renderer: _Renderer,
+    problems: dict[str, SeriesProblem],
+    seed: int,
+    contact_sheets: bool,
+) -> SelectionResult:
+    """Pick and render one request; a series whose slices fail to render is left out."""
+    loaded = renderer.loaded
+    while True:
+        readable = [loaded[ref.series_id] for ref in request.routing if ref.series_id in loaded]
+        picks = select_slices(
+            request.protocol, [series.facts for series in readable], request.budget, seed=seed
+        )
+        try:
+            images = tuple(renderer.render(pick, rank) for rank, pick in enumerate(picks))
+            break
+        except _RenderError as failed:
+            problems[failed.series.ref.series_id] = _unexpected(failed.series.ref, failed.error)
+            del loaded[failed.series.ref.series_id]
+    sheet = renderer.sheet(picks) if picks and contact_sheets else None
+    unreadable = tuple(ref.series_id for ref in request.routing if ref.series_id in problems)
+    return SelectionResult(request.key, images, sheet, unreadable)
+
+
+class _RenderError(Exception):
+    """Rendering a slice of this series failed with ``error``."""
+
+    def __init__(self, series: _LoadedSeries, error: Exception) -> None:
+        super().__init__(type(error).__name__)
+        self.series = series
+        self.error = error
 
 
 def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iterator[StudyResult]:
@@ -219,7 +254,7 @@ def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iter
 
 def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
     volume = load_volume(Path(ref.path), ref.view)
-    window = robust_window(volume.data)
+    window = volume.window
     ed = es = 0
     peaks: tuple[int, ...] = ()
     if ref.sequence == "cine":
@@ -277,8 +312,12 @@ class _Renderer:
     def render(self, pick: Pick, rank: int) -> RenderedImage:
         series = self.loaded[pick.series_id]
         if pick not in self._done:
-            pixels = apply_window(series.volume.plane(pick.z, pick.t), series.window)
-            stored = store_png(encode_png(pixels, size=self.size), self.images_dir)
+            try:
+                pixels = apply_window(series.volume.plane(pick.z, pick.t), series.window)
+                png = encode_png(pixels, size=self.size)
+            except Exception as error:  # the series' fault; writing the PNG below is not
+                raise _RenderError(series, error) from None
+            stored = store_png(png, self.images_dir)
             self.written += stored.created
             self.reused += not stored.created
             self._done[pick] = (stored.path, stored.sha256, pixels)

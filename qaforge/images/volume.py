@@ -12,14 +12,16 @@ The slice and time axes keep the file's order, so the ``z`` and ``t`` recorded w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from qaforge.domain.series import UnreadableSeriesError
+from qaforge.images.analysis import Window, robust_window
 from qaforge.images.display import InPlaneOrientation, display_orientation
 from qaforge.images.heart import frame_interval_ms
+from qaforge.images.voxel_values import refuse_unwindowable, usable_voxels
 from qaforge.libs.nifti import NiftiReadError, NotSingleFileNifti, read_voxels
 
 _NOT_NIFTI = "not a single-file NIfTI image with an affine"
@@ -30,9 +32,13 @@ class Volume:
     """A series' voxels as stored, and how to orient its slices.
 
     Attributes:
-        data: ``(rows, cols, slices, frames)`` in the file's dtype and order.
+        data: ``(rows, cols, slices, frames)`` in the file's dtype and order, or
+            a float32 copy when some value was non-finite or extreme
+            (:mod:`qaforge.images.voxel_values`).
         orientation: The in-plane reorientation for display.
         affine: The file's 4x4 voxel-to-world matrix.
+        window: The series' intensity window, in the units of ``data``, with
+            non-finite voxels left out and counted.
         frame_interval_ms: The frame interval when the header gives a plausible
             one (an ECG-gated cine whose frame 0 is the trigger), else None.
     """
@@ -40,6 +46,7 @@ class Volume:
     data: np.ndarray
     orientation: InPlaneOrientation
     affine: np.ndarray
+    window: Window
     frame_interval_ms: float | None = None
 
     @property
@@ -70,7 +77,8 @@ def load_volume(path: Path, view: str) -> Volume:
 
     Raises:
         UnreadableSeriesError: If the file is missing, truncated, corrupt, not
-            NIfTI, or has more than four non-trivial axes.
+            NIfTI, has more than four non-trivial axes, no voxel, RGB or complex
+            voxels, or no finite voxel.
     """
     try:
         voxels = read_voxels(path)
@@ -88,6 +96,17 @@ def load_volume(path: Path, view: str) -> Volume:
     data = data.reshape(data.shape + (1,) * (4 - data.ndim))
     if not np.all(np.isfinite(voxels.affine)):
         raise UnreadableSeriesError("the affine has non-finite values")
+    if data.size == 0:
+        raise UnreadableSeriesError(f"the series has no voxels (shape {data.shape})")
+    refuse_unwindowable(data.dtype)
+    usable = usable_voxels(data)
+    # from the stored values, so the non-finite voxels stay out of the percentiles
+    window = replace(
+        robust_window(data, scale=usable.scale),
+        nonfinite=usable.nonfinite,
+        value_scale=usable.scale,
+    )
+    data = usable.data
     affine = np.asarray(voxels.affine, dtype=float)
     interval = None
     if data.shape[3] > 1 and len(voxels.zooms) > 3:
@@ -96,6 +115,7 @@ def load_volume(path: Path, view: str) -> Volume:
         data=data,
         orientation=display_orientation(affine, view),
         affine=affine,
+        window=window,
         frame_interval_ms=interval,
     )
 

@@ -40,7 +40,9 @@ def test_select_reports_counts_and_unreadable_series_then_resumes(tmp_path):
     made = int(re.search(r"(\d+) selections made", first.output).group(1))
     assert made > 300
     assert f"unreadable series {victim}" in first.output
-    assert "1 unreadable series (see 'qaforge quarantine')" in first.output
+    assert "1 unreadable series quarantined (see 'qaforge quarantine --stage select')" in " ".join(
+        first.output.split()
+    )
     assert (tmp_path / "images").is_dir()
 
     quarantine = run("quarantine", "--stage", "select")
