@@ -11,6 +11,7 @@
 .venv/bin/python benchmarks/run.py negex              # assertion on the NegEx test set
 .venv/bin/python benchmarks/run.py confidence         # gold vs extracted items; doubts' precision
 .venv/bin/python benchmarks/run.py phi                # PHI scan recall / precision per kind
+.venv/bin/python benchmarks/run.py select-memory      # peak RSS of select on a 256 MiB volume
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from benchmarks import (  # noqa: E402
     negex_assertion,
     phi_scan,
     render_slices,
+    select_memory,
     select_realistic,
 )
 
@@ -56,6 +58,7 @@ def main() -> None:
             "negex",
             "confidence",
             "phi",
+            "select-memory",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -92,6 +95,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="worker processes for extract and render"
     )
+    parser.add_argument(
+        "--select-source",
+        type=Path,
+        default=None,
+        help="for select-memory: run the child's qaforge from this checkout (a baseline)",
+    )
     args = parser.parse_args()
     if args.benchmark in ("all", "ingest-reports"):
         ingest_reports.run(reports=args.reports)
@@ -114,6 +123,8 @@ def main() -> None:
         gold_items.run()
     if args.benchmark in ("all", "phi"):
         phi_scan.run(reports=args.phi_reports)
+    if args.benchmark in ("all", "select-memory"):
+        select_memory.run(source=args.select_source)
 
 
 if __name__ == "__main__":
