@@ -169,7 +169,7 @@ def _extract_database(ctx: typer.Context, workers: int) -> None:
     console.print(
         f"extract: run {result.run_id[:12]} ({'new' if result.new_run else 'known'} rules): "
         f"{result.extracted} report versions read, {result.already_extracted} already read, "
-        f"{result.findings} findings stored"
+        f"{result.findings} findings stored, {result.quarantined} unreadable reports quarantined"
     )
     if result.findings_by_code:
         table = Table(title="findings of this run, per code", title_justify="left")

@@ -17,7 +17,7 @@ from qaforge.extract.gold_scoring import (
     score_extraction,
 )
 from qaforge.extract.rules.batch import ExtractionPool, extract_texts
-from qaforge.extract.rules.extractor import RuleExtractor
+from qaforge.extract.rules.extractor import RuleExtractor, Unreadable
 from qaforge.ingest.reports import count_report_rows, read_report_file
 from qaforge.pipeline.run import (
     NoProgress,
@@ -26,6 +26,7 @@ from qaforge.pipeline.run import (
     extraction_run,
     note_refusals,
 )
+from qaforge.settings import ReportLimits
 from qaforge.store.engine import Engine
 from qaforge.store.extraction import (
     count_current_reports,
@@ -36,6 +37,7 @@ from qaforge.store.extraction import (
     pending_reports,
     store_extracted_batch,
 )
+from qaforge.store.quarantine import add_quarantine_entries
 
 
 class FileExtractionSummary(BaseModel):
@@ -86,7 +88,8 @@ def extract_file(
     refused: list[QuarantineEntry] = []
     # Ids of reports sent to the extractor and not yet written: results come back
     # in input order, so the queue stays as short as the extractor's look-ahead.
-    pending_ids: deque[str] = deque()
+    pending_ids: deque[tuple[str, str]] = deque()
+    max_chars = ReportLimits().max_report_chars
 
     def texts() -> Iterator[str]:
         for row in read_report_file(source):
@@ -94,30 +97,41 @@ def extract_file(
             if isinstance(row, QuarantineEntry):
                 refused.append(row.model_copy(update={"stage": "extract"}))
                 continue
-            pending_ids.append(row.record.report_id)
+            pending_ids.append((row.record.report_id, row.location))
             yield row.record.text
 
     progress.start(f"extract findings from {source.name}", total)
     output.parent.mkdir(parents=True, exist_ok=True)
     with partial.open("w", encoding="utf-8") as handle:
-        for findings in extract_texts(texts(), workers=workers):
+        for findings in extract_texts(texts(), workers=workers, max_chars=max_chars):
+            report_id, location = pending_ids.popleft()
+            if isinstance(findings, Unreadable):
+                refused.append(_refusal(str(source), location, report_id, findings))
+                continue
             line = {
-                "report_id": pending_ids.popleft(),
+                "report_id": report_id,
                 "findings": [finding.model_dump(mode="json") for finding in findings],
             }
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
             summary.reports += 1
             summary.findings += len(findings)
     partial.replace(output)
+    _write_refusals(quarantine_path, refused, summary)
+    return summary
+
+
+def _write_refusals(
+    path: Path, refused: list[QuarantineEntry], summary: FileExtractionSummary
+) -> None:
+    """Write the refused rows beside the output (or remove an old file) and count them."""
     if refused:
-        with quarantine_path.open("w", encoding="utf-8") as handle:
+        with path.open("w", encoding="utf-8") as handle:
             for entry in refused:
                 handle.write(entry.model_dump_json() + "\n")
-        summary.quarantine_file = str(quarantine_path)
-    elif quarantine_path.exists():
-        quarantine_path.unlink()
+        summary.quarantine_file = str(path)
+    elif path.exists():
+        path.unlink()
     note_refusals(summary, refused)
-    return summary
 
 
 class DatabaseExtractionSummary(BaseModel):
@@ -130,6 +144,8 @@ class DatabaseExtractionSummary(BaseModel):
         extracted: Report versions read in this invocation.
         already_extracted: Report versions this run had read before (skipped).
         findings: Findings stored in this invocation.
+        quarantined: Of the extracted, reports the extractor could not read:
+            quarantined, marked read (a re-run does not try them again).
         findings_by_code: All of the run's findings on current versions, per code.
     """
 
@@ -139,6 +155,7 @@ class DatabaseExtractionSummary(BaseModel):
     extracted: int = 0
     already_extracted: int = 0
     findings: int = 0
+    quarantined: int = 0
     findings_by_code: dict[str, int] = Field(default_factory=dict)
 
 
@@ -157,7 +174,7 @@ def extract_database(
     anew. One transaction per batch.
     """
     progress = begin_stage(engine, progress)
-    extractor = RuleExtractor()
+    extractor = RuleExtractor(max_chars=ReportLimits().max_report_chars)
     summary = _ensured_run(engine, extractor, workers=workers)
     run_id = summary.run_id
     pending = summary.reports - summary.already_extracted
@@ -174,18 +191,54 @@ def extract_database(
                 )
             if not batch:
                 break
-            findings = pool.extract([item.text for item in batch])
-            results = list(zip([item.report_version_id for item in batch], findings, strict=True))
-            with engine.begin() as connection:
-                summary.findings += store_extracted_batch(
-                    connection, run_id=run_id, results=results
-                )
+            _extract_batch(engine, run_id, batch, pool, summary)
             summary.extracted += len(batch)
             after_id = batch[-1].report_version_id
             progress.advance(len(batch))
     with engine.connect() as connection:
         summary.findings_by_code = count_findings_by_code(connection, run_id=run_id)
     return summary
+
+
+def _extract_batch(
+    engine: Engine,
+    run_id: str,
+    batch: list,
+    pool: ExtractionPool,
+    summary: DatabaseExtractionSummary,
+) -> None:
+    """Extract one batch and store it in one transaction; unreadable reports quarantined."""
+    outcomes = list(zip(batch, pool.extract([item.text for item in batch]), strict=True))
+    refused = [
+        _refusal(
+            f"extraction run {run_id[:12]}",
+            f"report {item.report_id}",
+            item.report_id,
+            outcome,
+        )
+        for item, outcome in outcomes
+        if isinstance(outcome, Unreadable)
+    ]
+    # an unreadable report is stored as read with no finding, so a re-run skips it
+    results = [
+        (item.report_version_id, [] if isinstance(outcome, Unreadable) else outcome)
+        for item, outcome in outcomes
+    ]
+    with engine.begin() as connection:
+        summary.findings += store_extracted_batch(connection, run_id=run_id, results=results)
+        add_quarantine_entries(connection, entries=refused)
+    summary.quarantined += len(refused)
+
+
+def _refusal(source: str, location: str, report_id: str, unreadable: Unreadable) -> QuarantineEntry:
+    """The quarantine entry of a report the extractor could not read (no report text in it)."""
+    return QuarantineEntry(
+        stage="extract",
+        source=source,
+        location=location,
+        reason=unreadable.reason,
+        record_key=report_id,
+    )
 
 
 def _ensured_run(

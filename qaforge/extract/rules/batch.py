@@ -12,19 +12,19 @@ from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 
 from qaforge.domain.vocabulary import Finding
-from qaforge.extract.rules.extractor import RuleExtractor
+from qaforge.extract.rules.extractor import DEFAULT_MAX_CHARS, RuleExtractor, Unreadable
 
 CHUNK_SIZE = 64
 
 _worker_extractor: RuleExtractor | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(max_chars: int) -> None:
     global _worker_extractor
-    _worker_extractor = RuleExtractor()
+    _worker_extractor = RuleExtractor(max_chars=max_chars)
 
 
-def _extract_chunk(texts: list[str]) -> list[list[Finding]]:
+def _extract_chunk(texts: list[str]) -> list[list[Finding] | Unreadable]:
     assert _worker_extractor is not None, "worker not initialised"
     return list(_worker_extractor.extract_many(texts))
 
@@ -36,18 +36,26 @@ class ExtractionPool:
     reuses the same workers.
     """
 
-    def __init__(self, workers: int = 1, extractor: RuleExtractor | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        extractor: RuleExtractor | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = workers
         self._extractor = extractor
+        self.max_chars = extractor.max_chars if extractor is not None else max_chars
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ExtractionPool:
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_start_worker, initargs=(self.max_chars,)
+            )
         elif self._extractor is None:
-            self._extractor = RuleExtractor()
+            self._extractor = RuleExtractor(max_chars=self.max_chars)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -55,8 +63,8 @@ class ExtractionPool:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def extract(self, texts: Iterable[str]) -> Iterator[list[Finding]]:
-        """Findings of each text, in input order."""
+    def extract(self, texts: Iterable[str]) -> Iterator[list[Finding] | Unreadable]:
+        """Findings of each text, in input order (:class:`Unreadable` for one that failed)."""
         if self._pool is None:
             assert self._extractor is not None, "use ExtractionPool as a context manager"
             yield from self._extractor.extract_many(texts)
@@ -74,9 +82,11 @@ class ExtractionPool:
             yield from done.result()
 
 
-def extract_texts(texts: Iterable[str], *, workers: int = 1) -> Iterator[list[Finding]]:
-    """Findings of each text, in input order, with ``workers`` processes."""
-    with ExtractionPool(workers) as pool:
+def extract_texts(
+    texts: Iterable[str], *, workers: int = 1, max_chars: int = DEFAULT_MAX_CHARS
+) -> Iterator[list[Finding] | Unreadable]:
+    """Findings of each text (or :class:`Unreadable`), in input order, with ``workers`` processes."""
+    with ExtractionPool(workers, max_chars=max_chars) as pool:
         yield from pool.extract(texts)
 
 

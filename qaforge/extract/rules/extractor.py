@@ -110,9 +110,11 @@ class StructureComponent:
         if len(doc):
             token_starts = doc.to_array("IDX")
             indices = numpy.searchsorted(token_starts, [s.start for s in sentences])
-            for index in indices.tolist():
-                if index < len(doc):
-                    doc[index].is_sent_start = True
+            # one from_array call: setting token.is_sent_start scans the whole Doc
+            # each time, which made a long report quadratic (1.2M chars: 320 s)
+            starts = numpy.zeros(len(doc), dtype="uint64")
+            starts[indices[indices < len(doc)]] = 1
+            doc.from_array(["SENT_START"], starts)
         return doc
 
 
@@ -203,11 +205,28 @@ def build_pipeline(rules_dir: Path = RULES_DIR) -> Language:
     return nlp
 
 
-class RuleExtractor:
-    """Extract findings from report texts with the rule pipeline."""
+class Unreadable(BaseModel):
+    """A report text the extractor could not read: why, without any of the text."""
 
-    def __init__(self, rules_dir: Path = RULES_DIR) -> None:
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+
+
+DEFAULT_MAX_CHARS = 1_000_000
+
+
+class RuleExtractor:
+    """Extract findings from report texts with the rule pipeline.
+
+    ``max_chars`` (the ingest limit, ``QAFORGE_MAX_REPORT_CHARS``) is also
+    spaCy's ``nlp.max_length``: a text ingest accepted is never refused by E088.
+    """
+
+    def __init__(self, rules_dir: Path = RULES_DIR, max_chars: int = DEFAULT_MAX_CHARS) -> None:
         self.nlp = build_pipeline(rules_dir)
+        self.max_chars = max_chars
+        self.nlp.max_length = max_chars
         self.signature = ExtractorSignature(
             extractor=EXTRACTOR_NAME, version=EXTRACTOR_VERSION, rules_hash=rules_hash(rules_dir)
         )
@@ -216,7 +235,21 @@ class RuleExtractor:
         """Findings of one report text."""
         return self.nlp(text)._.qaforge_findings
 
-    def extract_many(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[list[Finding]]:
-        """Findings of each text, in order (``nlp.pipe`` in one process)."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
-            yield doc._.qaforge_findings
+    def extract_many(self, texts: Iterable[str]) -> Iterator[list[Finding] | Unreadable]:
+        """Findings of each text, in order; :class:`Unreadable` for a text that fails.
+
+        A text over ``max_chars`` is refused before spaCy sees it; any other
+        failure on one text is caught so the others go on. The reason names
+        the exception type only: a message may quote the report.
+        """
+        for text in texts:
+            if len(text) > self.max_chars:
+                yield Unreadable(
+                    reason=f"text of {len(text)} characters is over the limit of "
+                    f"{self.max_chars} (QAFORGE_MAX_REPORT_CHARS)"
+                )
+                continue
+            try:
+                yield self.nlp(text)._.qaforge_findings
+            except Exception as error:  # noqa: BLE001 - one report never stops the run
+                yield Unreadable(reason=f"extractor failed: {type(error).__name__}")
