@@ -66,6 +66,31 @@ class ReportLimits(BaseSettings):
     max_line_bytes: int = Field(default=16_000_000, ge=1)
 
 
+class SeriesLimits(BaseSettings):
+    """Size limits of series input (environment ``QAFORGE_*``; docs/input-formats.md).
+
+    A file over a limit is quarantined with the limit's name, not read further;
+    each is checked before the work it protects: the sidecar's size before it
+    is read and its nesting before it is parsed, the header's voxel count and
+    data size before any voxel is inflated, and the inflated bytes as they pass.
+
+    Attributes:
+        max_sidecar_bytes: Largest JSON sidecar (dcm2niix writes a few KiB).
+        max_json_depth: Deepest nesting of a sidecar's arrays and objects: the
+            same setting as the reports' (``QAFORGE_MAX_JSON_DEPTH``).
+        max_voxels: Most voxels a header may declare (2**30: a 4 GiB float32 volume).
+        max_decompressed_bytes: Most bytes a file may hold once inflated, the
+            header's declared data size and the actual gzip stream alike (gzip bomb).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
+
+    max_sidecar_bytes: int = Field(default=4 << 20, ge=1)
+    max_json_depth: int = Field(default=32, ge=1, le=10_000)
+    max_voxels: int = Field(default=1 << 30, ge=1)
+    max_decompressed_bytes: int = Field(default=8 << 30, ge=1)
+
+
 # llama.cpp serves one request per slot (one by default) and answers 500 to
 # json_schema; Ollama runs OLLAMA_NUM_PARALLEL requests (1 unless set) and
 # queues the rest, where they only wait toward our timeout
