@@ -73,7 +73,9 @@ def ingest_series_command(
     the same folder, are skipped by name and counted per reason. Unreadable or
     truncated files, label maps (by their voxels), unknown sequences and unknown
     studies are quarantined with path and reason; the rest goes on. Exits 1 if
-    files other than skipped ones were found and none of them is a valid series.
+    no NIfTI file is found (a folder of DICOM files says so: convert them with
+    dcm2niix first), or if files other than skipped ones were found and none of
+    them is a valid series.
     """
     from qaforge.pipeline.ingest import ingest_series
 
@@ -83,6 +85,17 @@ def ingest_series_command(
             engine, folder, mapping_path=mapping, manifest_path=manifest, progress=progress
         )
     print_series_summary(summary)
+    if summary.files == 0:
+        if summary.dicom_files:
+            error_console.print(
+                f"error: {summary.dicom_files} DICOM files and no NIfTI file in {folder}; "
+                "hint: convert them first, e.g. dcm2niix -z y -o OUT FOLDER"
+            )
+        else:
+            error_console.print(
+                f"error: no NIfTI files (.nii, .nii.gz) in {folder}; hint: give the folder that holds them"
+            )
+        raise typer.Exit(1)
     # Skipped files are not failures: a folder of segmentations only is fine.
     if summary.files > summary.skipped and not summary.valid:
         raise typer.Exit(1)

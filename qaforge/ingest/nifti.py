@@ -25,6 +25,7 @@ import numpy as np
 from qaforge.domain.series import SeriesHeader, UnreadableSeriesError
 from qaforge.ingest.gzip_stream import GZIP_MAGIC, INFLATE_LIMIT, GzipCounter
 from qaforge.libs.nifti import NiftiReadError, NotSingleFileNifti, axis_codes, read_header
+from qaforge.settings import SeriesLimits
 
 CHUNK_BYTES = 1 << 20
 NIFTI1_HEADER_BYTES = 348
@@ -202,12 +203,18 @@ def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
     sampler = _VoxelSampler.for_header(header)
     sink = sampler.feed if sampler is not None else None
     inflater = GzipCounter(sink, inflate_limit=INFLATE_LIMIT) if is_gzipped_name(path) else None
+    max_inflated = SeriesLimits().max_decompressed_bytes
     try:
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
                 digest.update(chunk)
                 if inflater is not None:
                     inflater.feed(chunk, offset=size)
+                    if inflater.count > max_inflated:  # a gzip bomb: stop before inflating it all
+                        raise UnreadableSeriesError(
+                            f"decompressed data over the limit of {max_inflated} bytes "
+                            "(QAFORGE_MAX_DECOMPRESSED_BYTES)"
+                        )
                 elif sink is not None:
                     sink(chunk, size)
                 size += len(chunk)

@@ -20,6 +20,7 @@ Where the facts come from, first source wins:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -45,18 +46,22 @@ from qaforge.ingest.refusal import SERIES_STAGE, Refusal
 from qaforge.ingest.series_files import (
     SINGLE_PHASE_REASON,
     SkippedSeriesFile,
+    count_dicom_files,
     find_series_files,
     skipped_series_files,
 )
 from qaforge.ingest.series_mapping import SeriesMapping
 from qaforge.ingest.series_names import normalise_file_name, normalise_series_name
+from qaforge.ingest.series_paths import file_refusal, printable_path
 from qaforge.ingest.sidecar import read_sidecar, sidecar_value
+from qaforge.settings import SeriesLimits
 
 __all__ = [
     "LABEL_MAP_MAX_VALUES",
     "SINGLE_PHASE_REASON",
     "SeriesManifest",
     "SkippedSeriesFile",
+    "count_dicom_files",
     "find_series_files",
     "read_series_manifest",
     "scan_series_file",
@@ -106,9 +111,27 @@ def scan_series_file(
     Raises:
         ValueError: If ``path`` is not under ``root`` (a caller's mistake).
     """
-    relative = path.relative_to(root).as_posix()
+    relative = printable_path(path.relative_to(root).as_posix())
+    refused = file_refusal(path, root)
+    if refused is not None:
+        return _quarantine(root, relative, [refused.reason])
+    try:
+        return _scan_regular_file(path, relative, root, mapping, known_study_ids, manifest)
+    except Exception as exc:  # one unreadable file is quarantined, never the folder stopped
+        return _quarantine(root, relative, [f"file cannot be read ({type(exc).__name__})"])
+
+
+def _scan_regular_file(
+    path: Path,
+    relative: str,
+    root: Path,
+    mapping: SeriesMapping,
+    known_study_ids: Collection[str],
+    manifest: SeriesManifest | None,
+) -> ScannedSeries | QuarantineEntry:
+    """:func:`scan_series_file` once the path is known to be a regular file inside ``root``."""
     header, file_digest, problems = _read_and_check(path)
-    sidecar = read_sidecar(path)
+    sidecar = read_sidecar(path, root=root)
     if isinstance(sidecar, Refusal):
         return _quarantine(root, relative, [*problems, sidecar.reason])
     row = manifest.row_for(relative) if manifest is not None else None
@@ -146,6 +169,9 @@ def _read_and_check(path: Path) -> tuple[NiftiHeader | None, FileDigest | None, 
     file_digest: FileDigest | None = None
     try:
         header = read_nifti_header(path)
+        over = _over_limits(header, SeriesLimits())
+        if over is not None:
+            return header, None, [over]
         file_digest = digest_and_verify(path, header)
     except UnreadableSeriesError as exc:
         problems.append(exc.reason)
@@ -153,6 +179,20 @@ def _read_and_check(path: Path) -> tuple[NiftiHeader | None, FileDigest | None, 
     if content is not None:
         problems.append(content.reason)
     return header, file_digest, problems
+
+
+def _over_limits(header: NiftiHeader, limits: SeriesLimits) -> str | None:
+    """Why a header declares more than the limits allow, checked before any voxel is inflated."""
+    voxels = math.prod(header.series.shape)
+    if voxels > limits.max_voxels:
+        return f"header declares {voxels} voxels, over the limit of {limits.max_voxels} (QAFORGE_MAX_VOXELS)"
+    data_bytes = voxels * header.itemsize
+    if data_bytes > limits.max_decompressed_bytes:
+        return (
+            f"header declares {data_bytes} bytes of voxels, over the limit of "
+            f"{limits.max_decompressed_bytes} (QAFORGE_MAX_DECOMPRESSED_BYTES)"
+        )
+    return None
 
 
 def _label_map(sample: VoxelSample | None) -> Refusal | None:

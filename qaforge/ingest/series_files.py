@@ -8,6 +8,7 @@ from a cine that is in the same folder.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
@@ -78,6 +79,35 @@ def find_series_files(root: Path) -> list[Path]:
             if not name.startswith(".") and name.lower().endswith(NIFTI_SUFFIXES)
         )
     return sorted(found, key=lambda path: path.relative_to(root).as_posix())
+
+
+def count_dicom_files(root: Path, *, limit: int = 10_000) -> int:
+    """Count DICOM files under a folder: named ``*.dcm`` or with ``DICM`` at byte 128.
+
+    Only regular files are opened, and at most ``limit`` files are looked at
+    (enough to tell a DICOM folder from an empty one).
+    """
+    seen = found = 0
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            path = Path(folder, name)
+            seen += 1
+            if seen > limit:
+                return found
+            found += name.lower().endswith(".dcm") or _has_dicom_preamble(path)
+    return found
+
+
+def _has_dicom_preamble(path: Path) -> bool:
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False
+        with path.open("rb") as handle:
+            handle.seek(128)
+            return handle.read(4) == b"DICM"
+    except OSError:
+        return False
 
 
 def skipped_series_files(

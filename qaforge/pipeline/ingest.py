@@ -15,6 +15,7 @@ from qaforge.ingest.manifest import SeriesManifest
 from qaforge.ingest.reports import LocatedReport, count_report_rows, read_report_file
 from qaforge.ingest.series import (
     SkippedSeriesFile,
+    count_dicom_files,
     find_series_files,
     read_series_manifest,
     scan_series_file,
@@ -74,10 +75,13 @@ class SeriesIngestSummary(BaseModel):
             ``{"segmentation or label file": 14}``.
         examples: The first refusals, for the summary.
         skipped_examples: The first skipped file of each reason, for the summary.
+        dicom_files: DICOM files seen when no NIfTI file was found (they need
+            converting first).
     """
 
     source: str
     files: int = 0
+    dicom_files: int = 0
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -177,6 +181,9 @@ def ingest_series(
     mapping = load_series_mapping(mapping_path)
     files = find_series_files(root)
     summary = SeriesIngestSummary(source=str(root), files=len(files))
+    if not files:
+        summary.dicom_files = count_dicom_files(root)
+        return summary
     manifest, refused_manifest_rows = _manifest(manifest_path, files, root)
     with ingest_run(engine, stage="ingest_series", source=str(root), summary=summary):
         with engine.begin() as connection:

@@ -32,27 +32,8 @@ FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 runner = CliRunner()
-# Reproduced, not fixed yet (issue 22, series part): the scan does not yet screen names,
-# symlinks and kinds before opening, nor check the voxel and inflate limits.
-PENDING = {
-    "file name not UTF-8",
-    "symlink to outside the folder",
-    "symlink loop",
-    "broken symlink",
-    "gzip bomb",
-    "huge dims",
-}
-# A FIFO named *.nii still blocks the scan forever, so it is not run until fixed.
-RUNNABLE = [c for c in CASES if c.name != "FIFO named .nii"]
-PARAMS = [
-    pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=True)] if c.name in PENDING else [])
-    for c in RUNNABLE
-]
-CLI_PARAMS = [
-    pytest.param(c, id=c.name, marks=[pytest.mark.xfail(strict=False)] if c.name in PENDING else [])
-    for c in RUNNABLE
-]
-NOT_YET = pytest.mark.xfail(strict=False, reason="issue 22 series part: not fixed yet")
+PARAMS = [pytest.param(c, id=c.name) for c in CASES]
+CLI_PARAMS = PARAMS
 
 
 def reports_file(folder: Path) -> Path:
@@ -118,13 +99,12 @@ def test_cli_exits_0_without_a_traceback(
     assert f"{len(GOOD)} new" in result.output
 
 
-@NOT_YET
 def test_a_folder_of_only_bad_files_exits_1(tmp_path: Path, monkeypatch, db_url) -> None:
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "series" / STUDY
     root.mkdir(parents=True)
-    for case in CASES[:3]:
-        case.build(root)
+    # the cases share one bad file name, so one of them: a 100,000-deep sidecar
+    CASES[0].build(root)
     assert (
         runner.invoke(
             app, ["--db", db_url, "ingest", "reports", str(reports_file(tmp_path))]
@@ -140,7 +120,6 @@ def dicom_bytes(seed: int) -> bytes:
     return bytes(128) + b"DICM" + bytes([seed]) * 64
 
 
-@NOT_YET
 @pytest.mark.parametrize(
     "write",
     [
@@ -160,7 +139,6 @@ def test_a_folder_of_dicom_files_exits_non_zero_with_a_hint(write, tmp_path, mon
     assert "Traceback" not in result.output
 
 
-@NOT_YET
 def test_an_empty_folder_exits_non_zero(tmp_path, monkeypatch, db_url):
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "empty"
@@ -186,15 +164,14 @@ def test_limits_come_from_the_environment(monkeypatch) -> None:
     assert SeriesLimits.model_fields["max_json_depth"].default == 32
 
 
-@NOT_YET
 def test_over_limit_header_is_refused_before_the_voxels_are_read(tmp_path, monkeypatch) -> None:
     """A header over QAFORGE_MAX_VOXELS is refused from its 348 bytes: the data part may be junk."""
     monkeypatch.setenv("QAFORGE_MAX_VOXELS", "100")
     study = tmp_path / STUDY
     study.mkdir()
-    path = study / "cine_sax.nii.gz"
-    # a header for 8x8x3x4 voxels, then a stream cut inside the data part
-    path.write_bytes(gzip.compress(nifti_bytes(), mtime=0)[:600])
+    path = study / "cine_sax.nii"
+    # a header for 8x8x3x4 voxels, then a file cut inside the data part
+    path.write_bytes(nifti_bytes()[:400])
     result = scan_series_file(
         path, root=tmp_path, mapping=load_series_mapping(None), known_study_ids={STUDY}
     )
@@ -249,7 +226,9 @@ def test_generated_headers_through_the_store(tmp_path, engine) -> None:
     root = tmp_path / "series"
     study = root / STUDY
     write_good(study)
-    for number, case in enumerate(c for c in RUNNABLE if not c.env and c.name not in PENDING):
+    # a case's "outside" is its parent's parent, inside this shared root
+    inside = [c for c in CASES if not c.env and "outside" not in c.name]
+    for number, case in enumerate(inside):
         sub = study / f"case{number:02d}"
         sub.mkdir()
         case.build(sub)
