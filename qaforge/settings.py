@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    HttpUrl,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///qaforge.db"
@@ -151,6 +159,20 @@ class LLMSettings(BaseSettings):
     fuzzy_threshold: float = Field(default=90.0, ge=50.0, le=100.0)
     prompt_price_per_million: float = Field(default=0.0, ge=0)
     completion_price_per_million: float = Field(default=0.0, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        hint = "give http://HOST:PORT/v1 or https://HOST/v1"
+        if any(ch.isspace() for ch in value):
+            raise ValueError(f"the URL holds a space; {hint}")
+        try:
+            url = TypeAdapter(HttpUrl).validate_python(value)
+        except ValidationError:
+            raise ValueError(f"not an http(s) URL with a host; {hint}") from None
+        if not url.host:
+            raise ValueError(f"the URL has no host; {hint}")
+        return value
 
     @model_validator(mode="after")
     def _server_defaults(self) -> LLMSettings:

@@ -119,3 +119,19 @@ def test_bad_llm_options_are_one_line_errors(args, code, reports, tmp_path):
     )
     assert result.exit_code != 0 and code in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", ["localhost:8000", "http://", "ftp://x", "http://a b/v1", " "])
+def test_a_bad_base_url_is_one_line_with_a_hint_before_any_request(url, reports, tmp_path):
+    """These gave tracebacks from the HTTP client once reports were there to send (issue 22)."""
+    out = tmp_path / "o.jsonl"
+    result = runner.invoke(
+        app,
+        ["extract", "--input", str(reports), "--output", str(out), "--extractor", "llm"]
+        + ["--base-url", url],
+    )
+    assert result.exit_code == 2, result.output
+    assert "E006" in result.output and "base_url" in result.output
+    assert "http://HOST:PORT/v1" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    assert TEXTS[0] not in result.output
