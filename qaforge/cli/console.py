@@ -46,6 +46,14 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
                 if (refused := database_error(exc)) is None:
                     raise
                 raise refused from None
+        except KeyboardInterrupt:
+            # Every stage commits whole batches, so what is stored is whole and a re-run resumes.
+            error_console.print(
+                "interrupted: the batches committed so far are kept; "
+                "run the same command again to resume",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
         except QaforgeError as exc:
             error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
             if exc.hint:
