@@ -329,7 +329,7 @@ class LLMCaller:
                 extra_body={"response_format": response_format} if response_format else None,
             )
         except openai.APIStatusError as failure:
-            return self._status_step(failure)
+            return self._status_step(failure, messages)
         except openai.APIConnectionError as failure:  # APITimeoutError too
             if _timed_out(failure):
                 timeout = self.settings.timeout_seconds
@@ -351,12 +351,15 @@ class LLMCaller:
             step.content = content
         return step
 
-    def _status_step(self, failure: openai.APIStatusError) -> _Step:
+    def _status_step(self, failure: openai.APIStatusError, messages: list[dict]) -> _Step:
         status = failure.status_code
         answer = HttpResponse(failure.response)
         raw = self.scrub(_body(answer))
         error = f"HTTP {status} from {self._url}"
-        if raw:
+        if raw and _quotes_prompt(raw, messages):
+            # a server may echo the prompt in its error: the reason is printed and stored
+            error += ": (body not shown: it quotes the request)"
+        elif raw:
             error += ": " + " ".join(raw.split())[:REASON_BODY_LIMIT]
         refused = status in (400, 422, 500) and _refuses_format(raw or "")
         transient = not refused and (status in (408, 429) or status >= 500)
@@ -386,6 +389,20 @@ def _retry_after(response: HttpResponse) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _quotes_prompt(body: str, messages: list[dict], words: int = 4) -> bool:
+    """Whether ``body`` repeats any ``words`` consecutive words of the messages' text."""
+    said = " ".join(" ".join(body.lower().split()).split())
+    for message in messages:
+        content = message.get("content")
+        parts = content if isinstance(content, list) else [{"text": content}]
+        for part in parts:
+            tokens = str(part.get("text") or "").lower().split() if isinstance(part, dict) else []
+            for start in range(max(0, len(tokens) - words + 1)):
+                if " ".join(tokens[start : start + words]) in said:
+                    return True
+    return False
 
 
 def _body(response: HttpResponse) -> str | None:
