@@ -31,6 +31,7 @@ from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
 from qaforge.images.render import contact_sheet, display_scale, encode_png, store_png
 from qaforge.images.routing import SeriesRef
 from qaforge.images.volume import Volume, load_volume
+from qaforge.libs.processes import children_ignore_interrupts, ignore_interrupts
 
 
 @dataclass(frozen=True)
@@ -248,8 +249,12 @@ def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iter
         return
     # spawn, not fork: the caller may hold database connections and threads
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(count, len(jobs)), mp_context=context) as pool:
-        yield from pool.map(run_study_job, jobs)
+    with ProcessPoolExecutor(
+        max_workers=min(count, len(jobs)), mp_context=context, initializer=ignore_interrupts
+    ) as pool:
+        with children_ignore_interrupts():  # the workers are started by the first submit
+            results = pool.map(run_study_job, jobs)
+        yield from results
 
 
 def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:

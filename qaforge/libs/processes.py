@@ -1,9 +1,12 @@
-"""Is a process still running? (Who owns a run or a half-written folder.)"""
+"""Processes: is one still running (who owns a run or a half-written folder), and workers that leave Ctrl-C to the parent."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+from collections.abc import Iterator
 
 
 def this_host() -> str:
@@ -36,3 +39,24 @@ def owner_gone(pid: int | None, host: str | None) -> bool:
     if host != this_host():
         return False
     return pid != os.getpid() and not process_running(pid)
+
+
+@contextlib.contextmanager
+def children_ignore_interrupts() -> Iterator[None]:
+    """While inside, SIGINT is ignored, so worker processes started here inherit that.
+
+    Ctrl-C reaches the whole process group; the parent alone turns it into one
+    line and a clean stop, while workers that took it would each print a
+    traceback. An ignored signal stays ignored across exec, and Python does
+    not install its KeyboardInterrupt handler over it.
+    """
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ignore_interrupts() -> None:
+    """A worker initializer: leave Ctrl-C to the parent (see :func:`children_ignore_interrupts`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
