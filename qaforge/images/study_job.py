@@ -293,7 +293,9 @@ def _phases(ref: SeriesRef, volume: Volume) -> tuple[int, int]:
     if ref.analysed:
         ed = ref.ed_frame if ref.ed_frame is not None else 0
         es = ref.es_frame if ref.es_frame is not None else ed
-        return ed, es
+        # frames past the file's end are stale (stored for an earlier content of the file)
+        if 0 <= ed < volume.n_frames and 0 <= es < volume.n_frames:
+            return ed, es
     phases = cardiac_phases(
         volume.data,
         pixel_mm=float(np.linalg.norm(volume.affine[:3, 0])),
