@@ -12,6 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from qaforge.domain.qa import GenerationConfig
+from qaforge.pipeline.extract import extract_database
+from qaforge.pipeline.generate import generate_database
+from qaforge.pipeline.ingest import ingest_reports, ingest_series
+from qaforge.sample.writer import write_sample_data
+from qaforge.store.engine import create_store_engine
+from qaforge.store.schema import upgrade_database
+
 QAFORGE = [sys.executable, "-m", "qaforge"]
 TEXT = "Mild LV dilatation with reduced systolic function. No late enhancement. Small effusion."
 
@@ -73,3 +81,63 @@ def test_ctrl_c_during_extract_is_one_line_and_the_rerun_ends_where_an_unbroken_
     assert qaforge(unbroken, "extract").returncode == 0
     assert count(database, "extracted_reports") == 8000
     assert count(database, "findings") == count(unbroken / "qaforge.db", "findings") > 0
+
+
+def worker_count(pid: int) -> int:
+    """Child processes of ``pid`` (the select workers, once the pool has started)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return len(children.read_text().split())
+    except OSError:
+        return 0
+
+
+def test_ctrl_c_to_the_process_group_during_select_with_workers_is_one_line(tmp_path):
+    """A terminal's Ctrl-C reaches every process of the group: the workers must stay quiet.
+
+    Before the workers ignored SIGINT, each printed its own KeyboardInterrupt
+    traceback under the parent's line.
+    """
+    data = tmp_path / "sample"
+    write_sample_data(data)
+    database = tmp_path / "qaforge.db"
+    engine = create_store_engine(f"sqlite:///{database}")
+    upgrade_database(engine)
+    ingest_reports(engine, data / "reports.jsonl")
+    ingest_series(engine, data / "series")
+    extract_database(engine)
+    generate_database(engine, config=GenerationConfig(majority_cap=1.0))
+    engine.dispose()
+    images = tmp_path / "images"
+
+    running = subprocess.Popen(
+        [*QAFORGE, "select", "--workers", "2", "--images-dir", str(images)],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell gives a foreground job
+    )
+    while running.poll() is None and not (
+        worker_count(running.pid) >= 2 and images.exists() and any(images.rglob("*.png"))
+    ):
+        time.sleep(0.05)
+    os.killpg(running.pid, signal.SIGINT)
+    out, err = running.communicate(timeout=600)
+
+    assert running.returncode == 130, err
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "interrupted: the batches committed so far are kept; run the same command again to resume"
+    ]
+    again = subprocess.run(
+        [*QAFORGE, "select", "--workers", "2", "--images-dir", str(images)],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stderr
+    assert count(database, "image_selections") > 0
