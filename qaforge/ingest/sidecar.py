@@ -17,7 +17,8 @@ from pathlib import Path
 
 from qaforge.domain.series import SEQUENCES, VIEWS
 from qaforge.ingest.refusal import Refusal
-from qaforge.ingest.series_paths import file_refusal, has_surrogates, printable_path
+from qaforge.ingest.series_paths import file_refusal, printable_path
+from qaforge.ingest.text_checks import has_surrogates
 from qaforge.settings import SeriesLimits
 
 SIDECAR_KEYS = ("SeriesDescription", "sequence", "view", "study_id")

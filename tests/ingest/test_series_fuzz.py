@@ -23,6 +23,7 @@ from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import ScannedSeries
 from qaforge.ingest.series import find_series_files, scan_series_file
 from qaforge.ingest.series_mapping import load_series_mapping
+from qaforge.ingest.text_checks import has_surrogates
 from qaforge.pipeline.ingest import ingest_reports, ingest_series
 from qaforge.store.models import ImageSeries, QuarantineRow
 
@@ -52,10 +53,6 @@ def build(case: SeriesCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return root
 
 
-def has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 @pytest.mark.parametrize("case", PARAMS)
 def test_pipeline_stores_the_good_and_quarantines_the_bad(
     case: SeriesCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine
@@ -75,7 +72,7 @@ def test_pipeline_stores_the_good_and_quarantines_the_bad(
     assert len(refused) == case.files - len(GOOD)
     assert case.location in refused, refused
     assert case.reason in refused[case.location]
-    assert not any(has_surrogate(text) for item in refused.items() for text in item)
+    assert not any(has_surrogates(text) for item in refused.items() for text in item)
     again = ingest_series(engine, root)
     assert again.unchanged == len(GOOD) and again.quarantined == summary.quarantined
 
@@ -94,7 +91,7 @@ def test_cli_exits_0_without_a_traceback(
 
     assert result.exit_code == 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output and not has_surrogate(result.output)
+    assert "Traceback" not in result.output and not has_surrogates(result.output)
     assert f"{case.files} files found" in result.output
     assert f"{len(GOOD)} new" in result.output
 
@@ -218,7 +215,7 @@ def test_random_sidecar_bytes_never_raise(content, tmp_path_factory) -> None:
     )
     assert isinstance(result, ScannedSeries | QuarantineEntry)
     if isinstance(result, ScannedSeries):
-        assert not has_surrogate(json.dumps(result.sidecar, ensure_ascii=False))
+        assert not has_surrogates(json.dumps(result.sidecar, ensure_ascii=False))
 
 
 def test_generated_headers_through_the_store(tmp_path, engine) -> None:
