@@ -52,7 +52,21 @@ class Settings(BaseSettings):
         return value
 
 
-class ReportLimits(BaseSettings):
+class _InputLimits(BaseSettings):
+    """The limits report and series input share: one definition, so they cannot drift.
+
+    Attributes:
+        max_json_depth: Deepest nesting of arrays and objects in one JSONL line
+            of reports (a report record is flat: an object of scalars is depth
+            1) or in one series sidecar (``QAFORGE_MAX_JSON_DEPTH`` for both).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
+
+    max_json_depth: int = Field(default=32, ge=1, le=10_000)
+
+
+class ReportLimits(_InputLimits):
     """Size limits of report input (environment ``QAFORGE_*``; docs/input-formats.md).
 
     A record over a limit is quarantined with the limit's name, never truncated;
@@ -61,20 +75,16 @@ class ReportLimits(BaseSettings):
     Attributes:
         max_report_chars: Longest report text in characters; spaCy refuses
             texts over 1,000,000 characters by default (its E088), so does ingest.
-        max_json_depth: Deepest nesting of arrays and objects in one JSONL line
-            (a report record is flat: an object of scalars is depth 1).
+        max_json_depth: See :class:`_InputLimits`.
         max_line_bytes: Longest JSONL line or CSV field, in bytes or characters:
             bounds what one record may hold in memory before any check.
     """
 
-    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
-
     max_report_chars: int = Field(default=1_000_000, ge=1)
-    max_json_depth: int = Field(default=32, ge=1, le=10_000)
     max_line_bytes: int = Field(default=16_000_000, ge=1)
 
 
-class SeriesLimits(BaseSettings):
+class SeriesLimits(_InputLimits):
     """Size limits of series input (environment ``QAFORGE_*``; docs/input-formats.md).
 
     A file over a limit is quarantined with the limit's name, not read further;
@@ -84,17 +94,13 @@ class SeriesLimits(BaseSettings):
 
     Attributes:
         max_sidecar_bytes: Largest JSON sidecar (dcm2niix writes a few KiB).
-        max_json_depth: Deepest nesting of a sidecar's arrays and objects: the
-            same setting as the reports' (``QAFORGE_MAX_JSON_DEPTH``).
+        max_json_depth: See :class:`_InputLimits` (the reports' setting too).
         max_voxels: Most voxels a header may declare (2**30: a 4 GiB float32 volume).
         max_decompressed_bytes: Most bytes a file may hold once inflated, the
             header's declared data size and the actual gzip stream alike (gzip bomb).
     """
 
-    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
-
     max_sidecar_bytes: int = Field(default=4 << 20, ge=1)
-    max_json_depth: int = Field(default=32, ge=1, le=10_000)
     max_voxels: int = Field(default=1 << 30, ge=1)
     max_decompressed_bytes: int = Field(default=8 << 30, ge=1)
 
