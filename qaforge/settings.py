@@ -7,7 +7,7 @@ they never print; they come from the environment only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import (
     Field,
@@ -20,7 +20,42 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qaforge.errors import QaforgeError
+
 DEFAULT_DATABASE_URL = "sqlite:///qaforge.db"
+_Read = TypeVar("_Read", bound=BaseSettings)
+
+
+def settings_problems(exc: ValidationError, *, env_prefix: str = "") -> str:
+    """One line naming each invalid setting and why, never its value (it may be a secret).
+
+    Args:
+        exc: The error of reading a settings class.
+        env_prefix: If given, settings are named by their environment
+            variable (``QAFORGE_MAX_VOXELS``) instead of their field name.
+    """
+    return "; ".join(
+        f"{_setting_name(e['loc'], env_prefix)}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors(include_input=False, include_url=False)
+    )
+
+
+def _setting_name(loc: tuple[int | str, ...], env_prefix: str) -> str:
+    name = ".".join(map(str, loc))
+    return f"{env_prefix}{name}".upper() if env_prefix else name
+
+
+def read_from_environment(kind: type[_Read]) -> _Read:
+    """Settings of ``kind`` read from the environment, for a run that reads them once.
+
+    Raises:
+        ConfigError: E002 naming each invalid variable, if any is invalid.
+    """
+    try:
+        return kind()
+    except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix") or "")
+        raise QaforgeError.of("E002", problems=settings_problems(exc, env_prefix=prefix)) from None
 
 
 class Settings(BaseSettings):

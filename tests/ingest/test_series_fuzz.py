@@ -176,6 +176,52 @@ def test_over_limit_header_is_refused_before_the_voxels_are_read(tmp_path, monke
     assert "QAFORGE_MAX_VOXELS" in result.reason and "truncated" not in result.reason
 
 
+def test_limits_are_read_once_per_run(tmp_path, monkeypatch, engine) -> None:
+    """`ingest series` reads QAFORGE_MAX_* once, not for each file (header, sidecar, voxels)."""
+    from qaforge.ingest import nifti, series, sidecar
+    from qaforge.pipeline import ingest
+    from qaforge.settings import SeriesLimits
+
+    reads: list[dict[str, object]] = []
+
+    class CountedLimits(SeriesLimits):
+        def __init__(self, **values: object) -> None:
+            reads.append(values)
+            super().__init__(**values)
+
+    for module in (ingest, series, nifti, sidecar):
+        monkeypatch.setattr(module, "SeriesLimits", CountedLimits)
+    monkeypatch.setenv("QAFORGE_MAX_SIDECAR_BYTES", "10")
+    root = tmp_path / "series"
+    write_good(root / STUDY)
+    (root / STUDY / "t2_sax.json").write_text('{"sequence": "t2", "view": "sax"}')
+    ingest_reports(engine, reports_file(tmp_path))
+
+    summary = ingest_series(engine, root)
+
+    assert len(reads) == 1
+    assert (summary.new, summary.quarantined) == (len(GOOD) - 1, 1)  # the run's limit applies
+    with engine.connect() as connection:
+        reason = connection.execute(select(QuarantineRow.reason)).scalar_one()
+    assert "QAFORGE_MAX_SIDECAR_BYTES" in reason
+
+
+def test_an_invalid_limit_stops_the_run_with_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
+    root = tmp_path / "series"
+    write_good(root / STUDY)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "reports", str(reports_file(tmp_path))]).exit_code == 0
+    monkeypatch.setenv("QAFORGE_MAX_VOXELS", "lots")
+
+    result = runner.invoke(app, ["ingest", "series", str(root)])
+
+    assert result.exit_code == 2, result.output
+    assert "E002" in result.output and "QAFORGE_MAX_VOXELS" in result.output
+    assert "lots" not in result.output and "Traceback" not in result.output
+
+
 # -- generated headers ---------------------------------------------------------------
 
 header_edits = st.dictionaries(st.integers(0, 351), st.integers(0, 255), min_size=1, max_size=12)
