@@ -7,7 +7,7 @@ they never print; they come from the environment only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import (
     Field,
@@ -20,7 +20,42 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qaforge.errors import QaforgeError
+
 DEFAULT_DATABASE_URL = "sqlite:///qaforge.db"
+_Read = TypeVar("_Read", bound=BaseSettings)
+
+
+def settings_problems(exc: ValidationError, *, env_prefix: str = "") -> str:
+    """One line naming each invalid setting and why, never its value (it may be a secret).
+
+    Args:
+        exc: The error of reading a settings class.
+        env_prefix: If given, settings are named by their environment
+            variable (``QAFORGE_MAX_VOXELS``) instead of their field name.
+    """
+    return "; ".join(
+        f"{_setting_name(e['loc'], env_prefix)}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors(include_input=False, include_url=False)
+    )
+
+
+def _setting_name(loc: tuple[int | str, ...], env_prefix: str) -> str:
+    name = ".".join(map(str, loc))
+    return f"{env_prefix}{name}".upper() if env_prefix else name
+
+
+def read_from_environment(kind: type[_Read]) -> _Read:
+    """Settings of ``kind`` read from the environment, for a run that reads them once.
+
+    Raises:
+        ConfigError: E002 naming each invalid variable, if any is invalid.
+    """
+    try:
+        return kind()
+    except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix") or "")
+        raise QaforgeError.of("E002", problems=settings_problems(exc, env_prefix=prefix)) from None
 
 
 class Settings(BaseSettings):
@@ -52,7 +87,21 @@ class Settings(BaseSettings):
         return value
 
 
-class ReportLimits(BaseSettings):
+class _InputLimits(BaseSettings):
+    """The limits report and series input share: one definition, so they cannot drift.
+
+    Attributes:
+        max_json_depth: Deepest nesting of arrays and objects in one JSONL line
+            of reports (a report record is flat: an object of scalars is depth
+            1) or in one series sidecar (``QAFORGE_MAX_JSON_DEPTH`` for both).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
+
+    max_json_depth: int = Field(default=32, ge=1, le=10_000)
+
+
+class ReportLimits(_InputLimits):
     """Size limits of report input (environment ``QAFORGE_*``; docs/input-formats.md).
 
     A record over a limit is quarantined with the limit's name, never truncated;
@@ -61,20 +110,16 @@ class ReportLimits(BaseSettings):
     Attributes:
         max_report_chars: Longest report text in characters; spaCy refuses
             texts over 1,000,000 characters by default (its E088), so does ingest.
-        max_json_depth: Deepest nesting of arrays and objects in one JSONL line
-            (a report record is flat: an object of scalars is depth 1).
+        max_json_depth: See :class:`_InputLimits`.
         max_line_bytes: Longest JSONL line or CSV field, in bytes or characters:
             bounds what one record may hold in memory before any check.
     """
 
-    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
-
     max_report_chars: int = Field(default=1_000_000, ge=1)
-    max_json_depth: int = Field(default=32, ge=1, le=10_000)
     max_line_bytes: int = Field(default=16_000_000, ge=1)
 
 
-class SeriesLimits(BaseSettings):
+class SeriesLimits(_InputLimits):
     """Size limits of series input (environment ``QAFORGE_*``; docs/input-formats.md).
 
     A file over a limit is quarantined with the limit's name, not read further;
@@ -84,17 +129,13 @@ class SeriesLimits(BaseSettings):
 
     Attributes:
         max_sidecar_bytes: Largest JSON sidecar (dcm2niix writes a few KiB).
-        max_json_depth: Deepest nesting of a sidecar's arrays and objects: the
-            same setting as the reports' (``QAFORGE_MAX_JSON_DEPTH``).
+        max_json_depth: See :class:`_InputLimits` (the reports' setting too).
         max_voxels: Most voxels a header may declare (2**30: a 4 GiB float32 volume).
         max_decompressed_bytes: Most bytes a file may hold once inflated, the
             header's declared data size and the actual gzip stream alike (gzip bomb).
     """
 
-    model_config = SettingsConfigDict(env_prefix="QAFORGE_", extra="ignore")
-
     max_sidecar_bytes: int = Field(default=4 << 20, ge=1)
-    max_json_depth: int = Field(default=32, ge=1, le=10_000)
     max_voxels: int = Field(default=1 << 30, ge=1)
     max_decompressed_bytes: int = Field(default=8 << 30, ge=1)
 

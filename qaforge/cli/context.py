@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from qaforge.errors import QaforgeError
-from qaforge.settings import Settings
+from qaforge.settings import Settings, settings_problems
 from qaforge.store.engine import Engine, create_store_engine, database_failure, sqlite_file
 
 
@@ -31,11 +31,7 @@ class AppState:
         try:
             return Settings(**overrides)
         except ValidationError as exc:
-            details = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors(include_input=False, include_url=False)
-            )
-            raise QaforgeError.of("E002", problems=details) from None
+            raise QaforgeError.of("E002", problems=settings_problems(exc)) from None
 
     def engine(self, *, create_missing: bool = False) -> Engine:
         """The store engine, created on first use and closed when the command ends.

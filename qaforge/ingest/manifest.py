@@ -18,6 +18,7 @@ from qaforge.domain.quarantine import QuarantineEntry, excerpt
 from qaforge.domain.series import SEQUENCES, VIEWS, Sequence, View
 from qaforge.errors import QaforgeError
 from qaforge.ingest.refusal import SERIES_STAGE, Refusal
+from qaforge.ingest.text_checks import has_surrogates
 
 MANIFEST_REQUIRED = ("path", "study_id")
 MANIFEST_OPTIONAL = ("sequence", "view")
@@ -140,7 +141,7 @@ def _manifest_row(fields: list[str], columns: list[str], line: int) -> ManifestR
     if len(fields) != len(columns):
         return Refusal(f"expected {len(columns)} fields ({','.join(columns)}), got {len(fields)}")
     values = {name: value.strip() for name, value in zip(columns, fields, strict=True)}
-    if any(_has_surrogates(value) for value in values.values()):
+    if any(has_surrogates(value) for value in values.values()):
         return Refusal("bytes are not valid UTF-8")
     relative = _normalise_relative_path(values["path"])
     if isinstance(relative, Refusal):
@@ -169,17 +170,13 @@ def _normalise_relative_path(raw: str) -> str | Refusal:
     return posix.as_posix()
 
 
-def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
 def _refused_row(
     source: str, line: int, reason: str, fields: list[str], columns: list[str]
 ) -> QuarantineEntry:
     raw = ",".join(fields).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     index = columns.index("path")
     claimed = fields[index].strip()[:200] if index < len(fields) else ""
-    if _has_surrogates(claimed):
+    if has_surrogates(claimed):
         claimed = ""
     return QuarantineEntry(
         stage=SERIES_STAGE,

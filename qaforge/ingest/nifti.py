@@ -179,17 +179,19 @@ def read_nifti_header(path: Path) -> NiftiHeader:
     )
 
 
-def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
+def digest_and_verify(
+    path: Path, header: NiftiHeader, *, limits: SeriesLimits | None = None
+) -> FileDigest:
     """Hash a file, check it holds all its voxel bytes and sample its voxels, in one streamed pass.
 
-    Memory stays constant: the file is read in chunks, and for ``.nii.gz`` the
-    chunks are also inflated (bounded output per call) only to count the bytes,
-    to check the gzip stream (all members, CRCs) ends properly and to pick the
-    sampled voxels out of the bytes as they pass (see :class:`VoxelSample`).
+    Memory stays constant: the file is read in chunks; for ``.nii.gz`` they are also inflated
+    (bounded output per call) only to count the bytes, to check the gzip stream (all members,
+    CRCs) ends properly and to pick the sampled voxels as they pass (see :class:`VoxelSample`).
 
     Args:
         path: The file whose header was read.
         header: Its header, from :func:`read_nifti_header`.
+        limits: Size limits (default: from the environment).
 
     Returns:
         The sha256 of the stored bytes, the stored size and the voxel sample.
@@ -203,7 +205,7 @@ def digest_and_verify(path: Path, header: NiftiHeader) -> FileDigest:
     sampler = _VoxelSampler.for_header(header)
     sink = sampler.feed if sampler is not None else None
     inflater = GzipCounter(sink, inflate_limit=INFLATE_LIMIT) if is_gzipped_name(path) else None
-    max_inflated = SeriesLimits().max_decompressed_bytes
+    max_inflated = (limits or SeriesLimits()).max_decompressed_bytes
     try:
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):

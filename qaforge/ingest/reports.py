@@ -8,7 +8,6 @@ every input row comes out as exactly one of the two.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from qaforge.ingest.report_rows import (
     open_parquet,
     parquet_rows,
 )
+from qaforge.ingest.text_checks import Unstorable, unstorable_text
 from qaforge.settings import ReportLimits
 
 FORMATS = {
@@ -47,9 +47,10 @@ class LocatedReport:
     location: str
 
 
-# Any surrogate code point: JSON's "\ud800" escapes decode to them, and no
-# database encoding can store one.
-SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE: dict[Unstorable, str] = {
+    "surrogate": r"a lone surrogate (\ud800-\udfff)",
+    "nul": r"a NUL character (\x00)",
+}
 
 
 def report_file_format(path: Path) -> str:
@@ -159,17 +160,10 @@ def _unstorable(item: object) -> str | None:
     """What in a string no database can store as text, or None."""
     if not isinstance(item, str):
         return None
-    if SURROGATE.search(item) and not _undecodable_only(item):
-        return r"a lone surrogate (\ud800-\udfff)"
-    if "\x00" in item:
-        return r"a NUL character (\x00)"  # PostgreSQL refuses it; refused on every backend alike
-    return None
-
-
-def _undecodable_only(value: str) -> bool:
     # CSV bytes that are not UTF-8 arrive as U+DC80-U+DCFF (surrogateescape) and
     # get their own reason from the CSV reader or the report contract.
-    return all("\udc80" <= c <= "\udcff" for c in SURROGATE.findall(value))
+    problem = unstorable_text(item, undecodable_ok=True)
+    return _UNSTORABLE[problem] if problem is not None else None
 
 
 def _refuse(source: str, row: RawRow, reason: str, claimed_id: str | None) -> QuarantineEntry:

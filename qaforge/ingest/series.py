@@ -86,6 +86,7 @@ def scan_series_file(
     mapping: SeriesMapping,
     known_study_ids: Collection[str],
     manifest: SeriesManifest | None = None,
+    limits: SeriesLimits | None = None,
 ) -> ScannedSeries | QuarantineEntry:
     """Read, check, link and classify one NIfTI file.
 
@@ -103,6 +104,8 @@ def scan_series_file(
         mapping: The classification mapping.
         known_study_ids: Study ids in the store; a series must link to one.
         manifest: The manifest, if one was given.
+        limits: Size limits (default: from the environment); a run over
+            many files reads them once and passes them.
 
     Returns:
         The scanned series, or a quarantine entry (``location`` is the path
@@ -116,7 +119,9 @@ def scan_series_file(
     if refused is not None:
         return _quarantine(root, relative, [refused.reason])
     try:
-        return _scan_regular_file(path, relative, root, mapping, known_study_ids, manifest)
+        return _scan_regular_file(
+            path, relative, root, mapping, known_study_ids, manifest, limits or SeriesLimits()
+        )
     except Exception as exc:  # one unreadable file is quarantined, never the folder stopped
         return _quarantine(root, relative, [f"file cannot be read ({type(exc).__name__})"])
 
@@ -128,10 +133,11 @@ def _scan_regular_file(
     mapping: SeriesMapping,
     known_study_ids: Collection[str],
     manifest: SeriesManifest | None,
+    limits: SeriesLimits,
 ) -> ScannedSeries | QuarantineEntry:
     """:func:`scan_series_file` once the path is known to be a regular file inside ``root``."""
-    header, file_digest, problems = _read_and_check(path)
-    sidecar = read_sidecar(path, root=root)
+    header, file_digest, problems = _read_and_check(path, limits)
+    sidecar = read_sidecar(path, root=root, limits=limits)
     if isinstance(sidecar, Refusal):
         return _quarantine(root, relative, [*problems, sidecar.reason])
     row = manifest.row_for(relative) if manifest is not None else None
@@ -157,7 +163,9 @@ def _scan_regular_file(
     )
 
 
-def _read_and_check(path: Path) -> tuple[NiftiHeader | None, FileDigest | None, list[str]]:
+def _read_and_check(
+    path: Path, limits: SeriesLimits
+) -> tuple[NiftiHeader | None, FileDigest | None, list[str]]:
     """Read the header, hash and verify the file, and look at its sampled voxels.
 
     Returns:
@@ -169,10 +177,10 @@ def _read_and_check(path: Path) -> tuple[NiftiHeader | None, FileDigest | None, 
     file_digest: FileDigest | None = None
     try:
         header = read_nifti_header(path)
-        over = _over_limits(header, SeriesLimits())
+        over = _over_limits(header, limits)
         if over is not None:
             return header, None, [over]
-        file_digest = digest_and_verify(path, header)
+        file_digest = digest_and_verify(path, header, limits=limits)
     except UnreadableSeriesError as exc:
         problems.append(exc.reason)
     content = _label_map(file_digest.voxels) if file_digest is not None else None

@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from qaforge.ingest.refusal import Refusal
+from qaforge.ingest.text_checks import has_surrogates
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -22,11 +23,6 @@ _KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
 )
-
-
-def has_surrogates(text: str) -> bool:
-    """Whether ``text`` holds lone surrogates (undecodable bytes of a name, or a bad escape)."""
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def printable_path(text: str) -> str:

@@ -17,12 +17,17 @@ from pathlib import Path
 
 from qaforge.domain.series import SEQUENCES, VIEWS
 from qaforge.ingest.refusal import Refusal
-from qaforge.ingest.series_paths import file_refusal, has_surrogates, printable_path
+from qaforge.ingest.series_paths import file_refusal, printable_path
+from qaforge.ingest.text_checks import Unstorable, unstorable_text
 from qaforge.settings import SeriesLimits
 
 SIDECAR_KEYS = ("SeriesDescription", "sequence", "view", "study_id")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
+_UNSTORABLE: dict[Unstorable, str] = {
+    "nul": "holds a NUL character (\\u0000), which cannot be stored",
+    "surrogate": "is not valid UTF-8 (a lone surrogate escape), which cannot be stored",
+}
 
 
 def sidecar_path(path: Path) -> Path:
@@ -146,11 +151,8 @@ def _unstorable_text(content: dict[str, object]) -> str | None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-        elif isinstance(item, str):
-            if "\0" in item:
-                return "holds a NUL character (\\u0000), which cannot be stored"
-            if has_surrogates(item):
-                return "is not valid UTF-8 (a lone surrogate escape), which cannot be stored"
+        elif isinstance(item, str) and (problem := unstorable_text(item)) is not None:
+            return _UNSTORABLE[problem]
     return None
 
 

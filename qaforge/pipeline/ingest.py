@@ -24,7 +24,7 @@ from qaforge.ingest.series import (
 )
 from qaforge.ingest.series_mapping import load_series_mapping
 from qaforge.pipeline.run import Progress, batches, begin_stage, ingest_run, note_refusals
-from qaforge.settings import ReportLimits
+from qaforge.settings import ReportLimits, SeriesLimits, read_from_environment
 from qaforge.store.engine import Engine
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.reports import list_study_ids, store_report_batch
@@ -159,7 +159,7 @@ def ingest_series(
 
     Files the mapping names as not series (segmentations, labels, single
     phases of a cine in the same folder) are counted per reason and not read;
-    the rest are stored or quarantined.
+    the rest are stored or quarantined. Size limits are read once, at the start.
 
     Args:
         engine: The store (reports must be ingested first: series link to studies).
@@ -174,9 +174,10 @@ def ingest_series(
 
     Raises:
         InputFileError: If the folder, mapping or manifest cannot be read at all.
-        ConfigError: If the mapping file is invalid.
+        ConfigError: If the mapping file is invalid, or a size limit (E002).
         StoreError: If the database is not initialised.
     """
+    limits = read_from_environment(SeriesLimits)
     progress = begin_stage(engine, progress)
     mapping = load_series_mapping(mapping_path)
     files = find_series_files(root)
@@ -200,11 +201,10 @@ def ingest_series(
             mapping=mapping,
             known_study_ids=known_study_ids,
             manifest=manifest,
+            limits=limits,
         )
-        for batch_files in batches((file for file in files if file not in skipped), batch_size):
-            _store_series_batch(
-                engine, summary, batch_files, scan=scan, root=root, progress=progress
-            )
+        for batch in batches((file for file in files if file not in skipped), batch_size):
+            _store_series_batch(engine, summary, batch, scan=scan, root=root, progress=progress)
     return summary
 
 

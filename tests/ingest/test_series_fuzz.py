@@ -23,6 +23,7 @@ from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import ScannedSeries
 from qaforge.ingest.series import find_series_files, scan_series_file
 from qaforge.ingest.series_mapping import load_series_mapping
+from qaforge.ingest.text_checks import has_surrogates
 from qaforge.pipeline.ingest import ingest_reports, ingest_series
 from qaforge.store.models import ImageSeries, QuarantineRow
 
@@ -52,10 +53,6 @@ def build(case: SeriesCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return root
 
 
-def has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 @pytest.mark.parametrize("case", PARAMS)
 def test_pipeline_stores_the_good_and_quarantines_the_bad(
     case: SeriesCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine
@@ -75,7 +72,7 @@ def test_pipeline_stores_the_good_and_quarantines_the_bad(
     assert len(refused) == case.files - len(GOOD)
     assert case.location in refused, refused
     assert case.reason in refused[case.location]
-    assert not any(has_surrogate(text) for item in refused.items() for text in item)
+    assert not any(has_surrogates(text) for item in refused.items() for text in item)
     again = ingest_series(engine, root)
     assert again.unchanged == len(GOOD) and again.quarantined == summary.quarantined
 
@@ -94,7 +91,7 @@ def test_cli_exits_0_without_a_traceback(
 
     assert result.exit_code == 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output and not has_surrogate(result.output)
+    assert "Traceback" not in result.output and not has_surrogates(result.output)
     assert f"{case.files} files found" in result.output
     assert f"{len(GOOD)} new" in result.output
 
@@ -179,6 +176,52 @@ def test_over_limit_header_is_refused_before_the_voxels_are_read(tmp_path, monke
     assert "QAFORGE_MAX_VOXELS" in result.reason and "truncated" not in result.reason
 
 
+def test_limits_are_read_once_per_run(tmp_path, monkeypatch, engine) -> None:
+    """`ingest series` reads QAFORGE_MAX_* once, not for each file (header, sidecar, voxels)."""
+    from qaforge.ingest import nifti, series, sidecar
+    from qaforge.pipeline import ingest
+    from qaforge.settings import SeriesLimits
+
+    reads: list[dict[str, object]] = []
+
+    class CountedLimits(SeriesLimits):
+        def __init__(self, **values: object) -> None:
+            reads.append(values)
+            super().__init__(**values)
+
+    for module in (ingest, series, nifti, sidecar):
+        monkeypatch.setattr(module, "SeriesLimits", CountedLimits)
+    monkeypatch.setenv("QAFORGE_MAX_SIDECAR_BYTES", "10")
+    root = tmp_path / "series"
+    write_good(root / STUDY)
+    (root / STUDY / "t2_sax.json").write_text('{"sequence": "t2", "view": "sax"}')
+    ingest_reports(engine, reports_file(tmp_path))
+
+    summary = ingest_series(engine, root)
+
+    assert len(reads) == 1
+    assert (summary.new, summary.quarantined) == (len(GOOD) - 1, 1)  # the run's limit applies
+    with engine.connect() as connection:
+        reason = connection.execute(select(QuarantineRow.reason)).scalar_one()
+    assert "QAFORGE_MAX_SIDECAR_BYTES" in reason
+
+
+def test_an_invalid_limit_stops_the_run_with_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QAFORGE_DATABASE_URL", raising=False)
+    root = tmp_path / "series"
+    write_good(root / STUDY)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "reports", str(reports_file(tmp_path))]).exit_code == 0
+    monkeypatch.setenv("QAFORGE_MAX_VOXELS", "lots")
+
+    result = runner.invoke(app, ["ingest", "series", str(root)])
+
+    assert result.exit_code == 2, result.output
+    assert "E002" in result.output and "QAFORGE_MAX_VOXELS" in result.output
+    assert "lots" not in result.output and "Traceback" not in result.output
+
+
 # -- generated headers ---------------------------------------------------------------
 
 header_edits = st.dictionaries(st.integers(0, 351), st.integers(0, 255), min_size=1, max_size=12)
@@ -218,7 +261,7 @@ def test_random_sidecar_bytes_never_raise(content, tmp_path_factory) -> None:
     )
     assert isinstance(result, ScannedSeries | QuarantineEntry)
     if isinstance(result, ScannedSeries):
-        assert not has_surrogate(json.dumps(result.sidecar, ensure_ascii=False))
+        assert not has_surrogates(json.dumps(result.sidecar, ensure_ascii=False))
 
 
 def test_generated_headers_through_the_store(tmp_path, engine) -> None:

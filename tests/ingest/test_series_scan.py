@@ -629,6 +629,28 @@ def test_bad_manifest_rows_are_refused_with_their_line(tmp_path: Path) -> None:
     assert refused[0].record_key == "b.nii.gz" and refused[0].raw == "b.nii.gz,STU-0001"
 
 
+def test_manifest_rows_that_are_not_utf8_are_refused_alone(tmp_path: Path) -> None:
+    """Undecodable bytes, an encoded surrogate (ED A0 80) among them: the row, not the file."""
+    manifest_path = tmp_path / "m.csv"
+    manifest_path.write_bytes(
+        b"path,study_id\n"
+        b"a\xff.nii.gz,STU-0001\n"
+        b"b.nii.gz,STU-\xed\xa0\x80\n"
+        b"\xed\xa0\x80c.nii.gz,STU-0001\n"
+        b"d.nii.gz,STU-0001\n"
+    )
+
+    manifest, refused = read_series_manifest(manifest_path)
+
+    assert list(manifest.rows) == ["d.nii.gz"]
+    assert [(e.location, e.reason) for e in refused] == [
+        (f"line {n}", "bytes are not valid UTF-8") for n in (2, 3, 4)
+    ]
+    # a claimed path that is not text is no record key; the excerpt shows U+FFFD
+    assert [e.record_key for e in refused] == [None, "b.nii.gz", None]
+    assert refused[0].raw == "a\ufffd.nii.gz,STU-0001"
+
+
 @pytest.mark.parametrize(
     ("text", "code", "words"),
     [
