@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from qaforge.errors import QaforgeError
-from qaforge.settings import Settings
+from qaforge.settings import ReportLimits, SeriesLimits, Settings
 from qaforge.store.engine import Engine, create_store_engine, database_failure, sqlite_file
 
 
@@ -29,13 +29,11 @@ class AppState:
         """
         overrides = {"database_url": self.db_option} if self.db_option else {}
         try:
-            return Settings(**overrides)
+            settings = Settings(**overrides)
         except ValidationError as exc:
-            details = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-                for e in exc.errors(include_input=False, include_url=False)
-            )
-            raise QaforgeError.of("E002", problems=details) from None
+            raise QaforgeError.of("E002", problems=validation_problems(exc)) from None
+        check_input_limits()
+        return settings
 
     def engine(self, *, create_missing: bool = False) -> Engine:
         """The store engine, created on first use and closed when the command ends.
@@ -79,6 +77,49 @@ def app_state(ctx: typer.Context) -> AppState:
         root.obj = AppState()
         _RUNNING.set(root.obj)
     return root.obj
+
+
+def check_input_limits() -> None:
+    """Read the input size limits (``QAFORGE_MAX_*``) once, so a bad value stops the command.
+
+    The stages read them where each file is opened; a bad value there would
+    fail every file (or quarantine it) instead of naming the variable once.
+
+    Raises:
+        ConfigError: E002 naming each bad variable.
+    """
+    problems: list[str] = []
+    for limits in (ReportLimits, SeriesLimits):
+        try:
+            limits()
+        except ValidationError as exc:
+            problems += _problem_list(exc, env_prefix="QAFORGE_")
+    if problems:
+        # QAFORGE_MAX_JSON_DEPTH is a field of both classes: named once
+        raise QaforgeError.of("E002", problems="; ".join(dict.fromkeys(problems)))
+
+
+def validation_problems(exc: ValidationError, *, env_prefix: str | None = None) -> str:
+    """A pydantic error as one line ``field: problem; ...``, without the values given.
+
+    Args:
+        exc: The error of a settings class.
+        env_prefix: Given, fields are named as their environment variables
+            (``QAFORGE_MAX_JSON_DEPTH``), the only place they are set from.
+    """
+
+    return "; ".join(_problem_list(exc, env_prefix=env_prefix))
+
+
+def _problem_list(exc: ValidationError, *, env_prefix: str | None) -> list[str]:
+    def name(loc: tuple) -> str:
+        field = ".".join(map(str, loc))
+        return f"{env_prefix}{field.upper()}" if env_prefix is not None else field
+
+    return [
+        f"{name(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors(include_input=False, include_url=False)
+    ]
 
 
 def _require_sqlite_file(url: str) -> None:
