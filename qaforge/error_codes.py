@@ -210,7 +210,7 @@ ERRORS: dict[str, ErrorCode] = {
         "StoreError",
         "cannot parse database URL: {problem}",
         "check --db / QAFORGE_DATABASE_URL",
-        "database URL cannot be parsed",
+        "database URL cannot be parsed, or names a driver that is not installed",
     ),
     "E302": ErrorCode(
         "StoreError",

@@ -180,26 +180,27 @@ class LLMSettings(BaseSettings):
         completion_price_per_million: Price per million answer tokens.
     """
 
+    # floats are finite: an infinite timeout or backoff would overflow the HTTP client's clock
     model_config = SettingsConfigDict(env_prefix="QAFORGE_LLM_", extra="ignore")
 
     base_url: str = "http://127.0.0.1:8000/v1"
-    model: str = "local-model"
+    model: str = Field(default="local-model", min_length=1)
     api_key: SecretStr | None = None
     server_kind: Literal["auto", "vllm", "ollama", "llamacpp", "openai"] = "auto"
     response_format: Literal["json_schema", "json_object"] = "json_schema"
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, allow_inf_nan=False)
     max_tokens: int = Field(default=1024, ge=16)
     max_tokens_retry: int = Field(default=0, ge=0)
     concurrency: int = Field(default=8, ge=1, le=1024)
     requests_per_minute: int = Field(default=0, ge=0)
     tokens_per_minute: int = Field(default=0, ge=0)
     max_retries: int = Field(default=5, ge=0, le=50)
-    timeout_seconds: float = Field(default=60.0, gt=0)
-    backoff_seconds: float = Field(default=0.5, ge=0)
-    backoff_max_seconds: float = Field(default=30.0, ge=0)
-    fuzzy_threshold: float = Field(default=90.0, ge=50.0, le=100.0)
-    prompt_price_per_million: float = Field(default=0.0, ge=0)
-    completion_price_per_million: float = Field(default=0.0, ge=0)
+    timeout_seconds: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    backoff_seconds: float = Field(default=0.5, ge=0, allow_inf_nan=False)
+    backoff_max_seconds: float = Field(default=30.0, ge=0, allow_inf_nan=False)
+    fuzzy_threshold: float = Field(default=90.0, ge=50.0, le=100.0, allow_inf_nan=False)
+    prompt_price_per_million: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    completion_price_per_million: float = Field(default=0.0, ge=0, allow_inf_nan=False)
 
     @field_validator("base_url")
     @classmethod

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import AppState, app_state
+from qaforge.cli.paths import output_folder
 from qaforge.errors import QaforgeError
+from qaforge.settings import settings_problems
 
 if TYPE_CHECKING:
     from qaforge.pipeline.annotate import PushSummary
@@ -67,8 +70,8 @@ def _settings(url: str | None, project: str | None, media_root: Path | None = No
         overrides["media_root"] = media_root
     try:
         return LabelStudioSettings(**overrides)
-    except ValueError as error:
-        raise QaforgeError.of("E905", problem=error) from None
+    except ValidationError as error:
+        raise QaforgeError.of("E905", problem=settings_problems(error)) from None
 
 
 @app.command("push")
@@ -253,7 +256,10 @@ def _kappa(value: float | None) -> str:
 def serve_command(
     ctx: typer.Context,
     data_dir: Annotated[
-        Path, typer.Option(help="Where the server keeps its database and uploads.")
+        Path,
+        typer.Option(
+            help="Where the server keeps its database and uploads.", callback=output_folder
+        ),
     ] = Path("labelstudio-data"),
     media_root: Annotated[
         Path, typer.Option(help="Folder served as local files (put the images folder under it).")

@@ -22,9 +22,14 @@ from qaforge.cli.evaluate import (
 from qaforge.cli.export import check_command, export_command, split_command
 from qaforge.cli.extract import extract_command, score_extraction_command
 from qaforge.cli.generate import generate_command, review_findings_command, stats_command
+from qaforge.cli.paths import output_folder
 from qaforge.cli.render import print_status
 from qaforge.cli.select import select_command
 from qaforge.cli.series import series_command
+from qaforge.domain.quarantine import QuarantineStage
+
+MAX_LISTED = 1_000_000_000
+"""Most rows a listing may ask for: the database takes a 64-bit limit, Python any integer."""
 
 app = typer.Typer(
     name="qaforge",
@@ -110,8 +115,10 @@ def status(ctx: typer.Context) -> None:
 @app.command("demo-data")
 @user_errors
 def demo_data(
-    outdir: Annotated[Path, typer.Argument(help="Folder to write the sample into.")],
-    seed: Annotated[int, typer.Option(help="Seed for the synthetic images.")] = 0,
+    outdir: Annotated[
+        Path, typer.Argument(help="Folder to write the sample into.", callback=output_folder)
+    ],
+    seed: Annotated[int, typer.Option(min=0, help="Seed for the synthetic images.")] = 0,
 ) -> None:
     """Write the bundled sample: ~30 synthetic CMR reports and matching NIfTI phantoms.
 
@@ -134,13 +141,10 @@ app.command("demo")(demo_command)
 @user_errors
 def quarantine(
     ctx: typer.Context,
-    stage: Annotated[
-        str | None,
-        typer.Option(
-            help="Only this stage: ingest_reports, ingest_series, extract, generate or select."
-        ),
-    ] = None,
-    limit: Annotated[int, typer.Option(help="How many to show, newest first.")] = 50,
+    stage: Annotated[QuarantineStage | None, typer.Option(help="Only this stage.")] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=MAX_LISTED, help="How many to show, newest first.")
+    ] = 50,
 ) -> None:
     """List refused input with where it came from and why (raw rows stay in the database)."""
     from rich.table import Table

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from qaforge.errors import QaforgeError
-from qaforge.settings import Settings, settings_problems
+from qaforge.settings import ReportLimits, SeriesLimits, Settings, settings_problems
 from qaforge.store.engine import Engine, create_store_engine, database_failure, sqlite_file
 
 
@@ -29,9 +29,11 @@ class AppState:
         """
         overrides = {"database_url": self.db_option} if self.db_option else {}
         try:
-            return Settings(**overrides)
+            settings = Settings(**overrides)
         except ValidationError as exc:
             raise QaforgeError.of("E002", problems=settings_problems(exc)) from None
+        check_input_limits()
+        return settings
 
     def engine(self, *, create_missing: bool = False) -> Engine:
         """The store engine, created on first use and closed when the command ends.
@@ -75,6 +77,26 @@ def app_state(ctx: typer.Context) -> AppState:
         root.obj = AppState()
         _RUNNING.set(root.obj)
     return root.obj
+
+
+def check_input_limits() -> None:
+    """Read the input size limits (``QAFORGE_MAX_*``) once, so a bad value stops the command.
+
+    The stages read them where each file is opened; a bad value there would
+    fail every file (or quarantine it) instead of naming the variable once.
+
+    Raises:
+        ConfigError: E002 naming each bad variable.
+    """
+    problems: list[str] = []
+    for limits in (ReportLimits, SeriesLimits):
+        try:
+            limits()
+        except ValidationError as exc:
+            problems += settings_problems(exc, env_prefix="QAFORGE_").split("; ")
+    if problems:
+        # QAFORGE_MAX_JSON_DEPTH is a field of both classes: named once
+        raise QaforgeError.of("E002", problems="; ".join(dict.fromkeys(problems)))
 
 
 def _require_sqlite_file(url: str) -> None:

@@ -10,13 +10,17 @@ import typer
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
+from qaforge.cli.paths import output_folder
 from qaforge.pipeline.run import Progress
 
 
 @user_errors
 def demo_command(
     ctx: typer.Context,
-    outdir: Annotated[Path, typer.Argument(help="Folder for the sample data and the database.")],
+    outdir: Annotated[
+        Path,
+        typer.Argument(help="Folder for the sample data and the database.", callback=output_folder),
+    ],
 ) -> None:
     """Run the pipeline end to end on the bundled sample data.
 

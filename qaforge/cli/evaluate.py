@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaforge.cli.console import console, progress_bar, user_errors
+from qaforge.cli.paths import output_file, output_folder
 from qaforge.errors import QaforgeError
 
 if TYPE_CHECKING:
@@ -25,11 +26,12 @@ def evaluate_command(
     outdir: Annotated[
         Path | None,
         typer.Option(
-            help="Where the report goes, outside the export (default: EXPORT-eval/PREDICTIONS-STEM)."
+            help="Where the report goes, outside the export (default: EXPORT-eval/PREDICTIONS-STEM).",
+            callback=output_folder,
         ),
     ] = None,
     split: SplitOption = "test",
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Bootstrap seed.")] = 0,
 ) -> None:
     """Score a model's outputs on one split: accuracy, multi-label P/R/F1, diagnosis macro-F1, report
     findings F1, per tier / sequence / subtask with 95 % intervals (Wilson for accuracies, BCa
@@ -81,9 +83,10 @@ def compare_command(
     benchmark: Annotated[Path, typer.Option(help="An export folder (qaforge export).")],
     split: SplitOption = "test",
     table: Annotated[
-        Path | None, typer.Option(help="Also write the rows as TABLE.csv (and .parquet).")
+        Path | None,
+        typer.Option(help="Also write the rows as TABLE.csv (and .parquet).", callback=output_file),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Permutation test seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Permutation test seed.")] = 0,
 ) -> None:
     """Compare two models on the same items: accuracy differences (first - second) per tier and
     subtask with McNemar's test, and F1 differences with a paired permutation test.
@@ -117,9 +120,9 @@ def compare_command(
 @user_errors
 def baseline_command(
     benchmark: Annotated[Path, typer.Option(help="An export folder.")],
-    output: Annotated[Path, typer.Option(help="Predictions JSONL to write.")] = Path(
-        "baseline-preds.jsonl"
-    ),
+    output: Annotated[
+        Path, typer.Option(help="Predictions JSONL to write.", callback=output_file)
+    ] = Path("baseline-preds.jsonl"),
     split: SplitOption = "test",
 ) -> None:
     """Write the majority-answer baseline (per subtask, the commonest training answer) as predictions."""
@@ -137,7 +140,9 @@ def run_model_command(
         typer.Option(help="OpenAI-compatible multimodal endpoint, e.g. http://127.0.0.1:8000/v1."),
     ],
     model: Annotated[str, typer.Option(help="Model name.")],
-    output: Annotated[Path, typer.Option(help="Predictions JSONL to write.")] = Path("preds.jsonl"),
+    output: Annotated[
+        Path, typer.Option(help="Predictions JSONL to write.", callback=output_file)
+    ] = Path("preds.jsonl"),
     prompt: Annotated[
         str, typer.Option(help="plain (answer only) or reasoning (think, then 'Answer: X').")
     ] = "plain",

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
+from qaforge.cli.paths import output_file, output_folder
 from qaforge.errors import QaforgeError
 
 
@@ -43,15 +44,7 @@ def split_command(
     """Assign patient-level splits (every study of a patient in one split) and store them."""
     from qaforge.pipeline.split import assign_database_splits
 
-    ratios = None
-    if ratio:
-        ratios = {}
-        for entry in ratio:
-            name, _, share = entry.partition("=")
-            try:
-                ratios[name.strip()] = float(share)
-            except ValueError:
-                raise QaforgeError.of("E701", problem=f"{entry!r} is not NAME=SHARE") from None
+    ratios = _ratios(ratio) if ratio else None
     summary = assign_database_splits(
         app_state(ctx).engine(), ratios=ratios, seed=seed, stratify=stratify, split_file=split_file
     )
@@ -67,6 +60,24 @@ def split_command(
         console.print(f"{len(summary.refused_rows)} split file rows refused")
 
 
+def _ratios(entries: list[str]) -> dict[str, float]:
+    """``--ratio NAME=SHARE`` options as a mapping; E701 for a bad, nameless or repeated one."""
+    ratios: dict[str, float] = {}
+    for entry in entries:
+        name, _, share = entry.partition("=")
+        name = name.strip()
+        try:
+            value = float(share)
+        except ValueError:
+            raise QaforgeError.of("E701", problem=f"{entry!r} is not NAME=SHARE") from None
+        if not name or name in ratios:
+            # a later share would silently win over the first, a nameless split be "(none)"
+            problem = f"{entry!r} has no NAME" if not name else f"split {name!r} is given twice"
+            raise QaforgeError.of("E701", problem=problem)
+        ratios[name] = value
+    return ratios
+
+
 @user_errors
 def check_command(
     ctx: typer.Context,
@@ -75,7 +86,8 @@ def check_command(
         typer.Option(help="A reference corpus (text) for the contamination check; repeatable."),
     ] = None,
     json_path: Annotated[
-        Path, typer.Option("--json", help="Where to write the leakage report.")
+        Path,
+        typer.Option("--json", help="Where to write the leakage report.", callback=output_file),
     ] = Path("checks.json"),
     protocol: Annotated[
         str, typer.Option(help="Image selection compared by the near-duplicate check.")
@@ -115,7 +127,9 @@ def check_command(
 @user_errors
 def export_command(
     ctx: typer.Context,
-    outdir: Annotated[Path, typer.Argument(help="Folder to write the benchmark into.")],
+    outdir: Annotated[
+        Path, typer.Argument(help="Folder to write the benchmark into.", callback=output_folder)
+    ],
     include_unverified: Annotated[
         bool, typer.Option(help="Also export unverified items (pilots); every record says so.")
     ] = False,

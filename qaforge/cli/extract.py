@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
-from qaforge.cli.context import app_state
+from qaforge.cli.context import app_state, check_input_limits
+from qaforge.cli.paths import output_file
 from qaforge.errors import QaforgeError
 
 # The options of `extract`, named once so the command's signature stays readable.
@@ -23,7 +24,11 @@ InputOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", help="Findings JSONL to write, one line per report (with --input)."),
+    typer.Option(
+        "--output",
+        help="Findings JSONL to write, one line per report (with --input).",
+        callback=output_file,
+    ),
 ]
 ExtractorOption = Annotated[
     str,
@@ -31,8 +36,16 @@ ExtractorOption = Annotated[
         help="rules, llm (an OpenAI-compatible server, docs/llm.md) or both (then reconciled)."
     ),
 ]
+MAX_WORKERS = 1024
+"""Most worker processes: the pool starts every one at once, so a mistyped count must not fork on."""
+
 WorkersOption = Annotated[
-    int, typer.Option(min=1, help="Worker processes for the rules (each builds its own pipeline).")
+    int,
+    typer.Option(
+        min=1,
+        max=MAX_WORKERS,
+        help="Worker processes for the rules (each builds its own pipeline).",
+    ),
 ]
 BaseUrlOption = Annotated[
     str | None, typer.Option(help="LLM server URL (default QAFORGE_LLM_BASE_URL).")
@@ -130,11 +143,16 @@ def extract_command(
 
 
 def _check_choice(extractor: str, input_file: Path | None, output: Path | None) -> None:
-    """E004 for an unknown extractor, E005 for --input without --output or the reverse."""
+    """E004 for an unknown extractor, E005 for --input without --output or the reverse.
+
+    Also E002 for a bad ``QAFORGE_MAX_*`` limit: with --input no database
+    settings are read, and the limits would fail every report instead.
+    """
     if extractor not in ("rules", "llm", "both"):
         raise QaforgeError.of("E004", extractor=extractor)
     if (input_file is None) != (output is None):
         raise QaforgeError.of("E005")
+    check_input_limits()
 
 
 def _extract_file(input_file: Path, output: Path, workers: int) -> None:
@@ -185,7 +203,10 @@ def score_extraction_command(
     gold: Annotated[Path, typer.Option(help="Gold findings JSONL (the stateless extract format).")],
     pred: Annotated[Path, typer.Option(help="Predicted findings JSONL (from `qaforge extract`).")],
     json_output: Annotated[
-        Path | None, typer.Option("--json", help="Also write the scores as JSON to this file.")
+        Path | None,
+        typer.Option(
+            "--json", help="Also write the scores as JSON to this file.", callback=output_file
+        ),
     ] = None,
 ) -> None:
     """Score predicted findings against gold: per-code precision, recall and F1.

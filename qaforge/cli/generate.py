@@ -10,6 +10,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state, with_db_option
+from qaforge.cli.paths import output_file
 
 # The options of `generate`, named once so the command's signature stays readable.
 RunOption = Annotated[
@@ -167,7 +168,8 @@ def review_findings_command(
     ctx: typer.Context,
     run: RunOption = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Show at most this many entries.")
+        int | None,
+        typer.Option(min=1, max=1_000_000_000, help="Show at most this many entries."),
     ] = None,
     output: Annotated[
         Path | None,
@@ -225,7 +227,10 @@ def review_findings_command(
 def stats_command(
     ctx: typer.Context,
     json_output: Annotated[
-        Path | None, typer.Option("--json", help="Also write the statistics as JSON to this file.")
+        Path | None,
+        typer.Option(
+            "--json", help="Also write the statistics as JSON to this file.", callback=output_file
+        ),
     ] = None,
 ) -> None:
     """Counts and answer distributions of the stored QA items, per subtask.

@@ -14,6 +14,11 @@ from qaforge.cli.context import app_state
 DEFAULT_IMAGES_DIR = Path("images")
 DEFAULT_SIZE = 256
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=1024, help="Worker processes; default: one per core. 1 runs inline."),
+]
+
 
 @user_errors
 def select_command(
@@ -39,10 +44,7 @@ def select_command(
         ),
     ] = DEFAULT_SIZE,
     seed: Annotated[int, typer.Option(help="Seed of the random protocol.")] = 0,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="Worker processes; default: one per core. 1 runs inline."),
-    ] = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Route each active item to its study's series and pick K slices to show.
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,9 @@ def rule_findings() -> Callable[[str], set[tuple[str, str]]]:
 
 def default_evaluation_dir(benchmark: Path, predictions: Path) -> Path:
     """``<export>-eval/<predictions stem>``: beside the export folder, one folder per predictions file."""
+    if benchmark.name in ("", ".."):
+        # "." (or "export/..") names no folder of its own: its absolute path does
+        benchmark = Path(os.path.abspath(benchmark))
     return benchmark.with_name(benchmark.name + "-eval") / predictions.stem
 
 

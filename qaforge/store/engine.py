@@ -40,13 +40,19 @@ def create_store_engine(url: str) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise QaforgeError.of("E301", problem=exc) from None
-    if parsed.get_backend_name() == "sqlite":
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    except ImportError as exc:
+        # a driver named in the URL that is not installed, e.g. postgresql+psycopg2://
+        raise QaforgeError.of(
+            "E301", problem=f"its driver is not installed ({exc}); use postgresql+psycopg://"
+        ) from None
+    except (ArgumentError, ValueError) as exc:
+        # ArgumentError: unparseable or an unknown dialect; ValueError: a port that is no number
+        raise QaforgeError.of("E301", problem=str(exc).splitlines()[0]) from None
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def database_failure(exc: BaseException) -> str | None:
@@ -79,7 +85,7 @@ def sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names; ``None`` for other databases, memory, or a bad URL."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return None  # create_store_engine reports it (E301)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
