@@ -12,6 +12,7 @@
 .venv/bin/python benchmarks/run.py confidence         # gold vs extracted items; doubts' precision
 .venv/bin/python benchmarks/run.py phi                # PHI scan recall / precision per kind
 .venv/bin/python benchmarks/run.py select-memory      # peak RSS of select on a 256 MiB volume
+.venv/bin/python benchmarks/run.py scale --studies 24 --workers 2  # whole build vs the I/O floor
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from benchmarks import (  # noqa: E402
     negex_assertion,
     phi_scan,
     render_slices,
+    scale_build,
     select_memory,
     select_realistic,
 )
@@ -59,6 +61,7 @@ def main() -> None:
             "confidence",
             "phi",
             "select-memory",
+            "scale",
         ],
     )
     parser.add_argument("--reports", type=int, default=100_000, help="reports for ingest-reports")
@@ -80,7 +83,10 @@ def main() -> None:
     )
     parser.add_argument("--slices", type=int, default=20_000, help="slices for render")
     parser.add_argument(
-        "--studies", type=int, default=6, help="realistic-size studies for render's select part"
+        "--studies",
+        type=int,
+        default=None,
+        help="realistic-size studies for render's select part (6) and for scale (24)",
     )
     parser.add_argument("--llm-reports", type=int, default=2000, help="reports for llm")
     parser.add_argument("--tasks", type=int, default=2000, help="tasks for labelstudio")
@@ -93,7 +99,7 @@ def main() -> None:
     )
     parser.add_argument("--phi-reports", type=int, default=60, help="planted reports for phi")
     parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes for extract and render"
+        "--workers", type=int, default=None, help="worker processes for extract, render and scale"
     )
     parser.add_argument(
         "--select-source",
@@ -110,7 +116,7 @@ def main() -> None:
         generate_items.run(reports=args.generate_reports, database_reports=args.generate_db_reports)
     if args.benchmark in ("all", "render"):
         render_slices.run(slices=args.slices, workers=args.workers)
-        select_realistic.run(studies=args.studies)
+        select_realistic.run(studies=args.studies or 6)
     if args.benchmark in ("all", "llm"):
         llm_throughput.run(reports=args.llm_reports)
     if args.benchmark in ("all", "near-duplicates"):
@@ -125,6 +131,8 @@ def main() -> None:
         phi_scan.run(reports=args.phi_reports)
     if args.benchmark in ("all", "select-memory"):
         select_memory.run(source=args.select_source)
+    if args.benchmark == "scale":  # minutes: not part of "all"
+        scale_build.run(studies=args.studies or 24, workers=args.workers)
 
 
 if __name__ == "__main__":

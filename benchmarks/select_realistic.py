@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.common import Measurement, print_side_by_side, timed
+from benchmarks.phantoms import FOUR_CHAMBER_AFFINE, SAX_AFFINE, cine, write_nifti
 from qaforge.images.render import PNG_COMPRESS_LEVEL, display_scale
 from qaforge.images.routing import SeriesRef
 from qaforge.images.series_facts import SeriesToAnalyse, analyse_stack, routed_ref
@@ -36,40 +37,6 @@ from qaforge.images.study_job import SelectionRequest, StudyJob, run_study_job
 OUT = Path(__file__).resolve().parent / "out"
 SHAPE = (208, 210, 12, 50)
 SIZE = 256
-# an oblique short-axis and 4-chamber orientation of the kind scanners write (mm)
-SAX_AFFINE = np.array(
-    [
-        [-1.27, 0.93, -6.44, 5.4],
-        [-1.36, 0.29, 7.35, 91.7],
-        [-0.87, -1.82, -2.12, 220.6],
-        [0, 0, 0, 1],
-    ]
-)
-FOUR_CHAMBER_AFFINE = np.array(
-    [
-        [-1.82, 0.06, 0.32, 175.3],
-        [-0.03, -1.74, 2.34, 162.5],
-        [0.09, 0.57, 7.12, -119.0],
-        [0, 0, 0, 1],
-    ]
-)
-
-
-def _cine(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    rows, cols, slices, frames = shape
-    r, c = np.indices((rows, cols))
-    distance = np.hypot(r - rows / 2, c - cols / 2)
-    phase = np.cos(2 * np.pi * np.arange(frames) / frames)  # ED at frame 0
-    data = np.empty(shape, dtype=np.int16)
-    for z in range(slices):
-        radius = 25 - z  # narrower towards the apex
-        for t in range(frames):
-            cavity = distance < radius * (0.8 + 0.2 * phase[t])
-            wall = (distance < radius + 8) & ~cavity
-            chest = (distance > 90) & (distance < 100)
-            image = 40 + 260 * cavity + 90 * wall + 200 * chest
-            data[:, :, z, t] = image + rng.normal(0, 12, (rows, cols))
-    return data
 
 
 def write_studies(folder: Path, studies: int) -> list[list[SeriesToAnalyse]]:
@@ -83,10 +50,7 @@ def write_studies(folder: Path, studies: int) -> list[list[SeriesToAnalyse]]:
             ("4ch", SHAPE[:2] + (1, SHAPE[3]), FOUR_CHAMBER_AFFINE),
         ):
             path = folder / f"study{index}-{view}.nii.gz"
-            image = nib.Nifti1Image(_cine(shape, rng), affine)
-            image.header.set_xyzt_units("mm", "msec")
-            image.header["pixdim"][4] = 18.0
-            nib.save(image, path)
+            write_nifti(path, cine(shape, rng), affine)
             series.append(
                 SeriesToAnalyse(
                     series_id=path.stem,

@@ -11,7 +11,7 @@ runs in a worker process or inline.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,11 +141,14 @@ def _rounded(affine: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
 
 def analyse_stack(
     stack: Sequence[SeriesToAnalyse],
+    load: Callable[[Path, str], Volume] = load_volume,
 ) -> tuple[list[AnalysedSeries], list[AnalysisProblem]]:
     """Analyse one stack (one series, or the ED and ES files of one short-axis stack).
 
     Args:
         stack: Its series; two members are the ED and the ES file, in that order.
+        load: Reads a file's volume for a view (a caller may pass one that
+            keeps volumes it loaded already).
 
     Returns:
         Facts per readable member, and a problem per unreadable one (a pair
@@ -155,7 +158,7 @@ def analyse_stack(
     problems = []
     for member in stack:
         try:
-            volumes[member.series_id] = load_volume(Path(member.path), member.view)
+            volumes[member.series_id] = load(Path(member.path), member.view)
         except UnreadableSeriesError as error:
             problems.append(AnalysisProblem(member.series_id, member.path, error.reason))
         except Exception as error:  # any other failure of one file is that file's

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +63,11 @@ class StudyJob:
             are enlarged, larger ones kept); ``None`` keeps the stored matrix.
         images_dir: The images folder (absolute).
         contact_sheets: Write a contact sheet per request.
+        prepare: Called first in the worker with a loader of volumes (each file
+            read once per job, shared with the selection); returns the requests
+            to run in place of ``requests`` and anything the caller wants back
+            (``StudyResult.prepared``). Used to analyse a study's series from
+            the volumes the selection reads anyway. Must be picklable.
     """
 
     study_id: str
@@ -71,6 +76,7 @@ class StudyJob:
     size: int | None
     images_dir: str
     contact_sheets: bool = True
+    prepare: Callable[[VolumeLoader], tuple[tuple[SelectionRequest, ...], Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ class StudyResult:
         problems: Series that could not be read.
         written: PNG files (images and contact sheets) written now.
         reused: PNGs that were on disk already.
+        prepared: What the job's ``prepare`` returned besides the requests (None without).
     """
 
     study_id: str
@@ -145,6 +152,24 @@ class StudyResult:
     problems: tuple[SeriesProblem, ...]
     written: int
     reused: int
+    prepared: Any = None
+
+
+VolumeLoader = Callable[[Path, str], Volume]
+"""Loads a series' volume from its file and view (as :func:`load_volume`)."""
+
+
+class _VolumeCache:
+    """Loads each (file, view) once per job; failures are not kept (each use fails alike)."""
+
+    def __init__(self) -> None:
+        self._volumes: dict[tuple[Path, str], Volume] = {}
+
+    def load(self, path: Path, view: str) -> Volume:
+        key = (Path(path), view)
+        if key not in self._volumes:
+            self._volumes[key] = load_volume(key[0], view)
+        return self._volumes[key]
 
 
 @dataclass
@@ -166,14 +191,18 @@ def run_study_job(job: StudyJob) -> StudyResult:
         an unreadable series is left out of every selection that routed to
         it, and the others go on.
     """
-    needs_thumbnails = any(request.protocol == "data-driven" for request in job.requests)
+    cache = _VolumeCache()
+    requests, prepared = job.requests, None
+    if job.prepare is not None:
+        requests, prepared = job.prepare(cache.load)
+    needs_thumbnails = any(request.protocol == "data-driven" for request in requests)
     loaded: dict[str, _LoadedSeries] = {}
     problems: dict[str, SeriesProblem] = {}
-    for request in job.requests:
+    for request in requests:
         for ref in request.routing:
             if ref.series_id not in loaded and ref.series_id not in problems:
                 try:
-                    loaded[ref.series_id] = _load(ref, needs_thumbnails)
+                    loaded[ref.series_id] = _load(ref, needs_thumbnails, cache.load)
                 except UnreadableSeriesError as error:
                     problems[ref.series_id] = SeriesProblem(ref.series_id, ref.path, error.reason)
                 except Exception as error:  # any other failure of one series is its own
@@ -181,7 +210,7 @@ def run_study_job(job: StudyJob) -> StudyResult:
     renderer = _Renderer(Path(job.images_dir), job.size, loaded)
     selections = [
         _selection(request, renderer, problems, job.seed, job.contact_sheets)
-        for request in job.requests
+        for request in requests
     ]
     return StudyResult(
         study_id=job.study_id,
@@ -189,6 +218,7 @@ def run_study_job(job: StudyJob) -> StudyResult:
         problems=tuple(problems.values()),
         written=renderer.written,
         reused=renderer.reused,
+        prepared=prepared,
     )
 
 
@@ -257,8 +287,8 @@ def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iter
         yield from results
 
 
-def _load(ref: SeriesRef, needs_thumbnails: bool) -> _LoadedSeries:
-    volume = load_volume(Path(ref.path), ref.view)
+def _load(ref: SeriesRef, needs_thumbnails: bool, load: VolumeLoader) -> _LoadedSeries:
+    volume = load(Path(ref.path), ref.view)
     window = volume.window
     ed = es = 0
     peaks: tuple[int, ...] = ()

@@ -4,6 +4,9 @@ Composes :mod:`qaforge.images` (pure selection, per-study rendering jobs)
 with :mod:`qaforge.store.images`. A study is one unit of work, run in worker
 processes in parallel; results are stored in one transaction per batch of
 studies, so a killed run keeps what was stored and the next run resumes.
+A study whose series analysis is missing or stale is analysed in its own
+job, from the volumes the job renders from (each file read once), and its
+analyses are stored with its selections.
 
 A selection is redone only when its key changes: the key hashes the
 protocol and its version, the budget, the seed, the output size, the images
@@ -13,85 +16,42 @@ data; items and verifications are never touched.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import QaforgeError
-from qaforge.images.display import DISPLAY_CONVENTION_VERSION
-from qaforge.images.protocols import PROTOCOL_VERSION, PROTOCOLS, Protocol
-from qaforge.images.routing import Routing, SeriesRef, route
-from qaforge.images.study_job import (
-    SelectionRequest,
-    StudyJob,
-    StudyResult,
-    run_study_jobs,
-)
+from qaforge.images.protocols import PROTOCOLS, Protocol
+from qaforge.images.routing import SeriesRef
+from qaforge.images.study_job import StudyJob, StudyResult, run_study_jobs
 from qaforge.pipeline.run import Progress, begin_stage
-from qaforge.pipeline.series import analyse_series, series_listing
+from qaforge.pipeline.select_plan import (
+    SelectionSummary,
+    Stored,
+    StudyPlan,
+    StudyPreparation,
+    UnreadableSeries,
+    plan_selections,
+    selection_key,
+    series_ref,
+)
+from qaforge.pipeline.series_analyse import is_current, unreadable_entry
 from qaforge.store.engine import Engine
 from qaforge.store.images import (
     ItemToRoute,
     SelectionRecord,
-    StoredSelection,
     items_to_route,
     replace_selections,
     stored_selections,
 )
 from qaforge.store.quarantine import add_quarantine_entries
-from qaforge.store.series_analysis import SeriesRow, list_series_rows
+from qaforge.store.series_analysis import SeriesRow, list_series_rows, replace_analyses
+
+__all__ = ["SelectionSummary", "UnreadableSeries", "select_images", "selection_key"]
 
 STUDIES_PER_TRANSACTION = 20
 BUDGET_LIMIT = 1024
-
-
-class UnreadableSeries(BaseModel):
-    """A series that could not be read during selection."""
-
-    path: str
-    reason: str
-
-
-class SelectionSummary(BaseModel):
-    """What :func:`select_images` did.
-
-    Attributes:
-        protocols: The protocols run.
-        budgets: The budgets run.
-        images_dir: The images folder.
-        items: Active items considered.
-        studies: Studies with at least one selection made in this run.
-        selected: Selections made now that have images.
-        no_series: Selections made now for items whose study has no series of
-            the subtask's views (not answerable from images).
-        unreadable: Selections made now whose routed series all failed to load.
-        unchanged: Selections already stored with the same key (left alone;
-            those whose series were unreadable are always retried).
-        images: Image rows stored now.
-        written: PNG files written now (content-addressed: shared images once).
-        reused: PNGs that were already on disk.
-        unreadable_series: Series that could not be read, with path and reason.
-        series_analysed: Series whose voxels were analysed now (phases, slice order, LV).
-    """
-
-    protocols: list[str]
-    budgets: list[int]
-    images_dir: str
-    items: int = 0
-    studies: int = 0
-    selected: int = 0
-    no_series: int = 0
-    unreadable: int = 0
-    unchanged: int = 0
-    images: int = 0
-    written: int = 0
-    reused: int = 0
-    unreadable_series: list[UnreadableSeries] = Field(default_factory=list)
-    series_analysed: int = 0
 
 
 def select_images(
@@ -133,11 +93,7 @@ def select_images(
     )
     with engine.connect() as connection:
         items = items_to_route(connection)
-    study_ids = sorted({i.study_id for i in items})
-    summary.series_analysed = analyse_series(
-        engine, study_ids=study_ids, progress=progress
-    ).analysed
-    with engine.connect() as connection:
+        study_ids = sorted({i.study_id for i in items})
         series = list_series_rows(connection, study_ids=study_ids)
         stored = {
             (protocol, budget): stored_selections(connection, protocol=protocol, budget=budget)
@@ -145,212 +101,141 @@ def select_images(
             for budget in budgets
         }
     summary.items = len(items)
-    refs_by_study: dict[str, list[SeriesRef]] = defaultdict(list)
-    for row in series:
-        refs_by_study[row.study_id].append(_series_ref(row))
-    plan = _plan(items, refs_by_study, stored, protocols, budgets, seed, size, root, summary)
-    _run_plan(engine, plan, summary, workers=workers, progress=progress)
+    plan, jobs = _plan_jobs(items, series, stored, protocols, budgets, seed, size, root, summary)
+    _run_plan(engine, plan, jobs, summary, workers=workers, progress=progress)
     return summary
 
 
-def _run_plan(
-    engine: Engine,
-    plan: dict[str, _StudyPlan],
-    summary: SelectionSummary,
-    *,
-    workers: int | None,
-    progress: Progress,
-) -> None:
-    """Run the studies' jobs and store their records, STUDIES_PER_TRANSACTION at a time."""
-    jobs = [study.job for study in plan.values() if study.requests]
-    progress.start("Selecting slices", len(jobs) or None)
-    # items not answerable from images need no job: stored with the first batch
-    pending: list[SelectionRecord] = [r for study in plan.values() for r in study.imageless]
-    entries: list[QuarantineEntry] = []
-    done = 0
-    for result in run_study_jobs(jobs, workers):
-        study_plan = plan[result.study_id]
-        pending.extend(study_plan.records(result, summary))
-        entries.extend(_quarantine_entries(result, summary))
-        summary.written += result.written
-        summary.reused += result.reused
-        done += 1
-        if done % STUDIES_PER_TRANSACTION == 0:
-            _store(engine, pending, entries)
-            pending, entries = [], []
-        progress.advance()
-    _store(engine, pending, entries)
-    summary.studies = len(jobs)
-
-
-class _StudyPlan:
-    """One study's pending selections: the job to run, and which items each result serves."""
-
-    def __init__(self, study_id: str, seed: int, size: int | None, root: Path) -> None:
-        self.study_id = study_id
-        self.seed = seed
-        self.size = size
-        self.root = root
-        self.requests: dict[str, SelectionRequest] = {}
-        self.items: dict[str, list[tuple[str, Routing]]] = defaultdict(list)
-        self.imageless: list[SelectionRecord] = []
-
-    @property
-    def job(self) -> StudyJob:
-        return StudyJob(
-            study_id=self.study_id,
-            requests=tuple(self.requests.values()),
-            seed=self.seed,
-            size=self.size,
-            images_dir=str(self.root),
-        )
-
-    def records(self, result: StudyResult, summary: SelectionSummary) -> list[SelectionRecord]:
-        records = []
-        for selection in result.selections:
-            request = self.requests[selection.key]
-            status = "selected" if selection.images else "unreadable"
-            for item_id, routing in self.items[selection.key]:
-                record = _record(
-                    item_id,
-                    request.protocol,
-                    request.budget,
-                    self.seed,
-                    selection.key,
-                    routing,
-                    self.root,
-                )
-                record.status = status
-                record.unreadable_series = list(selection.unreadable)
-                record.contact_sheet = selection.contact_sheet
-                record.images = [
-                    {
-                        "series_id": image.series_id,
-                        "z": image.z,
-                        "t": image.t,
-                        "rank": image.rank,
-                        "path": image.path,
-                        "sha256": image.sha256,
-                        "windowing": image.windowing,
-                    }
-                    for image in selection.images
-                ]
-                records.append(record)
-                summary.images += len(record.images)
-                if status == "selected":
-                    summary.selected += 1
-                else:
-                    summary.unreadable += 1
-        return records
-
-
-def _plan(
+def _plan_jobs(
     items: Sequence[ItemToRoute],
-    refs_by_study: dict[str, list[SeriesRef]],
-    stored: dict[tuple[str, int], dict[str, StoredSelection]],
+    series: Sequence[SeriesRow],
+    stored: Stored,
     protocols: Sequence[Protocol],
     budgets: Sequence[int],
     seed: int,
     size: int | None,
     root: Path,
     summary: SelectionSummary,
-) -> dict[str, _StudyPlan]:
-    """Route every item and keep the selections whose key changed or whose files are gone."""
-    plans: dict[str, _StudyPlan] = {}
-    for item in items:
-        routing = route(item.sequence, item.views, refs_by_study.get(item.study_id, []))
-        for protocol in protocols:
-            for budget in budgets:
-                key = selection_key(protocol, budget, seed, size, root, routing)
-                known = stored[(protocol, budget)].get(item.item_id)
-                if (
-                    known
-                    and known.selection_key == key
-                    and known.status != "unreadable"  # retried: the file may be mended
-                    and _files_present(known)
-                ):
-                    summary.unchanged += 1
-                    continue
-                plan = plans.get(item.study_id)
-                if plan is None:
-                    plan = plans[item.study_id] = _StudyPlan(item.study_id, seed, size, root)
-                if not routing.series:
-                    record = _record(item.item_id, protocol, budget, seed, key, routing, root)
-                    record.status = "no_series"
-                    plan.imageless.append(record)
-                    summary.no_series += 1
-                    continue
-                plan.requests.setdefault(
-                    key, SelectionRequest(key, routing.series, protocol, budget)
-                )
-                plan.items[key].append((item.item_id, routing))
-    return {study: plan for study, plan in plans.items() if plan.requests or plan.imageless}
-
-
-def _series_ref(row: SeriesRow) -> SeriesRef:
-    """A stored series with its facts in use (the analysis, a reader's override winning)."""
-    facts = series_listing(row)
-    return SeriesRef(
-        series_id=row.series_id,
-        sequence=row.sequence,
-        view=row.view,
-        path=row.absolute_path,
-        sha256=row.sha256,
-        ed_frame=facts.ed_frame,
-        es_frame=facts.es_frame,
-        peak_frames=tuple(facts.peak_frames) if facts.peak_frames else None,
-        slice_order=facts.slice_order,
-        lv_slices=facts.lv_slices,
-        analysed=facts.analysed,
+) -> tuple[dict[str, StudyPlan], list[StudyJob]]:
+    """The plans made here, and every job to run (those of stale studies plan in the worker)."""
+    rows_by_study: dict[str, list[SeriesRow]] = defaultdict(list)
+    for row in series:
+        rows_by_study[row.study_id].append(row)
+    # a study with a stale analysis is analysed and planned in its worker, from the
+    # volumes it renders from; the others are planned here from the stored facts
+    stale = {row.study_id for row in series if not is_current(row)}
+    refs_by_study: dict[str, list[SeriesRef]] = {
+        study: [series_ref(row) for row in rows]
+        for study, rows in rows_by_study.items()
+        if study not in stale
+    }
+    current = [item for item in items if item.study_id not in stale]
+    plan = plan_selections(
+        current, refs_by_study, stored, protocols, budgets, seed, size, root, summary
     )
+    jobs = [study.job for study in plan.values() if study.requests]
+    jobs.extend(
+        _preparing_job(
+            study, rows_by_study[study], items, stored, protocols, budgets, seed, size, root
+        )
+        for study in sorted(stale)
+    )
+    return plan, jobs
 
 
-def selection_key(
-    protocol: str, budget: int, seed: int, size: int | None, root: Path, routing: Routing
-) -> str:
-    """Hash of everything a selection depends on (items with the same key share images)."""
-    parts = [
-        f"protocol={protocol}/{PROTOCOL_VERSION}",
-        f"display={DISPLAY_CONVENTION_VERSION}",
-        f"budget={budget}",
-        f"seed={seed}",
-        f"size={size}",
-        f"root={root}",
-        *(f"{ref.series_id}:{ref.sha256}:{ref.facts_key}" for ref in routing.series),
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _record(
-    item_id: str,
-    protocol: str,
-    budget: int,
+def _preparing_job(
+    study_id: str,
+    rows: list[SeriesRow],
+    items: Sequence[ItemToRoute],
+    stored: Stored,
+    protocols: Sequence[Protocol],
+    budgets: Sequence[int],
     seed: int,
-    key: str,
-    routing: Routing,
+    size: int | None,
     root: Path,
-) -> SelectionRecord:
-    return SelectionRecord(
-        item_id=item_id,
-        protocol=protocol,
-        budget=budget,
+) -> StudyJob:
+    """The job of a study whose analysis is stale: its worker analyses, then plans and renders."""
+    mine = tuple(item for item in items if item.study_id == study_id)
+    ids = {item.item_id for item in mine}
+    preparation = StudyPreparation(
+        study_id=study_id,
+        rows=tuple(rows),
+        items=mine,
+        stored={
+            key: {item: known for item, known in by_item.items() if item in ids}
+            for key, by_item in stored.items()
+        },
+        protocols=tuple(protocols),
+        budgets=tuple(budgets),
         seed=seed,
-        selection_key=key,
-        status="selected",
-        primary_view=routing.primary_view,
-        routed_series=list(routing.key),
-        missing_views=list(routing.missing_views),
-        unreadable_series=[],
-        images_root=str(root),
-        contact_sheet=None,
+        size=size,
+        root=root,
     )
+    return StudyJob(study_id, (), seed, size, str(root), prepare=preparation)
 
 
-def _store(engine: Engine, records: list[SelectionRecord], entries: list[QuarantineEntry]) -> None:
-    if not records and not entries:
+def _run_plan(
+    engine: Engine,
+    plan: dict[str, StudyPlan],
+    jobs: list[StudyJob],
+    summary: SelectionSummary,
+    *,
+    workers: int | None,
+    progress: Progress,
+) -> None:
+    """Run the studies' jobs and store their records, STUDIES_PER_TRANSACTION at a time."""
+    progress.start("Selecting slices", len(jobs) or None)
+    # items not answerable from images need no job: stored with the first batch
+    pending: list[SelectionRecord] = [r for study in plan.values() for r in study.imageless]
+    entries: list[QuarantineEntry] = []
+    analyses: list[dict] = []
+    done = 0
+    for result in run_study_jobs(jobs, workers):
+        study_plan = plan.get(result.study_id)
+        if result.prepared is not None:
+            study_plan = result.prepared.plan
+            pending.extend(study_plan.imageless)
+            analyses.extend(_prepared(result, summary, entries))
+        assert study_plan is not None  # every job comes from a plan or prepares its own
+        pending.extend(study_plan.records(result, summary))
+        entries.extend(_quarantine_entries(result, summary))
+        summary.written += result.written
+        summary.reused += result.reused
+        summary.studies += bool(study_plan.requests)
+        done += 1
+        if done % STUDIES_PER_TRANSACTION == 0:
+            _store(engine, pending, entries, analyses)
+            pending, entries, analyses = [], [], []
+        progress.advance()
+    _store(engine, pending, entries, analyses)
+
+
+def _prepared(
+    result: StudyResult, summary: SelectionSummary, entries: list[QuarantineEntry]
+) -> list[dict]:
+    """Count what a study's worker analysed and planned; returns the analyses to store."""
+    prepared = result.prepared
+    summary.unchanged += prepared.unchanged
+    summary.no_series += prepared.no_series
+    summary.series_analysed += len(prepared.analyses)
+    entries.extend(unreadable_entry(problem) for problem in prepared.problems)
+    return prepared.analyses
+
+
+def _store(
+    engine: Engine,
+    records: list[SelectionRecord],
+    entries: list[QuarantineEntry],
+    analyses: list[dict],
+) -> None:
+    """Store analyses and selections together: a selection's key was made from its analysis."""
+    if not records and not entries and not analyses:
         return
     with engine.begin() as connection:
-        replace_selections(connection, records=records)
+        if analyses:
+            replace_analyses(connection, analyses=analyses)
+        if records:
+            replace_selections(connection, records=records)
         if entries:
             add_quarantine_entries(connection, entries=entries)
 
@@ -369,11 +254,6 @@ def _quarantine_entries(result: StudyResult, summary: SelectionSummary) -> list[
             )
         )
     return entries
-
-
-def _files_present(selection: StoredSelection) -> bool:
-    root = Path(selection.images_root)
-    return all((root / path).is_file() for path in selection.paths)
 
 
 def _images_root(images_dir: Path) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +19,8 @@ from pydantic import BaseModel, Field
 from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.domain.series import SeriesListing
 from qaforge.errors import QaforgeError
-from qaforge.images.series_facts import (
-    ANALYSIS_VERSION,
-    AnalysedSeries,
-    AnalysisProblem,
-    SeriesToAnalyse,
-    analyse_stack,
-    lv_slices_by_position,
-    stacks_to_analyse,
-)
 from qaforge.pipeline.run import Progress, begin_stage
+from qaforge.pipeline.series_analyse import StudyAnalyser, is_current, unreadable_entry
 from qaforge.store.engine import Engine
 from qaforge.store.quarantine import add_quarantine_entries
 from qaforge.store.schema import require_current_schema
@@ -79,133 +70,24 @@ def analyse_series(
     with engine.connect() as connection:
         rows = list_series_rows(connection, study_ids=study_ids)
     summary = AnalysisSummary()
-    stale = {row.series_id for row in rows if not _is_current(row)}
-    summary.current = len(rows) - len(stale)
-    stacks = [
-        stack
-        for stack in stacks_to_analyse([_to_analyse(row) for row in rows])
-        if any(member.series_id in stale for member in stack)
-    ]
+    analyser = StudyAnalyser(rows)
+    stacks = analyser.stale_stacks()
+    summary.current = len(rows) - analyser.stale_count
     progress.start("Analysing series", len(stacks) or None)
     pending: list[dict[str, Any]] = []
     entries: list[QuarantineEntry] = []
-    cine_lv = _cine_lv_by_study(rows)
-    by_id = {row.series_id: row for row in rows}
-    # cines first, so a static stack of the same study can take its LV extent from them
-    stacks.sort(key=lambda stack: stack[0].sequence != "cine")
     for done, stack in enumerate(stacks, start=1):
-        facts, problems = analyse_stack(stack)
-        for item in facts:
-            row = by_id[item.series_id]
-            if row.sequence == "cine" and row.view == "sax" and item.lv_slices:
-                cine_lv.setdefault(row.study_id, (row.affine, row.shape, item.lv_slices))
-        facts = [_with_lv_from_cine(item, by_id[item.series_id], cine_lv) for item in facts]
-        pending.extend(_analysis_row(item) for item in facts)
-        summary.analysed += len(facts)
+        analyses, problems = analyser.analyse(stack)
+        pending.extend(analyses)
+        summary.analysed += len(analyses)
         summary.unreadable += len(problems)
-        entries.extend(_unreadable_entry(problem) for problem in problems)
+        entries.extend(unreadable_entry(problem) for problem in problems)
         if done % STACKS_PER_TRANSACTION == 0:
             _store(engine, pending, entries)
             pending, entries = [], []
         progress.advance()
     _store(engine, pending, entries)
     return summary
-
-
-def _unreadable_entry(problem: AnalysisProblem) -> QuarantineEntry:
-    """The quarantine entry of a series whose voxels could not be analysed."""
-    return QuarantineEntry(
-        stage="analyse_series",
-        source=problem.path,
-        location=problem.path,
-        reason=problem.reason,
-        record_key=problem.series_id,
-    )
-
-
-def _cine_lv_by_study(rows: Sequence[SeriesRow]) -> dict[str, tuple]:
-    """The stored LV extent of each study's short-axis cine (geometry and slices)."""
-    found: dict[str, tuple] = {}
-    for row in rows:
-        analysis = row.analysis if _is_current(row) else None
-        if (
-            row.sequence == "cine"
-            and row.view == "sax"
-            and analysis
-            and analysis["lv_first"] is not None
-        ):
-            found.setdefault(
-                row.study_id, (row.affine, row.shape, (analysis["lv_first"], analysis["lv_last"]))
-            )
-    return found
-
-
-def _with_lv_from_cine(
-    facts: AnalysedSeries, row: SeriesRow, cine_lv: dict[str, tuple]
-) -> AnalysedSeries:
-    """A static short-axis stack without an LV extent takes it from its study's cine by position."""
-    if (
-        row.sequence == "cine"
-        or row.view != "sax"
-        or facts.lv_slices
-        or row.study_id not in cine_lv
-    ):
-        return facts
-    affine, shape, lv = cine_lv[row.study_id]
-    found = lv_slices_by_position(row.affine, row.shape, affine, shape, lv)
-    if found is None:
-        return facts
-    note = "LV slices placed from the study's short-axis cine by slice position"
-    return replace(facts, lv_slices=found, notes=(*facts.notes, note))
-
-
-def _is_current(row: SeriesRow) -> bool:
-    analysis = row.analysis
-    return (
-        analysis is not None
-        and analysis["sha256"] == row.sha256
-        and analysis["method_version"] == ANALYSIS_VERSION
-    )
-
-
-def _to_analyse(row: SeriesRow) -> SeriesToAnalyse:
-    triggers = (row.sidecar or {}).get("TriggerTimes")
-    trigger_times = (
-        tuple(float(value) for value in triggers)
-        if isinstance(triggers, list) and all(isinstance(v, int | float) for v in triggers)
-        else None
-    )
-    return SeriesToAnalyse(
-        series_id=row.series_id,
-        study_id=row.study_id,
-        sequence=row.sequence,
-        view=row.view,
-        path=row.absolute_path,
-        sha256=row.sha256,
-        phase=row.phase,
-        shape=tuple(row.shape),
-        affine=tuple(tuple(float(v) for v in line) for line in row.affine),
-        trigger_times=trigger_times,
-    )
-
-
-def _analysis_row(facts: AnalysedSeries) -> dict[str, Any]:
-    return {
-        "series_id": facts.series_id,
-        "sha256": facts.sha256,
-        "method_version": ANALYSIS_VERSION,
-        "ed_frame": facts.ed_frame,
-        "es_frame": facts.es_frame,
-        "phase_method": facts.phase_method,
-        "phase_confidence": facts.phase_confidence,
-        "peak_frames": list(facts.peak_frames) if facts.peak_frames is not None else None,
-        "slice_order": facts.slice_order,
-        "slice_order_method": facts.slice_order_method,
-        "lv_first": facts.lv_slices[0] if facts.lv_slices else None,
-        "lv_last": facts.lv_slices[1] if facts.lv_slices else None,
-        "display": facts.display,
-        "notes": list(facts.notes),
-    }
 
 
 def _store(engine: Engine, rows: list[dict[str, Any]], entries: list[QuarantineEntry]) -> None:
@@ -218,7 +100,7 @@ def _store(engine: Engine, rows: list[dict[str, Any]], entries: list[QuarantineE
 
 def series_listing(row: SeriesRow) -> SeriesListing:
     """The effective facts of a stored series: the analysis, with a reader's override winning."""
-    analysis = row.analysis if _is_current(row) else None
+    analysis = row.analysis if is_current(row) else None
     listing = SeriesListing(
         series_id=row.series_id,
         study_id=row.study_id,
