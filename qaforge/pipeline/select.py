@@ -31,6 +31,7 @@ from qaforge.images.study_job import (
     StudyResult,
     run_study_jobs,
 )
+from qaforge.libs.dask_executor import ExecutorChoice, executor_choice
 from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.pipeline.series import analyse_series, series_listing
 from qaforge.store.engine import Engine
@@ -103,6 +104,8 @@ def select_images(
     seed: int = 0,
     size: int | None = None,
     workers: int | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> SelectionSummary:
     """Select and render images for every active item, under each protocol and budget.
@@ -116,23 +119,26 @@ def select_images(
         size: Smallest short side of the PNGs in pixels (smaller slices are
             enlarged, larger ones keep their matrix); ``None`` keeps the matrix.
         workers: Worker processes; ``None`` uses every core, 1 runs inline.
+        executor: ``process``, or ``dask``: a task per study on ``scheduler`` (docs/distributed.md).
+        scheduler: The Dask scheduler's address, e.g. ``tcp://HOST:8786``.
         progress: Where to report progress (per study).
 
     Returns:
         Counts of what was selected, left unchanged and could not be read.
 
     Raises:
-        ConfigError: For an unknown protocol, a budget outside 1..1024, a
-            size below 1, or an images folder that cannot be created.
+        ConfigError: For an unknown protocol, a budget outside 1..1024, a size below 1,
+            an images folder that cannot be created, or a bad executor (E011-E015).
     """
     protocols, budgets = _checked(protocols, budgets, size)
+    choice = executor_choice(executor, scheduler)
     progress = begin_stage(engine, progress)
     root = _images_root(images_dir)
-    summary = SelectionSummary(
-        protocols=list(protocols), budgets=list(budgets), images_dir=str(root)
-    )
     with engine.connect() as connection:
         items = items_to_route(connection)
+    summary = SelectionSummary(
+        protocols=list(protocols), budgets=list(budgets), images_dir=str(root), items=len(items)
+    )
     study_ids = sorted({i.study_id for i in items})
     summary.series_analysed = analyse_series(
         engine, study_ids=study_ids, progress=progress
@@ -144,12 +150,10 @@ def select_images(
             for protocol in protocols
             for budget in budgets
         }
-    summary.items = len(items)
-    refs_by_study: dict[str, list[SeriesRef]] = defaultdict(list)
-    for row in series:
-        refs_by_study[row.study_id].append(_series_ref(row))
-    plan = _plan(items, refs_by_study, stored, protocols, budgets, seed, size, root, summary)
-    _run_plan(engine, plan, summary, workers=workers, progress=progress)
+    plan = _plan(
+        items, _refs_by_study(series), stored, protocols, budgets, seed, size, root, summary
+    )
+    _run_plan(engine, plan, summary, workers=workers, executor=choice, progress=progress)
     return summary
 
 
@@ -159,6 +163,7 @@ def _run_plan(
     summary: SelectionSummary,
     *,
     workers: int | None,
+    executor: ExecutorChoice,
     progress: Progress,
 ) -> None:
     """Run the studies' jobs and store their records, STUDIES_PER_TRANSACTION at a time."""
@@ -168,7 +173,7 @@ def _run_plan(
     pending: list[SelectionRecord] = [r for study in plan.values() for r in study.imageless]
     entries: list[QuarantineEntry] = []
     done = 0
-    for result in run_study_jobs(jobs, workers):
+    for result in run_study_jobs(jobs, workers, executor):
         study_plan = plan[result.study_id]
         pending.extend(study_plan.records(result, summary))
         entries.extend(_quarantine_entries(result, summary))
@@ -285,6 +290,13 @@ def _plan(
                 )
                 plan.items[key].append((item.item_id, routing))
     return {study: plan for study, plan in plans.items() if plan.requests or plan.imageless}
+
+
+def _refs_by_study(series: Sequence[SeriesRow]) -> dict[str, list[SeriesRef]]:
+    refs: dict[str, list[SeriesRef]] = defaultdict(list)
+    for row in series:
+        refs[row.study_id].append(_series_ref(row))
+    return refs
 
 
 def _series_ref(row: SeriesRow) -> SeriesRef:
