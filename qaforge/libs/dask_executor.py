@@ -105,12 +105,13 @@ class DaskCluster:
 
     Args:
         address: The scheduler, e.g. ``tcp://127.0.0.1:8786``.
-        timeout: Seconds to wait for the scheduler before E014.
+        timeout: Seconds to wait for the scheduler before E014 (default
+            :data:`CONNECT_TIMEOUT_SECONDS`).
     """
 
-    def __init__(self, address: str, *, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    def __init__(self, address: str, *, timeout: float | None = None) -> None:
         self.address = address
-        self.timeout = timeout
+        self.timeout = CONNECT_TIMEOUT_SECONDS if timeout is None else timeout
         self._client: Any = None
 
     def __enter__(self) -> DaskCluster:
