@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,17 @@ class KillWorkerOnTask(WorkerPlugin):
         """Kill this worker as it starts executing a matching task (while kills remain)."""
         if finish != "executing" or not str(key).startswith(self.prefix):
             return
-        markers = Path(self.marker_dir)
-        if len(list(markers.iterdir())) >= self.times:
-            return
-        (markers / uuid.uuid4().hex).write_text(str(key))
-        os.kill(os.getpid(), signal.SIGKILL)
+        # markers 0..times-1, each made by one worker only (O_EXCL): two workers
+        # starting such tasks at once never take the same kill
+        for number in range(self.times):
+            try:
+                marker = os.open(
+                    Path(self.marker_dir) / str(number), os.O_CREAT | os.O_EXCL | os.O_WRONLY
+                )
+            except FileExistsError:
+                continue
+            os.close(marker)
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def kills(marker_dir: Path) -> int:

@@ -11,7 +11,9 @@ selections are left unreadable and redone by the next run).
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
+from unittest.mock import patch
 
 import dask
 import pytest
@@ -19,9 +21,9 @@ from distributed import Client, LocalCluster, get_task_stream
 from sqlalchemy import select
 
 from qaforge.errors import ConfigError
-from qaforge.extract.llm.study_reports import study_task_label as llm_task_label
 from qaforge.images.study_job import study_task_label
-from qaforge.libs.dask_executor import DaskCluster
+from qaforge.libs.dask_executor import DaskCluster, LostUnit
+from qaforge.pipeline import extract_llm
 from qaforge.pipeline.extract_llm import extract_database_llm
 from qaforge.pipeline.ingest import ingest_reports
 from qaforge.pipeline.select import select_images
@@ -50,7 +52,12 @@ def cluster():
     }
     with dask.config.set(config):
         cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # the scheduler's HTTP routes bind 8787 even without a dashboard: any free port
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
     client = Client(cluster)
     try:
@@ -223,7 +230,7 @@ def llm_state(engine) -> dict:
 
 
 def test_llm_extraction_on_dask_stores_what_the_in_process_run_stores(
-    postgres_server, tmp_path, cluster, killer
+    postgres_server, tmp_path, cluster
 ):
     texts = [report_text(i) for i in range(24)]
     script = {report_key(t): [answer(rule_answer(t))] for t in texts}
@@ -235,35 +242,48 @@ def test_llm_extraction_on_dask_stores_what_the_in_process_run_stores(
     try:
         for engine in engines:
             ingest_studies(engine, tmp_path, texts)
-        killer.start(llm_task_label("S0002"), times=1000)
         with FakeLLMServer(script) as server:
             here = extract_database_llm(here_engine, settings(server))
-            lost = extract_database_llm(
-                dask_engine,
-                settings(server),
-                executor="dask",
-                scheduler=cluster[0].scheduler_address,
-            )
-            killer.stop()
-            again = extract_database_llm(
-                dask_engine,
-                settings(server),
-                executor="dask",
-                scheduler=cluster[0].scheduler_address,
-            )
-        assert here.extracted == 24 and here.findings > 24
-        assert kills(killer.markers) == 2 and lost.failed == 3 and lost.extracted == 21
-        assert {reason for _, reason in lost.failures} == {
-            "its task kept killing the Dask workers that ran it"
-        }
-        assert again.pending == 3 and again.extracted == 3 and again.failed == 0
-        assert lost.findings + again.findings == here.findings
-        assert llm_state(dask_engine)["findings"] == llm_state(here_engine)["findings"]
-        assert {o[:2] for o in llm_state(dask_engine)["outcomes"]} == {
-            o[:2] for o in llm_state(here_engine)["outcomes"]
-        }
+            with get_task_stream(cluster[1]) as tasks:
+                remote = extract_database_llm(
+                    dask_engine,
+                    settings(server),
+                    executor="dask",
+                    scheduler=cluster[0].scheduler_address,
+                )
+        ran = [task["key"] for task in tasks.data if task["key"].startswith("qaforge-llm-")]
+        assert len(ran) == len(texts) // 3  # one task per study of three reports
+        assert here.extracted == remote.extracted == 24 and here.findings > 24
+        assert remote.findings == here.findings and remote.requests == here.requests
+        assert llm_state(dask_engine) == llm_state(here_engine)
     finally:
         for engine in engines:
             url = engine.url.render_as_string(hide_password=False)
             engine.dispose()
             postgres_server.drop(url)
+
+
+class LosingCluster:
+    """A cluster whose tasks all kept killing their workers."""
+
+    def run_in_order(self, function, units, labels):
+        return [LostUnit("its task kept killing the Dask workers that ran it") for _ in units]
+
+
+def test_the_reports_of_a_lost_llm_study_fail_with_the_reason_and_stay_pending(
+    sqlite_engine, tmp_path
+):
+    texts = [report_text(i) for i in range(6)]
+    ingest_studies(sqlite_engine, tmp_path, texts)
+    script = {report_key(t): [answer(rule_answer(t))] for t in texts}
+    with FakeLLMServer(script) as server:
+        with patch.object(extract_llm, "_cluster", lambda choice: nullcontext(LosingCluster())):
+            lost = extract_database_llm(
+                sqlite_engine, settings(server), executor="dask", scheduler="tcp://unused:1"
+            )
+        again = extract_database_llm(sqlite_engine, settings(server))
+    assert lost.failed == 6 and lost.extracted == 0
+    assert {reason for _, reason in lost.failures} == {
+        "its task kept killing the Dask workers that ran it"
+    }
+    assert again.pending == 6 and again.extracted == 6
