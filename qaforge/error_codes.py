@@ -108,6 +108,39 @@ ERRORS: dict[str, ErrorCode] = {
         "conflict=rules|llm|drop|review",
         "`extract --policy` is not `STATE=DECISION` with a known state and decision",
     ),
+    "E011": ErrorCode(
+        "ConfigError",
+        "executor {kind!r} is not available",
+        "use --executor {choices}",
+        "`--executor` is not `process` or `dask`",
+    ),
+    "E012": ErrorCode(
+        "ConfigError",
+        "{problem}",
+        "e.g. --executor dask --scheduler tcp://HOST:8786 (docs/distributed.md)",
+        "`--executor dask` without `--scheduler`, or `--scheduler` without `--executor dask`",
+    ),
+    "E013": ErrorCode(
+        "ConfigError",
+        "--executor dask needs Dask distributed, which is not installed",
+        "install the extra: pip install 'qaforge[dask]'",
+        "`--executor dask` but the optional extra `qaforge[dask]` is not installed",
+    ),
+    "E014": ErrorCode(
+        "ConfigError",
+        "cannot reach the Dask scheduler at {address} within {seconds} s ({problem})",
+        "start one with 'dask scheduler' and workers with 'dask worker ADDRESS', "
+        "then check --scheduler",
+        "the Dask scheduler of `--scheduler` cannot be reached (not running, wrong address)",
+    ),
+    "E015": ErrorCode(
+        "ConfigError",
+        "Dask worker {worker} cannot write into {folder}: {problem}",
+        "workers need the same filesystem as this machine at the same paths, qaforge "
+        "installed, and write access (docs/distributed.md)",
+        "a Dask worker cannot write into the output folder (not shared, not writable, "
+        "no qaforge on the worker)",
+    ),
     "E101": ErrorCode(
         "InputFileError",
         "report file {path} does not exist",

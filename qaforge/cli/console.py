@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -55,9 +56,11 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             )
             raise typer.Exit(130) from None
         except QaforgeError as exc:
-            error_console.print(f"[bold red]error[/] {exc.code}: {exc.message}", soft_wrap=True)
+            # plain text: a path or a hint such as qaforge[dask] is not console markup
+            message = escape(exc.message)
+            error_console.print(f"[bold red]error[/] {exc.code}: {message}", soft_wrap=True)
             if exc.hint:
-                hint = with_db_option(exc.hint)
+                hint = escape(with_db_option(exc.hint))
                 error_console.print(f"[dim]hint:[/] {hint}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state, check_input_limits
+from qaforge.cli.executors import ExecutorOption, SchedulerOption
 from qaforge.cli.paths import output_file
 from qaforge.errors import QaforgeError
 
@@ -94,6 +95,8 @@ def extract_command(
     concurrency: ConcurrencyOption = None,
     refresh: RefreshOption = False,
     policy: PolicyOption = None,
+    executor: ExecutorOption = "process",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Extract findings from reports with the rules, an LLM, or both.
 
@@ -114,45 +117,81 @@ def extract_command(
     With --input FILE --output FILE: no database. Writes one line per valid
     report, {"report_id": ..., "findings": [...]}, in input order; refused rows
     go to OUTPUT.quarantine.jsonl with their reason and line.
+
+    --extractor llm --executor dask --scheduler tcp://HOST:8786 reads the reports on a
+    Dask cluster, a task per study; findings are stored here (docs/distributed.md).
     """
-    _check_choice(extractor, input_file, output)
+    _check_choice(extractor, input_file, output, executor, scheduler)
     if extractor != "rules":
         from qaforge.cli.llm import run_llm_extraction
 
-        overrides = dict(
-            base_url=base_url,
-            model=model,
-            response_format=response_format,
-            server_kind=server_kind,
-            concurrency=concurrency,
-        )
         run_llm_extraction(
             ctx,
             both=extractor == "both",
             input_file=input_file,
             output=output,
-            overrides={k: v for k, v in overrides.items() if v is not None},
+            overrides=_overrides(base_url, model, response_format, server_kind, concurrency),
             refresh=refresh,
             policy_args=policy or [],
             workers=workers,
+            executor=executor,
+            scheduler=scheduler,
         )
-    elif input_file is not None and output is not None:
+    else:
+        _extract_rules(ctx, input_file, output, workers)
+
+
+def _overrides(
+    base_url: str | None,
+    model: str | None,
+    response_format: str | None,
+    server_kind: str | None,
+    concurrency: int | None,
+) -> dict[str, object]:
+    """The LLM settings given on the command line."""
+    given = dict(
+        base_url=base_url,
+        model=model,
+        response_format=response_format,
+        server_kind=server_kind,
+        concurrency=concurrency,
+    )
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def _extract_rules(ctx: typer.Context, input_file: Path | None, output: Path | None, workers: int):
+    """The rules on a file (with --input and --output) or on the database."""
+    if input_file is not None and output is not None:
         _extract_file(input_file, output, workers)
     else:
         _extract_database(ctx, workers)
 
 
-def _check_choice(extractor: str, input_file: Path | None, output: Path | None) -> None:
-    """E004 for an unknown extractor, E005 for --input without --output or the reverse.
+def _check_choice(
+    extractor: str,
+    input_file: Path | None,
+    output: Path | None,
+    executor: str,
+    scheduler: str | None,
+) -> None:
+    """E004 for an unknown extractor, E005 for --input without --output or the reverse,
+    E011-E013 for a bad executor (E012: dask reads only with the LLM on the database).
 
     Also E002 for a bad ``QAFORGE_MAX_*`` limit: with --input no database
     settings are read, and the limits would fail every report instead.
     """
+    from qaforge.pipeline.executors import checked_executor
+
     if extractor not in ("rules", "llm", "both"):
         raise QaforgeError.of("E004", extractor=extractor)
     if (input_file is None) != (output is None):
         raise QaforgeError.of("E005")
     check_input_limits()
+    checked_executor(executor, scheduler)
+    if executor == "dask" and (extractor != "llm" or input_file is not None):
+        raise QaforgeError.of(
+            "E012", problem="--executor dask reads with --extractor llm on the database only"
+        )
 
 
 def _extract_file(input_file: Path, output: Path, workers: int) -> None:

@@ -54,9 +54,10 @@ def run_llm_extraction(
     refresh: bool,
     policy_args: list[str],
     workers: int,
+    executor: str = "process",
+    scheduler: str | None = None,
 ) -> None:
     """Run the LLM (and, with ``both``, the rules and reconciliation); exit 1 if reports failed."""
-    from qaforge.pipeline.extract_llm import extract_database_llm
     from qaforge.pipeline.extract_llm_file import extract_file_llm
     from qaforge.pipeline.reconcile import extract_database_both
 
@@ -84,11 +85,7 @@ def run_llm_extraction(
         print_both_summary(result, settings.model)
         summary = result.llm
     else:
-        with progress_bar() as progress:
-            summary = extract_database_llm(
-                app_state(ctx).engine(), settings, refresh=refresh, progress=progress
-            )
-        print_llm_summary(summary, settings.model)
+        summary = _extract_database_llm(ctx, settings, refresh, executor, scheduler)
     if summary.failed:
         retry = (
             f"their reasons are in {output.name}.failures.jsonl; without a database a re-run "
@@ -98,6 +95,25 @@ def run_llm_extraction(
         )
         console.print(f"[yellow]{summary.failed} reports failed[/]; {retry}")
         raise typer.Exit(1)
+
+
+def _extract_database_llm(
+    ctx: typer.Context, settings, refresh: bool, executor: str, scheduler: str | None
+):
+    """``extract --extractor llm`` on the database; prints and returns the summary."""
+    from qaforge.pipeline.extract_llm import extract_database_llm
+
+    with progress_bar() as progress:
+        summary = extract_database_llm(
+            app_state(ctx).engine(),
+            settings,
+            refresh=refresh,
+            executor=executor,
+            scheduler=scheduler,
+            progress=progress,
+        )
+    print_llm_summary(summary, settings.model)
+    return summary
 
 
 def print_both_summary(result, model: str) -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, progress_bar, user_errors
 from qaforge.cli.context import app_state
+from qaforge.cli.executors import ExecutorOption, SchedulerOption
 
 DEFAULT_IMAGES_DIR = Path("images")
 DEFAULT_SIZE = 256
@@ -20,31 +21,38 @@ WorkersOption = Annotated[
 ]
 
 
+# The options of `select`, named once so the command's signature stays readable.
+ProtocolOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="random, clinical or data-driven (repeat for several); default clinical.",
+    ),
+]
+BudgetOption = Annotated[
+    list[int] | None,
+    typer.Option(help="Images per item, K (repeat for several); default 16."),
+]
+ImagesDirOption = Annotated[Path, typer.Option(help="Where the PNGs go (content-addressed names).")]
+SizeOption = Annotated[
+    int,
+    typer.Option(
+        help="Enlarge slices whose short side is smaller to this many pixels "
+        "(larger slices keep their matrix); 0 keeps every stored matrix."
+    ),
+]
+
+
 @user_errors
 def select_command(
     ctx: typer.Context,
-    protocol: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="random, clinical or data-driven (repeat for several); default clinical.",
-        ),
-    ] = None,
-    budget: Annotated[
-        list[int] | None,
-        typer.Option(help="Images per item, K (repeat for several); default 16."),
-    ] = None,
-    images_dir: Annotated[
-        Path, typer.Option(help="Where the PNGs go (content-addressed names).")
-    ] = DEFAULT_IMAGES_DIR,
-    size: Annotated[
-        int,
-        typer.Option(
-            help="Enlarge slices whose short side is smaller to this many pixels "
-            "(larger slices keep their matrix); 0 keeps every stored matrix."
-        ),
-    ] = DEFAULT_SIZE,
+    protocol: ProtocolOption = None,
+    budget: BudgetOption = None,
+    images_dir: ImagesDirOption = DEFAULT_IMAGES_DIR,
+    size: SizeOption = DEFAULT_SIZE,
     seed: Annotated[int, typer.Option(help="Seed of the random protocol.")] = 0,
     workers: WorkersOption = None,
+    executor: ExecutorOption = "process",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Route each active item to its study's series and pick K slices to show.
 
@@ -58,11 +66,17 @@ def select_command(
     A series that cannot be read or windowed (corrupt, RGB, complex, no
     finite voxel, any other failure) is quarantined with path and reason and
     the others go on; NaN/inf voxels are left out of the window and counted.
+    With --executor dask --scheduler tcp://HOST:8786 each study is one task
+    on a Dask cluster whose workers see the series and --images-dir at the
+    same paths (docs/distributed.md).
+
     Exits 0 when the run finished, quarantined series included; 1 when no
     selection has an image because every routed series was quarantined.
     """
+    from qaforge.pipeline.executors import checked_executor
     from qaforge.pipeline.select import select_images
 
+    checked_executor(executor, scheduler)
     state = app_state(ctx)
     with progress_bar() as progress:
         summary = select_images(
@@ -73,6 +87,8 @@ def select_command(
             seed=seed,
             size=size or None,
             workers=workers,
+            executor=executor,
+            scheduler=scheduler,
             progress=progress,
         )
     print_selection_summary(summary)

@@ -9,6 +9,7 @@ image rendered once, however many items and budgets use it.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
 from qaforge.images.render import contact_sheet, display_scale, encode_png, store_png
 from qaforge.images.routing import SeriesRef
 from qaforge.images.volume import Volume, load_volume
+from qaforge.libs.dask_executor import DaskCluster, ExecutorChoice, LostUnit
 from qaforge.libs.processes import children_ignore_interrupts, ignore_interrupts
 
 
@@ -262,17 +264,32 @@ class _RenderError(Exception):
         self.error = error
 
 
-def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iterator[StudyResult]:
-    """Run study jobs in worker processes, yielding results in job order.
+def run_study_jobs(
+    jobs: Sequence[StudyJob],
+    workers: int | None = None,
+    executor: ExecutorChoice | None = None,
+) -> Iterator[StudyResult]:
+    """Run study jobs in worker processes or on a Dask cluster, yielding results in job order.
 
     Args:
         jobs: The jobs.
-        workers: Processes; ``None`` uses every core; with 1 (or a single
-            job) they run inline in this process.
+        workers: Processes of the ``process`` executor; ``None`` uses every
+            core; with 1 (or a single job) they run inline in this process.
+        executor: Where to run (default: worker processes here). On Dask,
+            every worker must see the series and the images folder at the
+            same paths (checked first), and a study whose task kept killing
+            workers comes back with every routed series unreadable.
 
     Yields:
         One result per job, in the order of ``jobs``.
+
+    Raises:
+        ConfigError: On Dask, E014 when the scheduler cannot be reached, E015
+            when a worker cannot write into the images folder.
     """
+    if executor is not None and executor.kind == "dask" and jobs:
+        yield from _run_on_dask(jobs, executor.scheduler or "")
+        return
     count = workers or os.cpu_count() or 1
     if count <= 1 or len(jobs) <= 1:
         yield from map(run_study_job, jobs)
@@ -285,6 +302,35 @@ def run_study_jobs(jobs: Sequence[StudyJob], workers: int | None = None) -> Iter
         with children_ignore_interrupts():  # the workers are started by the first submit
             results = pool.map(run_study_job, jobs)
         yield from results
+
+
+def study_task_label(study_id: str) -> str:
+    """The start of a study's Dask task key: a hash, as keys show in the dashboard."""
+    return "qaforge-study-" + hashlib.sha256(study_id.encode()).hexdigest()[:16]
+
+
+def _run_on_dask(jobs: Sequence[StudyJob], scheduler: str) -> Iterator[StudyResult]:
+    with DaskCluster(scheduler) as cluster:
+        for folder in sorted({job.images_dir for job in jobs}):
+            cluster.check_folder(folder)
+        labels = [study_task_label(job.study_id) for job in jobs]
+        results = cluster.run_in_order(run_study_job, jobs, labels)
+        for job, result in zip(jobs, results, strict=True):
+            yield _lost_study(job, result.reason) if isinstance(result, LostUnit) else result
+
+
+def _lost_study(job: StudyJob, reason: str) -> StudyResult:
+    """A study that did not come back: every routed series unreadable (retried next run)."""
+    problems = {
+        ref.series_id: SeriesProblem(ref.series_id, ref.path, reason)
+        for request in job.requests
+        for ref in request.routing
+    }
+    selections = tuple(
+        SelectionResult(request.key, (), None, tuple(ref.series_id for ref in request.routing))
+        for request in job.requests
+    )
+    return StudyResult(job.study_id, selections, tuple(problems.values()), written=0, reused=0)
 
 
 def _load(ref: SeriesRef, needs_thumbnails: bool, load: VolumeLoader) -> _LoadedSeries:

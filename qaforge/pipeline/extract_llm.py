@@ -10,15 +10,24 @@ reconciliation with the rules :mod:`qaforge.pipeline.reconcile`.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from qaforge.extract.llm.extractor import LLMExtractor, LLMOutcome, LLMReport
+from qaforge.extract.llm.study_reports import (
+    extract_study_reports,
+    failed_outcomes,
+    study_report_jobs,
+    study_task_label,
+)
+from qaforge.libs.dask_executor import DaskCluster, ExecutorChoice, LostUnit, executor_choice
 from qaforge.pipeline.run import Progress, begin_stage, extraction_run
 from qaforge.settings import LLMSettings
 from qaforge.store.engine import Engine
 from qaforge.store.extraction import (
+    PendingReport,
     count_findings_by_code,
     count_pending_reports,
     ensure_extraction_run,
@@ -109,6 +118,8 @@ def extract_database_llm(
     refresh: bool = False,
     batch_size: int = 200,
     prompt_path: Path | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> LLMExtractionSummary:
     """Read every pending current report version with the LLM; see the module docstring.
@@ -119,18 +130,24 @@ def extract_database_llm(
         refresh: Ignore cached answers (send a request for every pending report).
         batch_size: Report versions per transaction.
         prompt_path: Another prompt template.
+        executor: ``process``, or ``dask``: a task per study on ``scheduler`` (docs/distributed.md).
+        scheduler: The Dask scheduler's address (dask only).
         progress: Where to report progress (per report).
 
     Returns:
         Counts, tokens, estimated cost and the first failures.
+
+    Raises:
+        ConfigError: E011-E014 for a bad executor or an unreachable scheduler.
     """
+    choice = executor_choice(executor, scheduler)
     progress = begin_stage(engine, progress)
     extractor = LLMExtractor(settings, prompt_path)
     summary = _ensured_run(engine, extractor)
     run_id = summary.run_id
     progress.start(f"LLM extract ({settings.model})", summary.pending)
     after_id = 0
-    with extraction_run(engine, run_id=run_id):
+    with extraction_run(engine, run_id=run_id), _cluster(choice) as cluster:
         while True:
             with engine.connect() as connection:
                 batch = pending_reports(
@@ -140,10 +157,7 @@ def extract_database_llm(
                 cached = {} if refresh else cached_answers(connection, keys=keys)
             if not batch:
                 break
-            reports = [LLMReport(str(item.report_version_id), item.text) for item in batch]
-            outcomes = extractor.extract(
-                reports, cached=cached, on_done=lambda _: progress.advance()
-            )
+            outcomes = _read_batch(cluster, extractor, batch, cached, prompt_path, progress)
             names = {item.report_version_id: item.report_id for item in batch}
             with engine.begin() as connection:
                 _store_outcomes(connection, run_id, settings.model, outcomes)
@@ -154,6 +168,42 @@ def extract_database_llm(
     with engine.connect() as connection:
         summary.findings_by_code = count_findings_by_code(connection, run_id=run_id)
     return summary
+
+
+def _cluster(choice: ExecutorChoice) -> contextlib.AbstractContextManager[DaskCluster | None]:
+    """The Dask cluster of a ``dask`` choice (connected on entry), else nothing."""
+    if choice.kind == "dask":
+        return DaskCluster(choice.scheduler or "")
+    return contextlib.nullcontext()
+
+
+def _read_batch(
+    cluster: DaskCluster | None,
+    extractor: LLMExtractor,
+    batch: list[PendingReport],
+    cached: dict[str, str],
+    prompt_path: Path | None,
+    progress: Progress,
+) -> list[LLMOutcome]:
+    """One batch's outcomes: read here, or on the cluster a task per study (a lost
+    study's reports fail, asked again next run)."""
+    reports = [(item.study_id, LLMReport(str(item.report_version_id), item.text)) for item in batch]
+    if cluster is None:
+        return extractor.extract(
+            [report for _, report in reports], cached=cached, on_done=lambda _: progress.advance()
+        )
+    jobs = study_report_jobs(extractor, reports, cached, prompt_path)
+    labels = [study_task_label(job.study_id) for job in jobs]
+    outcomes: list[LLMOutcome] = []
+    for job, result in zip(
+        jobs, cluster.run_in_order(extract_study_reports, jobs, labels), strict=True
+    ):
+        if isinstance(result, LostUnit):
+            result = failed_outcomes(extractor, job.reports, result.reason)
+        outcomes.extend(result)
+        for _ in result:
+            progress.advance()
+    return outcomes
 
 
 def _ensured_run(engine: Engine, extractor: LLMExtractor) -> LLMExtractionSummary:

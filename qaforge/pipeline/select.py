@@ -25,6 +25,7 @@ from qaforge.errors import QaforgeError
 from qaforge.images.protocols import PROTOCOLS, Protocol
 from qaforge.images.routing import SeriesRef
 from qaforge.images.study_job import StudyJob, StudyResult, run_study_jobs
+from qaforge.libs.dask_executor import ExecutorChoice, executor_choice
 from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.pipeline.select_plan import (
     SelectionSummary,
@@ -63,6 +64,8 @@ def select_images(
     seed: int = 0,
     size: int | None = None,
     workers: int | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> SelectionSummary:
     """Select and render images for every active item, under each protocol and budget.
@@ -76,16 +79,19 @@ def select_images(
         size: Smallest short side of the PNGs in pixels (smaller slices are
             enlarged, larger ones keep their matrix); ``None`` keeps the matrix.
         workers: Worker processes; ``None`` uses every core, 1 runs inline.
+        executor: ``process``, or ``dask``: a task per study on ``scheduler`` (docs/distributed.md).
+        scheduler: The Dask scheduler's address, e.g. ``tcp://HOST:8786``.
         progress: Where to report progress (per study).
 
     Returns:
         Counts of what was selected, left unchanged and could not be read.
 
     Raises:
-        ConfigError: For an unknown protocol, a budget outside 1..1024, a
-            size below 1, or an images folder that cannot be created.
+        ConfigError: For an unknown protocol, a budget outside 1..1024, a size below 1,
+            an images folder that cannot be created, or a bad executor (E011-E015).
     """
     protocols, budgets = _checked(protocols, budgets, size)
+    choice = executor_choice(executor, scheduler)
     progress = begin_stage(engine, progress)
     root = _images_root(images_dir)
     summary = SelectionSummary(
@@ -102,7 +108,7 @@ def select_images(
         }
     summary.items = len(items)
     plan, jobs = _plan_jobs(items, series, stored, protocols, budgets, seed, size, root, summary)
-    _run_plan(engine, plan, jobs, summary, workers=workers, progress=progress)
+    _run_plan(engine, plan, jobs, summary, workers=workers, executor=choice, progress=progress)
     return summary
 
 
@@ -181,6 +187,7 @@ def _run_plan(
     summary: SelectionSummary,
     *,
     workers: int | None,
+    executor: ExecutorChoice,
     progress: Progress,
 ) -> None:
     """Run the studies' jobs and store their records, STUDIES_PER_TRANSACTION at a time."""
@@ -190,7 +197,7 @@ def _run_plan(
     entries: list[QuarantineEntry] = []
     analyses: list[dict] = []
     done = 0
-    for result in run_study_jobs(jobs, workers):
+    for result in run_study_jobs(jobs, workers, executor):
         study_plan = plan.get(result.study_id)
         if result.prepared is not None:
             study_plan = result.prepared.plan

@@ -22,6 +22,7 @@ class PendingReport:
     report_version_id: int
     report_id: str
     text: str
+    study_id: str = ""
 
 
 def extraction_run_id(
@@ -110,13 +111,16 @@ def pending_reports(
 ) -> list[PendingReport]:
     """The next ``limit`` current report versions the run has not read, by version id."""
     query = (
-        select(ReportVersion.id, ReportVersion.report_id, ReportVersion.text)
+        select(ReportVersion.id, ReportVersion.report_id, ReportVersion.text, Report.study_id)
         .join(Report, ReportVersion.report_id == Report.id)
         .where(_pending_condition(run_id), ReportVersion.id > after_id)
         .order_by(ReportVersion.id)
         .limit(limit)
     )
-    return [PendingReport(row.id, row.report_id, row.text) for row in connection.execute(query)]
+    return [
+        PendingReport(row.id, row.report_id, row.text, row.study_id)
+        for row in connection.execute(query)
+    ]
 
 
 def finding_id(run_id: str, report_version_id: int, finding: Finding) -> str:
