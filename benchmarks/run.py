@@ -102,6 +102,13 @@ def main() -> None:
         "--workers", type=int, default=None, help="worker processes for extract, render and scale"
     )
     parser.add_argument(
+        "--executor",
+        choices=["process", "dask"],
+        default="process",
+        help="for scale: also rebuild from generate on with select on a local Dask cluster "
+        "(--workers workers) and compare the two exports' manifest hashes",
+    )
+    parser.add_argument(
         "--select-source",
         type=Path,
         default=None,
@@ -132,7 +139,7 @@ def main() -> None:
     if args.benchmark in ("all", "select-memory"):
         select_memory.run(source=args.select_source)
     if args.benchmark == "scale":  # minutes: not part of "all"
-        scale_build.run(studies=args.studies or 24, workers=args.workers)
+        scale_build.run(studies=args.studies or 24, workers=args.workers, executor=args.executor)
 
 
 if __name__ == "__main__":

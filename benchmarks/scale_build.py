@@ -25,9 +25,11 @@ measured here) -> hours on this machine's cores.
 from __future__ import annotations
 
 import io
+import logging
 import multiprocessing
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -98,8 +100,19 @@ def _study_series(rng: np.random.Generator):
     yield "perfusion_sax.nii.gz", perfusion((*MATRIX, 3, 55), rng), SAX_AFFINE
 
 
-def run_stage(name: str, url: str, folder: str, workers: int) -> tuple[float, float, float, str]:
-    """Run one stage on the store (in a child process): seconds, own and workers' peak MiB, note."""
+def run_stage(
+    name: str,
+    url: str,
+    folder: str,
+    workers: int,
+    scheduler: str | None = None,
+    suffix: str = "",
+) -> tuple[float, float, float, str]:
+    """Run one stage on the store (in a child process): seconds, own and workers' peak MiB, note.
+
+    With ``scheduler``, select runs on that Dask cluster (``--executor dask``);
+    ``suffix`` names the images and export folders of that second build.
+    """
     from qaforge.pipeline.check import check_database
     from qaforge.pipeline.export import export_database
     from qaforge.pipeline.extract import extract_database
@@ -127,8 +140,10 @@ def run_stage(name: str, url: str, folder: str, workers: int) -> tuple[float, fl
             engine,
             protocols=["clinical"],
             budgets=[16],
-            images_dir=root / "images",
+            images_dir=root / f"images{suffix}",
             workers=workers,
+            executor="dask" if scheduler else "process",
+            scheduler=scheduler,
         )
         note = (
             f"items {summary.items}, written {summary.written}, analysed {summary.series_analysed}"
@@ -140,8 +155,8 @@ def run_stage(name: str, url: str, folder: str, workers: int) -> tuple[float, fl
         check_database(engine, json_path=root / "checks.json")
         note = ""
     else:
-        export_database(engine, root / "export", include_unverified=True)
-        note = ""
+        exported = export_database(engine, root / f"export{suffix}", include_unverified=True)
+        note = f"manifest sha256 {exported.manifest_sha256}"
     seconds = time.perf_counter() - start
     engine.dispose()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -231,8 +246,15 @@ def _items(url: str) -> int:
     return count
 
 
-def run(studies: int = 24, workers: int | None = None) -> None:
-    """Write the studies, time every stage and the floor, print figures and the extrapolation."""
+def run(studies: int = 24, workers: int | None = None, executor: str = "process") -> None:
+    """Write the studies, time every stage and the floor, print figures and the extrapolation.
+
+    With ``executor="dask"`` the store is copied after generate and select ->
+    split -> check -> export run again on the copy with select on a local
+    Dask cluster of ``workers`` worker processes; the two exports' manifest
+    hashes are printed side by side (the copy keeps the database's salt, so
+    they must be equal).
+    """
     from qaforge.store.engine import create_store_engine
     from qaforge.store.schema import upgrade_database
 
@@ -252,16 +274,66 @@ def run(studies: int = 24, workers: int | None = None) -> None:
         engine.dispose()
         times = {}
         print(f"  {'stage':<10} {'seconds':>8} {'s/study':>8} {'peak MiB':>9} {'workers MiB':>12}")
+        notes = {}
         for stage in STAGES:
-            seconds, own, children, note = _in_child(run_stage, stage, url, str(folder), workers)
+            seconds, own, children, notes[stage] = _in_child(
+                run_stage, stage, url, str(folder), workers
+            )
             times[stage] = seconds
             print(
                 f"  {stage:<10} {seconds:8.1f} {seconds / studies:8.2f} {own:9.0f} "
-                f"{children:12.0f}  {note}"
+                f"{children:12.0f}  {notes[stage]}"
             )
+            if stage == "generate" and executor == "dask":
+                _copy_store(url, folder)
         floor, encoded = measure_floor(distinct_slices(url), workers)
         items = _items(url)
         _print_summary(times, floor, encoded, items, studies, slices, workers)
+        if executor == "dask":
+            dask_notes = _dask_build(folder, studies, workers)
+            same = dask_notes["export"] == notes["export"]
+            print(f"\n  in-process export: {notes['export']}")
+            print(f"  dask export:       {dask_notes['export']}")
+            print(f"  identical exports: {'yes' if same else 'NO'}")
+
+
+def _copy_store(url: str, folder: Path) -> None:
+    """Copy the SQLite store for the Dask build, with its provenance salt made first.
+
+    The salt is made at a database's first export; a copy without it would
+    make a salt of its own and hash every provenance line differently.
+    """
+    from qaforge.pipeline.export import provenance_hasher
+    from qaforge.store.engine import create_store_engine
+
+    engine = create_store_engine(url)
+    provenance_hasher(engine)
+    engine.dispose()
+    shutil.copyfile(folder / "qaforge.db", folder / "qaforge-dask.db")
+
+
+def _dask_build(folder: Path, studies: int, workers: int) -> dict[str, str]:
+    """select (on a local Dask cluster) -> split -> check -> export on the copied store."""
+    from distributed import LocalCluster
+
+    url = f"sqlite:///{folder / 'qaforge-dask.db'}"
+    notes = {}
+    print(f"\n  the same build from generate on, select on a LocalCluster of {workers} workers")
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,  # shutdown chatter of the workers, not our errors
+    ) as cluster:
+        for stage in STAGES[STAGES.index("select") :]:
+            seconds, own, _, notes[stage] = _in_child(
+                run_stage, stage, url, str(folder), workers, cluster.scheduler_address, "-dask"
+            )
+            print(
+                f"  {stage:<10} {seconds:8.1f} {seconds / studies:8.2f} {own:9.0f}  {notes[stage]}"
+            )
+    return notes
 
 
 def _print_summary(
