@@ -147,6 +147,7 @@ class StudyResult:
         written: PNG files (images and contact sheets) written now.
         reused: PNGs that were on disk already.
         prepared: What the job's ``prepare`` returned besides the requests (None without).
+        lost: Why the job did not come back (its Dask task was given up); None if it ran.
     """
 
     study_id: str
@@ -155,6 +156,7 @@ class StudyResult:
     written: int
     reused: int
     prepared: Any = None
+    lost: str | None = None
 
 
 VolumeLoader = Callable[[Path, str], Volume]
@@ -315,8 +317,11 @@ def _run_on_dask(jobs: Sequence[StudyJob], scheduler: str) -> Iterator[StudyResu
             cluster.check_folder(folder)
         labels = [study_task_label(job.study_id) for job in jobs]
         results = cluster.run_in_order(run_study_job, jobs, labels)
-        for job, result in zip(jobs, results, strict=True):
-            yield _lost_study(job, result.reason) if isinstance(result, LostUnit) else result
+        try:
+            for job, result in zip(jobs, results, strict=True):
+                yield _lost_study(job, result.reason) if isinstance(result, LostUnit) else result
+        finally:  # cancel what is left while the client is still open (a caller that stops early)
+            results.close()
 
 
 def _lost_study(job: StudyJob, reason: str) -> StudyResult:
@@ -330,7 +335,9 @@ def _lost_study(job: StudyJob, reason: str) -> StudyResult:
         SelectionResult(request.key, (), None, tuple(ref.series_id for ref in request.routing))
         for request in job.requests
     )
-    return StudyResult(job.study_id, selections, tuple(problems.values()), written=0, reused=0)
+    return StudyResult(
+        job.study_id, selections, tuple(problems.values()), written=0, reused=0, lost=reason
+    )
 
 
 def _load(ref: SeriesRef, needs_thumbnails: bool, load: VolumeLoader) -> _LoadedSeries:

@@ -24,7 +24,7 @@ from qaforge.domain.quarantine import QuarantineEntry
 from qaforge.errors import QaforgeError
 from qaforge.images.protocols import PROTOCOLS, Protocol
 from qaforge.images.routing import SeriesRef
-from qaforge.images.study_job import StudyJob, StudyResult, run_study_jobs
+from qaforge.images.study_job import SeriesProblem, StudyJob, StudyResult, run_study_jobs
 from qaforge.libs.dask_executor import ExecutorChoice, executor_choice
 from qaforge.pipeline.run import Progress, begin_stage
 from qaforge.pipeline.select_plan import (
@@ -127,6 +127,9 @@ def _plan_jobs(
     rows_by_study: dict[str, list[SeriesRow]] = defaultdict(list)
     for row in series:
         rows_by_study[row.study_id].append(row)
+    items_by_study: dict[str, list[ItemToRoute]] = defaultdict(list)
+    for item in items:
+        items_by_study[item.study_id].append(item)
     # a study with a stale analysis is analysed and planned in its worker, from the
     # volumes it renders from; the others are planned here from the stored facts
     stale = {row.study_id for row in series if not is_current(row)}
@@ -142,7 +145,15 @@ def _plan_jobs(
     jobs = [study.job for study in plan.values() if study.requests]
     jobs.extend(
         _preparing_job(
-            study, rows_by_study[study], items, stored, protocols, budgets, seed, size, root
+            study,
+            rows_by_study[study],
+            items_by_study[study],
+            stored,
+            protocols,
+            budgets,
+            seed,
+            size,
+            root,
         )
         for study in sorted(stale)
     )
@@ -152,7 +163,7 @@ def _plan_jobs(
 def _preparing_job(
     study_id: str,
     rows: list[SeriesRow],
-    items: Sequence[ItemToRoute],
+    mine: Sequence[ItemToRoute],
     stored: Stored,
     protocols: Sequence[Protocol],
     budgets: Sequence[int],
@@ -160,15 +171,17 @@ def _preparing_job(
     size: int | None,
     root: Path,
 ) -> StudyJob:
-    """The job of a study whose analysis is stale: its worker analyses, then plans and renders."""
-    mine = tuple(item for item in items if item.study_id == study_id)
+    """The job of a study whose analysis is stale: its worker analyses, then plans and renders.
+
+    ``mine`` are the study's items.
+    """
     ids = {item.item_id for item in mine}
     preparation = StudyPreparation(
         study_id=study_id,
         rows=tuple(rows),
-        items=mine,
+        items=tuple(mine),
         stored={
-            key: {item: known for item, known in by_item.items() if item in ids}
+            key: {item: by_item[item] for item in ids if item in by_item}
             for key, by_item in stored.items()
         },
         protocols=tuple(protocols),
@@ -196,9 +209,14 @@ def _run_plan(
     pending: list[SelectionRecord] = [r for study in plan.values() for r in study.imageless]
     entries: list[QuarantineEntry] = []
     analyses: list[dict] = []
+    job_of = {job.study_id: job for job in jobs}
     done = 0
     for result in run_study_jobs(jobs, workers, executor):
         study_plan = plan.get(result.study_id)
+        if study_plan is None and result.lost is not None:
+            entries.extend(_lost_preparation(job_of[result.study_id], result.lost, summary))
+            progress.advance()
+            continue
         if result.prepared is not None:
             study_plan = result.prepared.plan
             pending.extend(study_plan.imageless)
@@ -215,6 +233,24 @@ def _run_plan(
             pending, entries, analyses = [], [], []
         progress.advance()
     _store(engine, pending, entries, analyses)
+
+
+def _lost_preparation(
+    job: StudyJob, reason: str, summary: SelectionSummary
+) -> list[QuarantineEntry]:
+    """A study to be analysed and planned in its worker whose task was given up.
+
+    Its series are quarantined with the reason and its selections counted
+    unreadable; nothing is stored for it, so the next run analyses it again.
+    """
+    preparation = job.prepare
+    summary.unreadable += (
+        len(preparation.items) * len(preparation.protocols) * len(preparation.budgets)
+    )
+    problems = tuple(
+        SeriesProblem(row.series_id, row.absolute_path, reason) for row in preparation.rows
+    )
+    return _quarantine_entries(StudyResult(job.study_id, (), problems, 0, 0), summary)
 
 
 def _prepared(

@@ -287,3 +287,28 @@ def test_the_reports_of_a_lost_llm_study_fail_with_the_reason_and_stay_pending(
         "its task kept killing the Dask workers that ran it"
     }
     assert again.pending == 6 and again.extracted == 6
+
+
+def test_a_study_lost_before_its_first_analysis_is_quarantined_and_redone(
+    pg_engine, sample_subset, tmp_path, cluster, killer
+):
+    """The first select after ingest analyses in the worker: a lost task must not stop the run."""
+    prepared(pg_engine, sample_subset, tmp_path)
+    victim = STUDIES[1]
+    killer.start(study_task_label(victim), times=1000)
+    lost = run_select(pg_engine, tmp_path / "dask", cluster[0].scheduler_address)
+    assert lost.selected > 0 and lost.unreadable > 0
+    assert lost.selected + lost.unreadable + lost.no_series == lost.items
+    assert lost.unreadable_series and all(
+        victim in problem.path for problem in lost.unreadable_series
+    )
+
+    killer.stop()
+    again = run_select(pg_engine, tmp_path / "dask", cluster[0].scheduler_address)
+    assert again.selected == lost.unreadable and again.unchanged == lost.selected
+    in_process = tmp_path / "here"
+    run_select(pg_engine, in_process)  # everything stored already: same rows, PNGs written here
+    assert (
+        state(pg_engine, tmp_path / "dask")["selections"]
+        == state(pg_engine, in_process)["selections"]
+    )
