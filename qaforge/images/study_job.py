@@ -29,11 +29,11 @@ from qaforge.images.analysis import (
 )
 from qaforge.images.heart import cardiac_phases
 from qaforge.images.protocols import Pick, Protocol, SeriesFacts, select_slices
-from qaforge.images.render import contact_sheet, display_scale, encode_png, store_png
+from qaforge.images.render import contact_sheet, display_scale, encode_png, store_image
 from qaforge.images.routing import SeriesRef
 from qaforge.images.volume import Volume, load_volume
 from qaforge.libs.dask_executor import DaskCluster, ExecutorChoice, LostUnit
-from qaforge.libs.processes import children_ignore_interrupts, ignore_interrupts
+from qaforge.libs.processes import children_ignore_interrupts, start_worker
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ class StudyResult:
         study_id: The study.
         selections: One result per request.
         problems: Series that could not be read.
-        written: PNG files (images and contact sheets) written now.
-        reused: PNGs that were on disk already.
+        written: Files (PNG images and JPEG contact sheets) written now.
+        reused: Files that were on disk already.
         prepared: What the job's ``prepare`` returned besides the requests (None without).
         lost: Why the job did not come back (its Dask task was given up); None if it ran.
     """
@@ -299,7 +299,7 @@ def run_study_jobs(
     # spawn, not fork: the caller may hold database connections and threads
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=min(count, len(jobs)), mp_context=context, initializer=ignore_interrupts
+        max_workers=min(count, len(jobs)), mp_context=context, initializer=start_worker
     ) as pool:
         with children_ignore_interrupts():  # the workers are started by the first submit
             results = pool.map(run_study_job, jobs)
@@ -407,7 +407,7 @@ class _Renderer:
                 png = encode_png(pixels, size=self.size)
             except Exception as error:  # the series' fault; writing the PNG below is not
                 raise _RenderError(series, error) from None
-            stored = store_png(png, self.images_dir)
+            stored = store_image(png, self.images_dir)
             self.written += stored.created
             self.reused += not stored.created
             self._done[pick] = (stored.path, stored.sha256, pixels)
@@ -428,7 +428,7 @@ class _Renderer:
         for rank, pick in enumerate(picks, start=1):
             ref = self.loaded[pick.series_id].ref
             labels.append(f"{rank} {ref.sequence} {ref.view} z{pick.z} t{pick.t}")
-        stored = store_png(contact_sheet(tiles, labels), self.images_dir)
+        stored = store_image(contact_sheet(tiles, labels), self.images_dir, suffix="jpg")
         self.written += stored.created
         self.reused += not stored.created
         return stored.path

@@ -84,6 +84,12 @@ class Canvas:
         """The picture as PNG bytes (``compress_level`` 0 to 9)."""
         return _png(self._image, compress_level)
 
+    def jpeg(self, *, quality: int) -> bytes:
+        """The picture as baseline JPEG bytes (``quality`` 1 to 95); the same picture, the same bytes."""
+        buffer = io.BytesIO()
+        self._image.save(buffer, format="JPEG", quality=quality)
+        return buffer.getvalue()
+
 
 def _png(image: Image.Image, compress_level: int) -> bytes:
     buffer = io.BytesIO()

@@ -1,4 +1,5 @@
-"""Processes: is one still running (who owns a run or a half-written folder), and workers that leave Ctrl-C to the parent."""
+"""Processes: is one still running (who owns a run or a half-written folder), and worker processes
+that leave Ctrl-C to the parent and run their numeric libraries on one thread."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
+
+from threadpoolctl import threadpool_limits
+
+# Read by OpenBLAS, MKL and OpenMP when they load (the set Dask's nanny gives its workers).
+ONE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def this_host() -> str:
@@ -60,3 +66,19 @@ def children_ignore_interrupts() -> Iterator[None]:
 def ignore_interrupts() -> None:
     """A worker initializer: leave Ctrl-C to the parent (see :func:`children_ignore_interrupts`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_worker() -> None:
+    """A worker initializer: leave Ctrl-C to the parent, and one thread per numeric library.
+
+    Each worker is one of as many processes as there are cores; OpenBLAS
+    would give each of them a thread per core as well, and those threads
+    spin against each other's processes: two select workers on two cores ran
+    their matrix products five times slower than one. Libraries loaded
+    already are limited through threadpoolctl, later ones by the variables
+    they read when they load.
+    """
+    ignore_interrupts()
+    for name in ONE_THREAD_VARIABLES:
+        os.environ[name] = "1"
+    threadpool_limits(limits=1)

@@ -24,8 +24,7 @@ from qaforge.images.routing import Routing, SeriesRef, route
 from qaforge.images.series_facts import AnalysisProblem
 from qaforge.images.study_job import SelectionRequest, StudyJob, StudyResult
 from qaforge.images.volume import Volume
-from qaforge.pipeline.series import series_listing
-from qaforge.pipeline.series_analyse import StudyAnalyser
+from qaforge.pipeline.series_analyse import StudyAnalyser, series_listing
 from qaforge.store.images import ItemToRoute, SelectionRecord, StoredSelection
 from qaforge.store.series_analysis import SeriesRow
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qaforge.domain.quarantine import QuarantineEntry
+from qaforge.domain.series import SeriesListing
 from qaforge.images.series_facts import (
     ANALYSIS_VERSION,
     AnalysedSeries,
@@ -163,3 +164,49 @@ def _analysis_row(facts: AnalysedSeries) -> dict[str, Any]:
         "display": facts.display,
         "notes": list(facts.notes),
     }
+
+
+def series_listing(row: SeriesRow) -> SeriesListing:
+    """The effective facts of a stored series: the analysis, with a reader's override winning."""
+    analysis = row.analysis if is_current(row) else None
+    listing = SeriesListing(
+        series_id=row.series_id,
+        study_id=row.study_id,
+        path=row.path,
+        sequence=row.sequence,
+        view=row.view,
+        frames=row.n_frames,
+        slices=row.n_slices,
+        phase=row.phase,
+        analysed=analysis is not None,
+    )
+    if analysis is not None:
+        lv = analysis["lv_first"], analysis["lv_last"]
+        listing = listing.model_copy(
+            update={
+                "ed_frame": analysis["ed_frame"],
+                "es_frame": analysis["es_frame"],
+                "phase_method": analysis["phase_method"],
+                "phase_confidence": analysis["phase_confidence"],
+                "slice_order": analysis["slice_order"],
+                "slice_order_method": analysis["slice_order_method"],
+                "lv_slices": lv if lv[0] is not None else None,
+                "peak_frames": analysis["peak_frames"],
+                "display": analysis["display"],
+                "notes": list(analysis["notes"] or []),
+            }
+        )
+    override = row.override
+    if override is not None:
+        update: dict[str, Any] = {"override_source": override["source"]}
+        if override["ed_frame"] is not None or override["es_frame"] is not None:
+            update["phase_method"] = "override"
+            update["phase_confidence"] = 1.0
+            for name in ("ed_frame", "es_frame"):
+                if override[name] is not None:
+                    update[name] = override[name]
+        if override["slice_order"] is not None:
+            update["slice_order"] = override["slice_order"]
+            update["slice_order_method"] = "override"
+        listing = listing.model_copy(update=update)
+    return listing

@@ -84,8 +84,8 @@ def test_same_seed_in_two_folders_gives_the_same_picks_and_png_hashes(study_refs
         s.contact_sheet for s in second.selections
     ]
     assert first.written == second.written > 0
-    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.png"))
-    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*.png"))
+    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*g"))
+    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*.*g"))
     assert files_one == files_two
     assert len(files_one) == first.written
 
@@ -113,7 +113,7 @@ def test_png_files_hold_what_their_names_and_records_say(study_refs, tmp_path):
             assert hashlib.sha256(content).hexdigest() == image.sha256
             assert image.path == f"{image.sha256[:2]}/{image.sha256}.png"
         sheet = tmp_path / selection.contact_sheet
-        assert sheet.name == f"{hashlib.sha256(sheet.read_bytes()).hexdigest()}.png"
+        assert sheet.name == f"{hashlib.sha256(sheet.read_bytes()).hexdigest()}.jpg"
 
 
 def test_a_different_seed_changes_only_the_random_selections(study_refs, tmp_path):

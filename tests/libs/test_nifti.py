@@ -69,3 +69,51 @@ def test_other_formats_are_not_single_file_nifti(tmp_path: Path) -> None:
     with pytest.raises(NotSingleFileNifti) as caught:
         read_header(path)
     assert caught.value.image_class == "MGHImage"
+
+
+def test_gzipped_voxels_equal_what_nibabel_reads_itself(tmp_path: Path) -> None:
+    """ISA-L inflates; nibabel still scales: a scaled float image reads as nibabel reads it."""
+    import nibabel as nib
+
+    rng = np.random.default_rng(3)
+    image = nib.Nifti1Image(rng.integers(0, 4000, (9, 7, 3, 4)).astype(np.int16), np.eye(4))
+    image.header.set_slope_inter(0.25, -10.0)
+    path = tmp_path / "scaled.nii.gz"
+    nib.save(image, path)
+
+    voxels = read_voxels(path)
+
+    expected = np.asanyarray(nib.load(path).dataobj)
+    assert voxels.data.dtype == expected.dtype == np.float64
+    assert np.array_equal(voxels.data, expected)
+    assert voxels.data.min() < 0  # the intercept was applied
+
+
+def test_every_real_series_reads_as_nibabel_reads_it(realdata: Path) -> None:
+    import nibabel as nib
+
+    files = sorted(realdata.rglob("*.nii.gz"))
+    assert len(files) >= 20
+    for path in files:
+        expected = np.asanyarray(nib.load(path).dataobj)
+        data = read_voxels(path).data
+        assert data.dtype == expected.dtype and np.array_equal(data, expected), path.name
+
+
+def test_a_corrupt_deflate_block_is_a_broken_stream(tmp_path: Path) -> None:
+    content = encode_nifti1(
+        np.arange(40_000, dtype=np.uint16).reshape(100, 100, 4, 1) % 977,
+        np.eye(4),
+        zooms=(1.0, 1.0, 1.0, 1.0),
+        time_unit="unknown",
+        description=b"",
+    )
+    packed = bytearray(gzip.compress(content, mtime=0))
+    packed[len(packed) // 2 : len(packed) // 2 + 64] = bytes(range(64))
+    path = tmp_path / "corrupt.nii.gz"
+    path.write_bytes(bytes(packed))
+
+    with pytest.raises(NiftiReadError) as broken:
+        read_voxels(path)
+
+    assert broken.value.stream_broken and not broken.value.missing

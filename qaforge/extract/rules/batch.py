@@ -13,7 +13,7 @@ from itertools import islice
 
 from qaforge.domain.vocabulary import Finding
 from qaforge.extract.rules.extractor import DEFAULT_MAX_CHARS, RuleExtractor, Unreadable
-from qaforge.libs.processes import ignore_interrupts
+from qaforge.libs.processes import start_worker
 
 CHUNK_SIZE = 64
 
@@ -22,7 +22,7 @@ _worker_extractor: RuleExtractor | None = None
 
 def _start_worker(max_chars: int) -> None:
     global _worker_extractor
-    ignore_interrupts()
+    start_worker()
     _worker_extractor = RuleExtractor(max_chars=max_chars)
 
 
