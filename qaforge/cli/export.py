@@ -11,7 +11,7 @@ from rich.table import Table
 
 from qaforge.cli.console import console, user_errors
 from qaforge.cli.context import app_state
-from qaforge.cli.paths import output_file, output_folder
+from qaforge.cli.paths import output_file, replaced_folder
 from qaforge.errors import QaforgeError
 
 
@@ -128,7 +128,11 @@ def check_command(
 def export_command(
     ctx: typer.Context,
     outdir: Annotated[
-        Path, typer.Argument(help="Folder to write the benchmark into.", callback=output_folder)
+        Path,
+        typer.Argument(
+            help="Folder to write the benchmark into (replaced as a whole).",
+            callback=replaced_folder,
+        ),
     ],
     include_unverified: Annotated[
         bool, typer.Option(help="Also export unverified items (pilots); every record says so.")

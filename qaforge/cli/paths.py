@@ -52,6 +52,34 @@ def output_folder(value: Path | None) -> Path | None:
     return value
 
 
+def replaced_folder(value: Path) -> Path:
+    """Refuse a folder that a command replaces as a whole when it holds the working folder.
+
+    ``export`` swaps its folder for a new one: given ``""`` (the working
+    folder) or one of its parents, the user's own files and database would
+    be swapped out with it.
+
+    Args:
+        value: The folder argument.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        typer.BadParameter: The path is a file (or lies under one), or the
+            working folder lies in it.
+    """
+    _refuse_file_in_path(value)
+    working = Path.cwd().resolve()
+    target = value.resolve()
+    if target == working or target in working.parents:
+        raise typer.BadParameter(
+            f"{_shown(value)} holds the working folder, and the export replaces its folder "
+            "as a whole; give a folder of its own"
+        )
+    return value
+
+
 def _refuse_file_in_path(folder: Path) -> None:
     """BadParameter when ``folder`` or its nearest existing parent is not a folder."""
     for candidate in (folder, *folder.parents):

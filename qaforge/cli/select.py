@@ -32,7 +32,10 @@ BudgetOption = Annotated[
     list[int] | None,
     typer.Option(help="Images per item, K (repeat for several); default 16."),
 ]
-ImagesDirOption = Annotated[Path, typer.Option(help="Where the PNGs go (content-addressed names).")]
+ImagesDirOption = Annotated[
+    Path,
+    typer.Option(help="Where the PNGs and contact sheets go (content-addressed names)."),
+]
 SizeOption = Annotated[
     int,
     typer.Option(
@@ -103,7 +106,7 @@ def selection_exit_code(summary) -> int:
 def print_selection_summary(summary) -> None:
     """The counts of a select run, and every unreadable series with its reason."""
     table = Table(title="select", title_justify="left")
-    for column in ("selected", "no series", "unreadable", "unchanged", "images", "PNGs written"):
+    for column in ("selected", "no series", "unreadable", "unchanged", "images", "files written"):
         table.add_column(column, justify="right")
     table.add_row(
         str(summary.selected),
@@ -122,7 +125,7 @@ def print_selection_summary(summary) -> None:
         f"{summary.selected + summary.no_series + summary.unreadable} selections made "
         f"({summary.no_series} not answerable from images, {summary.unreadable} with no "
         f"readable series), {summary.unchanged} unchanged; {summary.images} images, "
-        f"{summary.written} PNGs written to {summary.images_dir}"
+        f"{summary.written} files written (PNG slices, JPEG contact sheets) to {summary.images_dir}"
         + (
             f"; {len(summary.unreadable_series)} unreadable series quarantined "
             "(see 'qaforge quarantine --stage select')"

@@ -55,8 +55,9 @@ class SelectionSummary(BaseModel):
         unchanged: Selections already stored with the same key (left alone;
             those whose series were unreadable are always retried).
         images: Image rows stored now.
-        written: PNG files written now (content-addressed: shared images once).
-        reused: PNGs that were already on disk.
+        written: Files written now, PNG slices and JPEG contact sheets (content-addressed:
+            shared images once).
+        reused: Files that were already on disk.
         unreadable_series: Series that could not be read, with path and reason.
         series_analysed: Series whose voxels were analysed now (phases, slice order, LV).
     """

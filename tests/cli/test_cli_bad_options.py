@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -151,3 +152,23 @@ def test_a_bad_limit_names_its_variable(place):
     result = _run(place, ["ingest", "reports", "{reports}"], {"QAFORGE_MAX_JSON_DEPTH": "0"})
     # the variable is a field of both the report and the series limits: named once
     assert result.output.count("QAFORGE_MAX_JSON_DEPTH") == 1, result.output
+
+
+@pytest.mark.parametrize("outdir", ["", ".", "..", "{root}"])
+def test_export_refuses_a_folder_holding_the_working_folder(place, monkeypatch, outdir):
+    """The export replaces its folder whole: the working folder (and the database in it) stays."""
+    working = os.path.join(place["dir"], "work")
+    os.makedirs(working, exist_ok=True)
+    kept = os.path.join(working, "mine.txt")
+    with open(kept, "w") as handle:
+        handle.write("the user's own file\n")
+    monkeypatch.chdir(working)
+    root = os.path.dirname(place["dir"])
+
+    result = _run(place, ["export", outdir.format(root=root), "--include-unverified"], {})
+
+    assert result.exit_code == 2, result.output
+    said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # the usage box unwrapped
+    assert "Invalid value" in said and "holds the working folder" in said, result.output
+    assert sorted(os.listdir(working)) == ["mine.txt"]
+    assert os.path.exists(place["db"].removeprefix("sqlite:///"))

@@ -59,7 +59,7 @@ def test_select_reports_counts_and_unreadable_series_then_resumes(tmp_path):
     retried = int(re.search(r"(\d+) with no readable series", first.output).group(1))
     assert retried > 0 and f"unreadable series {victim}" in again.output
     assert f"{retried} selections made" in again.output
-    assert f"{made - retried} unchanged" in again.output and "0 PNGs written" in again.output
+    assert f"{made - retried} unchanged" in again.output and "0 files written" in again.output
 
 
 def test_bad_protocol_and_budget_exit_non_zero_with_one_line_and_no_traceback(tmp_path):

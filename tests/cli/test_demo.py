@@ -27,9 +27,11 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
         assert re.search(rf"{tier}: [1-9]\d* active items", first.output), tier
     selected = re.search(r"(\d+) selections made \((\d+) not answerable", first.output)
     assert int(selected.group(1)) == active and selected.group(2) == "0"
-    written = int(re.search(r"(\d+) PNGs written", first.output).group(1))
+    written = int(re.search(r"(\d+) files written", first.output).group(1))
     assert written > 100
-    assert len(list((tmp_path / "demo-out" / "images").rglob("*.png"))) == written
+    images = tmp_path / "demo-out" / "images"
+    slices, sheets = list(images.rglob("*.png")), list(images.rglob("*.jpg"))
+    assert slices and sheets and len(slices) + len(sheets) == written
 
     second = runner.invoke(app, ["demo", "demo-out"])
     assert second.exit_code == 0, second.output
@@ -40,7 +42,7 @@ def test_demo_runs_end_to_end_and_again_without_duplicates(tmp_path, monkeypatch
         f"0 selections made (0 not answerable from images, 0 with no readable series), {active} unchanged"
         in second.output
     )
-    assert "0 PNGs written" in second.output
+    assert "0 files written" in second.output
     for step in ("split", "check", "auto-accept", "export", "evaluate"):
         assert step in first.output
     assert re.search(r"evaluate: \d+ items, accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]", first.output)

@@ -119,7 +119,9 @@ def state(engine, images_dir: Path) -> dict:
             for row in connection.execute(select(QAImage.__table__))
         )
     files = {
-        str(path.relative_to(images_dir)): path.read_bytes() for path in images_dir.rglob("*.png")
+        str(path.relative_to(images_dir)): path.read_bytes()
+        for path in images_dir.rglob("*")
+        if path.is_file()  # PNG slices and JPEG contact sheets
     }
     return {"selections": chosen, "images": shown, "pngs": files}
 
