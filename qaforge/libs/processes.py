@@ -9,8 +9,6 @@ import signal
 import socket
 from collections.abc import Iterator
 
-from threadpoolctl import threadpool_limits
-
 # Read by OpenBLAS, MKL and OpenMP when they load (the set Dask's nanny gives its workers).
 ONE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -78,6 +76,9 @@ def start_worker() -> None:
     already are limited through threadpoolctl, later ones by the variables
     they read when they load.
     """
+    # imported here: only worker processes need it, and every command imports this module
+    from threadpoolctl import threadpool_limits
+
     ignore_interrupts()
     for name in ONE_THREAD_VARIABLES:
         os.environ[name] = "1"
